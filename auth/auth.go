@@ -1,0 +1,348 @@
+// Package auth provides OAuth 2.0 access tokens for Microsoft Graph: the
+// delegated refresh-token flow backed by the RefreshTokenFilePath token file,
+// and the client-credentials (app-only) flow. Sources wrap
+// golang.org/x/oauth2 and add what Graph and the connection string need: the
+// token file, a cross-process lock around rotation, Entra's error codes, and
+// Reject for tokens Graph refused.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// Source gives access tokens. It satisfies graph.Tokens.
+type Source interface {
+	// AccessToken returns a valid access token, refreshing it if it has
+	// expired or was rejected.
+	AccessToken(ctx context.Context) (string, error)
+	// Reject reports that Graph refused token (401): the next AccessToken
+	// must not return it.
+	Reject(token string)
+}
+
+// earlyExpiry is how long before its expiry a token is renewed, so that it
+// does not run out during a request.
+const earlyExpiry = time.Minute
+
+// defaultLifetime is assumed when the token endpoint gives no expires_in.
+const defaultLifetime = time.Hour
+
+// usable reports whether t can be sent now.
+func usable(t *oauth2.Token, rejected string, now time.Time) bool {
+	return t != nil && t.AccessToken != "" && t.AccessToken != rejected &&
+		!t.Expiry.IsZero() && now.Add(earlyExpiry).Before(t.Expiry)
+}
+
+// UserConfig configures the delegated refresh-token flow.
+type UserConfig struct {
+	TokenURL     string // connection-string TokenUrl
+	ClientID     string
+	ClientSecret string // "" for a public client
+	// Scopes are the connection string's Scope. They are not sent when
+	// refreshing: Entra then grants what was consented at sign-in, which
+	// avoids AADSTS65001 when that was less than the Scope list.
+	Scopes     []string
+	TokenFile  string       // RefreshTokenFilePath
+	HTTPClient *http.Client // nil: http.DefaultClient
+}
+
+var (
+	usersMu sync.Mutex
+	users   = map[string]*userSource{} // by absolute, cleaned token-file path
+)
+
+// UserCredentials returns the refresh-token source for cfg.TokenFile, which
+// must exist (see TokenFile). There is one source per token file per
+// process, shared by every connection and safe for concurrent use; asking
+// again with the same config returns it, with a different one is an error.
+func UserCredentials(cfg UserConfig) (Source, error) {
+	if cfg.TokenFile == "" {
+		return nil, errors.New("auth: RefreshTokenFilePath is required with AuthType=UserCredentials")
+	}
+	path, err := filepath.Abs(cfg.TokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("auth: RefreshTokenFilePath: %w", err)
+	}
+	cfg.TokenFile = filepath.Clean(path)
+	usersMu.Lock()
+	defer usersMu.Unlock()
+	if s, ok := users[cfg.TokenFile]; ok {
+		if diff := configDiff(s.cfg, cfg); diff != "" {
+			return nil, fmt.Errorf("auth: RefreshTokenFilePath %s is already in use in this process with a different %s; use one token file per app registration", cfg.TokenFile, diff)
+		}
+		return s, nil
+	}
+	s, err := newUserSource(cfg)
+	if err != nil {
+		return nil, err
+	}
+	users[cfg.TokenFile] = s
+	return s, nil
+}
+
+// configDiff names the keys in which a and b differ, never their values.
+func configDiff(a, b UserConfig) string {
+	var d []string
+	if a.TokenURL != b.TokenURL {
+		d = append(d, "TokenUrl")
+	}
+	if a.ClientID != b.ClientID {
+		d = append(d, "ClientId")
+	}
+	if a.ClientSecret != b.ClientSecret {
+		d = append(d, "ClientSecret")
+	}
+	if !slices.Equal(a.Scopes, b.Scopes) {
+		d = append(d, "Scope")
+	}
+	return strings.Join(d, ", ")
+}
+
+// userSource refreshes from a token file. Within the process, one refresh
+// runs at a time (refreshing); across processes, the lock file next to the
+// token file serializes refresh and write-back.
+type userSource struct {
+	cfg        UserConfig
+	conf       *oauth2.Config
+	file       TokenFile
+	refreshing chan struct{}
+
+	mu          sync.Mutex
+	tok         *oauth2.Token
+	rejected    string
+	unsaved     *oauth2.Token // a rotated token whose write-back failed
+	unsavedFrom string        // the refresh token it was obtained with
+}
+
+// newUserSource builds a source without the per-process cache (tests use it
+// to act as separate processes).
+func newUserSource(cfg UserConfig) (*userSource, error) {
+	if cfg.TokenURL == "" {
+		return nil, errors.New("auth: TokenUrl is required with AuthType=UserCredentials")
+	}
+	if cfg.ClientID == "" {
+		return nil, errors.New("auth: ClientId is required with AuthType=UserCredentials")
+	}
+	s := &userSource{
+		cfg: cfg,
+		conf: &oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint:     oauth2.Endpoint{TokenURL: cfg.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
+			Scopes:       cfg.Scopes,
+		},
+		file:       TokenFile{Path: cfg.TokenFile},
+		refreshing: make(chan struct{}, 1),
+	}
+	t, err := s.file.Load()
+	if err != nil {
+		return nil, err
+	}
+	if t.RefreshToken == "" {
+		return nil, noRefreshToken(s.file.Path)
+	}
+	s.tok = t
+	return s, nil
+}
+
+func noRefreshToken(path string) error {
+	return fmt.Errorf("auth: RefreshTokenFilePath %s has no refresh_token (was offline_access in Scope?): run %q to sign in again", path, loginCommand)
+}
+
+// AccessToken returns the current access token, or refreshes it.
+func (s *userSource) AccessToken(ctx context.Context) (string, error) {
+	if t := s.current(); t != "" {
+		return t, nil
+	}
+	select {
+	case s.refreshing <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("auth: waiting for a token refresh: %w", ctx.Err())
+	}
+	defer func() { <-s.refreshing }()
+	if t := s.current(); t != "" { // refreshed while we waited
+		return t, nil
+	}
+	return s.renew(ctx)
+}
+
+// Reject marks token as refused; a later AccessToken renews it.
+func (s *userSource) Reject(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejected = token
+}
+
+func (s *userSource) current() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if usable(s.tok, s.rejected, time.Now()) {
+		return s.tok.AccessToken
+	}
+	return ""
+}
+
+// renew runs under the lock file: it re-reads the token file, uses a token
+// another process already renewed, and otherwise refreshes with the newest
+// refresh token and writes the rotated one back before returning it.
+func (s *userSource) renew(ctx context.Context) (string, error) {
+	unlock, err := lockFile(ctx, s.file.Path+".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	ft, err := s.file.Load()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	rejected, unsaved, from := s.rejected, s.unsaved, s.unsavedFrom
+	s.mu.Unlock()
+	if unsaved != nil {
+		s.setUnsaved(nil, "")
+		if ft.RefreshToken == from {
+			// Nobody rotated since our write-back failed: ours is newest.
+			if err := s.file.Save(unsaved); err != nil {
+				s.setUnsaved(unsaved, from)
+				return "", err
+			}
+			ft = unsaved
+		}
+	}
+	if usable(ft, rejected, time.Now()) {
+		s.setToken(ft)
+		return ft.AccessToken, nil
+	}
+	if ft.RefreshToken == "" {
+		return "", noRefreshToken(s.file.Path)
+	}
+	if s.cfg.HTTPClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
+	}
+	nt, err := s.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: ft.RefreshToken}).Token()
+	if err != nil {
+		return "", tokenError(err, "refreshing the access token", s.cfg.TokenURL, s.cfg.ClientSecret, ft.RefreshToken, ft.AccessToken)
+	}
+	if nt.Expiry.IsZero() {
+		nt.Expiry = time.Now().Add(defaultLifetime)
+	}
+	if err := s.file.Save(nt); err != nil {
+		// Keep the rotated token: the next call writes it back first.
+		s.setUnsaved(nt, ft.RefreshToken)
+		return "", fmt.Errorf("%w (the renewed token is kept in memory and written on the next attempt)", err)
+	}
+	s.setToken(nt)
+	return nt.AccessToken, nil
+}
+
+func (s *userSource) setToken(t *oauth2.Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok = t
+}
+
+func (s *userSource) setUnsaved(t *oauth2.Token, from string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unsaved, s.unsavedFrom = t, from
+}
+
+// AppConfig configures the client-credentials (app-only) flow.
+type AppConfig struct {
+	TokenURL     string // must name a tenant, not /common
+	ClientID     string
+	ClientSecret string
+	HTTPClient   *http.Client // nil: http.DefaultClient
+}
+
+// graphDefaultScope is the only scope client credentials accept for Graph.
+const graphDefaultScope = "https://graph.microsoft.com/.default"
+
+// ApplicationCredentials returns a client-credentials source with scope
+// https://graph.microsoft.com/.default. It keeps the token until it expires
+// or is rejected; missing settings are reported by AccessToken.
+func ApplicationCredentials(cfg AppConfig) Source {
+	return &appSource{
+		cfg: cfg,
+		conf: &clientcredentials.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			TokenURL:     cfg.TokenURL,
+			Scopes:       []string{graphDefaultScope},
+			AuthStyle:    oauth2.AuthStyleInParams,
+		},
+		fetching: make(chan struct{}, 1),
+	}
+}
+
+type appSource struct {
+	cfg      AppConfig
+	conf     *clientcredentials.Config
+	fetching chan struct{}
+
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	rejected string
+}
+
+// AccessToken returns the cached token or fetches a new one.
+func (s *appSource) AccessToken(ctx context.Context) (string, error) {
+	if t := s.current(); t != "" {
+		return t, nil
+	}
+	for _, kv := range [][2]string{{"TokenUrl", s.cfg.TokenURL}, {"ClientId", s.cfg.ClientID}, {"ClientSecret", s.cfg.ClientSecret}} {
+		if kv[1] == "" {
+			return "", fmt.Errorf("auth: %s is required with AuthType=ApplicationCredentials", kv[0])
+		}
+	}
+	select {
+	case s.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("auth: waiting for a token: %w", ctx.Err())
+	}
+	defer func() { <-s.fetching }()
+	if t := s.current(); t != "" {
+		return t, nil
+	}
+	if s.cfg.HTTPClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
+	}
+	t, err := s.conf.Token(ctx)
+	if err != nil {
+		return "", tokenError(err, "getting an app-only access token", s.cfg.TokenURL, s.cfg.ClientSecret)
+	}
+	if t.Expiry.IsZero() {
+		t.Expiry = time.Now().Add(defaultLifetime)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok = t
+	return t.AccessToken, nil
+}
+
+// Reject marks token as refused; a later AccessToken fetches a new one.
+func (s *appSource) Reject(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejected = token
+}
+
+func (s *appSource) current() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if usable(s.tok, s.rejected, time.Now()) {
+		return s.tok.AccessToken
+	}
+	return ""
+}

@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// expiredGrant are the AADSTS codes meaning the sign-in is gone and only a
+// new interactive login helps (REFERENCE §6.4).
+var expiredGrant = []int{70008, 700082, 700084, 50173, 54005}
+
+// entraError is the token endpoint's error body.
+type entraError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+	Codes       []int  `json:"error_codes"`
+}
+
+var aadsts = regexp.MustCompile(`^AADSTS\d+:\s*`)
+
+// tokenError turns a token-endpoint failure into an error that says what
+// to do. secrets (client secret, tokens) are scrubbed from everything shown.
+func tokenError(err error, doing, tokenURL string, secrets ...string) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("auth: %s at %s: %s", doing, tokenURL, redact(err.Error(), secrets))
+	}
+	var e entraError
+	if json.Unmarshal(re.Body, &e) != nil || e.Error == "" {
+		status := ""
+		if re.Response != nil {
+			status = re.Response.Status
+		}
+		return fmt.Errorf("auth: %s: the token endpoint %s answered %s: %s", doing, tokenURL, status, redact(firstLine(string(re.Body)), secrets))
+	}
+	code := e.Error
+	if len(e.Codes) > 0 {
+		code += fmt.Sprintf(", AADSTS%d", e.Codes[0])
+	}
+	desc := redact(describe(e.Description), secrets)
+	switch {
+	case e.Error == "invalid_grant" && len(e.Codes) > 0 && slices.Contains(expiredGrant, e.Codes[0]):
+		return fmt.Errorf("auth: sign-in expired or revoked (AADSTS%d): run %q to sign in again", e.Codes[0], loginCommand)
+	case e.Error == "invalid_grant" || e.Error == "interaction_required" || e.Error == "consent_required":
+		return fmt.Errorf("auth: %s: refused (%s): %s; run %q to sign in again", doing, code, desc, loginCommand)
+	case e.Error == "invalid_client" || e.Error == "unauthorized_client":
+		return fmt.Errorf("auth: %s: the token endpoint rejected the app (%s): %s; check ClientSecret and ClientId", doing, code, desc)
+	}
+	return fmt.Errorf("auth: %s: %s: %s", doing, code, desc)
+}
+
+// describe keeps error_description's message, without its AADSTS prefix and
+// the Trace ID / Correlation ID / Timestamp lines.
+func describe(d string) string {
+	var keep []string
+	for _, line := range strings.Split(strings.ReplaceAll(d, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "Trace ID:") || strings.HasPrefix(line, "Correlation ID:") || strings.HasPrefix(line, "Timestamp:") {
+			continue
+		}
+		keep = append(keep, aadsts.ReplaceAllString(line, ""))
+	}
+	return strings.Join(keep, " ")
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
+}
+
+// redact replaces every secret in s.
+func redact(s string, secrets []string) string {
+	for _, x := range secrets {
+		if x != "" {
+			s = strings.ReplaceAll(s, x, "[redacted]")
+		}
+	}
+	return s
+}

@@ -1,0 +1,443 @@
+// Package graph is an HTTP client for Microsoft Graph: it sends GET requests
+// with the headers Graph needs, follows @odata.nextLink paging, retries
+// throttled or failed attempts as the connection string asks, refreshes a
+// rejected access token once, caps concurrent requests per mailbox and decodes
+// Graph's error bodies. It knows nothing about SQL or OData semantics.
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Tokens gives access tokens; auth's sources implement it.
+type Tokens interface {
+	// AccessToken returns a valid access token, refreshing it if needed.
+	AccessToken(ctx context.Context) (string, error)
+	// Reject reports that Graph answered 401 InvalidAuthenticationToken to
+	// token: the next AccessToken must refresh.
+	Reject(token string)
+}
+
+// RetryMode says which failed attempts are retried (connection-string key
+// RetryMode).
+type RetryMode int
+
+const (
+	// RetryNone never retries (a rejected token is still refreshed once).
+	RetryNone RetryMode = iota
+	// RetryAny retries every failed attempt, taken literally as the
+	// connector defines it: any non-2xx status (4xx included) and any
+	// network error (connection reset, EOF, timeout).
+	RetryAny
+	// RetryWhenStatusCodeMatch retries only responses whose status is in
+	// Retry.StatusCodes (default 429 and 503); network errors are not
+	// retried.
+	RetryWhenStatusCodeMatch
+)
+
+// String returns the connection-string spelling of m.
+func (m RetryMode) String() string {
+	switch m {
+	case RetryNone:
+		return "None"
+	case RetryAny:
+		return "RetryAny"
+	case RetryWhenStatusCodeMatch:
+		return "RetryWhenStatusCodeMatch"
+	}
+	return "RetryMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// Retry is the retry policy (connection-string keys RetryMode,
+// RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime).
+type Retry struct {
+	Mode        RetryMode
+	StatusCodes []int // statuses retried in RetryWhenStatusCodeMatch mode; empty means 429 and 503
+	MaxRetries  int   // retries after the first attempt; 0 means none
+	Multiply    bool  // the wait doubles with each retry
+	// Wait is the base wait between attempts when the response has no
+	// Retry-After; 0 means 1s.
+	Wait time.Duration
+	// MaxWait caps the computed wait (not a server's Retry-After); 0 means 60s.
+	MaxWait time.Duration
+}
+
+// Options configures a Client.
+type Options struct {
+	BaseURL    string       // e.g. https://graph.microsoft.com/v1.0 (no trailing slash)
+	HTTPClient *http.Client // nil: a default with sane timeouts
+	// Tokens supplies the bearer token. Nil sends no Authorization header,
+	// which only suits local Graph-compatible servers.
+	Tokens          Tokens
+	Retry           Retry
+	MaxPerMailbox   int    // concurrent requests per mailbox; 0 means 4
+	BodyContentType string // "html" or "text": Prefer: outlook.body-content-type="…"; "" sends none
+	UserAgent       string // "" means "outlooksql"
+}
+
+// Stats are a Client's totals since creation.
+type Stats struct {
+	Requests int64 // attempts sent, retries included
+	Bytes    int64 // response body bytes read
+	Retries  int64 // attempts after the first of a Get, token refreshes included
+}
+
+// Response is a completed HTTP response with its body read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Client sends requests to Graph. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	baseStr string
+	http    *http.Client
+	tokens  Tokens
+	retry   Retry
+	perBox  int
+	prefer  string
+	agent   string
+
+	mu    sync.Mutex
+	boxes map[string]chan struct{}
+
+	requests, bytes, retries atomic.Int64
+}
+
+// New returns a Client for o. A malformed BaseURL is reported by the first
+// request.
+func New(o Options) *Client {
+	c := &Client{
+		baseStr: strings.TrimRight(o.BaseURL, "/"),
+		http:    o.HTTPClient,
+		tokens:  o.Tokens,
+		retry:   o.Retry,
+		perBox:  o.MaxPerMailbox,
+		agent:   o.UserAgent,
+		boxes:   map[string]chan struct{}{},
+	}
+	c.base, _ = url.Parse(c.baseStr)
+	if c.http == nil {
+		c.http = defaultHTTPClient()
+	}
+	if c.retry.Wait <= 0 {
+		c.retry.Wait = time.Second
+	}
+	if c.retry.MaxWait <= 0 {
+		c.retry.MaxWait = time.Minute
+	}
+	if len(c.retry.StatusCodes) == 0 {
+		c.retry.StatusCodes = []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}
+	}
+	if c.perBox <= 0 {
+		c.perBox = 4
+	}
+	if c.agent == "" {
+		c.agent = "outlooksql"
+	}
+	c.prefer = `IdType="ImmutableId"`
+	if o.BodyContentType != "" {
+		c.prefer += `, outlook.body-content-type="` + o.BodyContentType + `"`
+	}
+	return c
+}
+
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Graph answers slow queries ($search, large pages) within about two
+	// minutes or with a 504; waiting longer for headers only hides a dead peer.
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	t.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: t}
+}
+
+// BaseURL returns the Graph root requests are relative to.
+func (c *Client) BaseURL() string { return c.baseStr }
+
+// Stats returns the totals since the Client was created.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.requests.Load(), Bytes: c.bytes.Load(), Retries: c.retries.Load()}
+}
+
+// Get sends one GET, retrying as the policy allows. path is relative to
+// BaseURL ("/me/messages?$top=1", already URL-escaped) or an absolute URL (a
+// nextLink), which must be on BaseURL's scheme and host. mailbox keys the
+// concurrency limit ("" for none); the slot is held for each attempt, not
+// during the waits between attempts. header adds request headers; a Prefer
+// in it is merged into the one Prefer header the client sends.
+//
+// A 2xx returns the response and nil. A final non-2xx returns the response
+// and an *Error. Network errors and cancellation return a nil response and
+// an error wrapping the cause.
+func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Header) (*Response, error) {
+	u, err := c.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	shown := c.shorten(u)
+	fail := func(attempts int, err error) error {
+		if attempts > 1 {
+			return fmt.Errorf("graph: GET %s: %w (gave up after %d attempts)", shown, err, attempts)
+		}
+		return fmt.Errorf("graph: GET %s: %w", shown, err)
+	}
+	log := logFrom(ctx)
+	var (
+		wait      time.Duration
+		retries   int
+		refreshed bool
+	)
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			c.retries.Add(1)
+		}
+		token, resp, err := c.attempt(ctx, mailbox, u, header, attempt, wait, log)
+		if err != nil && ctx.Err() != nil {
+			return nil, fail(attempt, ctx.Err())
+		}
+		var terr *tokenError
+		if errors.As(err, &terr) {
+			// Retrying cannot fix a refused sign-in; the message says how.
+			return nil, fail(attempt, terr.err)
+		}
+		if err == nil && resp.Status >= 200 && resp.Status < 300 {
+			return resp, nil
+		}
+		var gerr *Error
+		if resp != nil {
+			gerr = decodeError(resp, shown)
+			gerr.Attempts = attempt
+			if resp.Status == http.StatusUnauthorized && !refreshed && c.tokens != nil &&
+				(gerr.Code == "InvalidAuthenticationToken" || gerr.Code == "") {
+				// The token expired or was revoked early; one fresh token
+				// settles it, whatever the retry policy.
+				c.tokens.Reject(token)
+				refreshed = true
+				wait = 0
+				continue
+			}
+		}
+		if retries >= c.retry.MaxRetries || !c.retryable(resp, err) {
+			if gerr != nil {
+				return resp, gerr
+			}
+			return nil, fail(attempt, err)
+		}
+		var h http.Header
+		if resp != nil {
+			h = resp.Header
+		}
+		wait = c.backoff(retries, h)
+		retries++
+		if err := sleep(ctx, wait); err != nil {
+			return nil, fail(attempt, err)
+		}
+	}
+}
+
+// attempt sends one request and reads its body. It returns the token used.
+func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header http.Header, n int, wait time.Duration, log *Log) (string, *Response, error) {
+	rec := Record{Method: http.MethodGet, URL: u.String(), Attempt: n, Wait: wait}
+	start := time.Now()
+	token, resp, err := c.send(ctx, mailbox, u, header)
+	rec.Duration = time.Since(start)
+	if resp != nil {
+		rec.Status = resp.Status
+		rec.Bytes = int64(len(resp.Body))
+		if resp.Status < 200 || resp.Status > 299 {
+			rec.Err = decodeError(resp, "").Code
+		}
+	}
+	if err != nil {
+		rec.Err = err.Error()
+	}
+	log.add(rec)
+	return token, resp, err
+}
+
+func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header http.Header) (string, *Response, error) {
+	release, err := c.acquire(ctx, mailbox)
+	if err != nil {
+		return "", nil, err
+	}
+	defer release()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", nil, err
+	}
+	var prefer []string
+	for k, vs := range header {
+		if http.CanonicalHeaderKey(k) == "Prefer" {
+			prefer = append(prefer, vs...)
+			continue
+		}
+		req.Header[http.CanonicalHeaderKey(k)] = slices.Clone(vs)
+	}
+	req.Header.Set("Prefer", strings.Join(append([]string{c.prefer}, prefer...), ", "))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.agent)
+	var token string
+	if c.tokens != nil {
+		token, err = c.tokens.AccessToken(ctx)
+		if err != nil {
+			return "", nil, &tokenError{err}
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c.requests.Add(1)
+	hr, err := c.http.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the URL is already in our message
+		}
+		return token, nil, err
+	}
+	defer hr.Body.Close()
+	body, err := io.ReadAll(hr.Body)
+	c.bytes.Add(int64(len(body)))
+	if err != nil {
+		return token, nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
+	}
+	return token, &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, nil
+}
+
+// tokenError is a failure to get an access token.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// resolve turns path into an absolute URL on the base.
+func (c *Client) resolve(path string) (*url.URL, error) {
+	if c.base == nil || c.base.Scheme == "" || c.base.Host == "" {
+		return nil, fmt.Errorf("graph: BaseUrl %q is not an absolute URL (e.g. https://graph.microsoft.com/v1.0)", c.baseStr)
+	}
+	raw := path
+	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		raw = c.baseStr + path
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("graph: bad request URL %q: %w", raw, err)
+	}
+	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
+		return nil, fmt.Errorf("graph: refusing to send the access token to %s://%s: the URL %q is not on BaseUrl %s", u.Scheme, u.Host, raw, c.baseStr)
+	}
+	return u, nil
+}
+
+// display shows path as error messages do.
+func (c *Client) display(path string) string {
+	if u, err := c.resolve(path); err == nil {
+		return c.shorten(u)
+	}
+	return path
+}
+
+// shorten shows u relative to the base, as in error messages.
+func (c *Client) shorten(u *url.URL) string {
+	s := u.String()
+	if rest, ok := strings.CutPrefix(s, c.baseStr); ok && (rest == "" || rest[0] == '/' || rest[0] == '?') {
+		return rest
+	}
+	return s
+}
+
+func (c *Client) retryable(resp *Response, err error) bool {
+	switch c.retry.Mode {
+	case RetryAny:
+		return true
+	case RetryWhenStatusCodeMatch:
+		return err == nil && resp != nil && slices.Contains(c.retry.StatusCodes, resp.Status)
+	}
+	return false
+}
+
+// backoff is the wait before retry number n (0-based): the server's
+// Retry-After if any, else Wait (doubled n times if Multiply) plus up to 10%
+// jitter, capped by MaxWait.
+func (c *Client) backoff(n int, h http.Header) time.Duration {
+	if d, ok := retryAfter(h, time.Now()); ok {
+		return d
+	}
+	d := c.retry.Wait
+	if c.retry.Multiply {
+		for i := 0; i < n && d < c.retry.MaxWait; i++ {
+			d *= 2
+		}
+	}
+	d += rand.N(d/10 + 1)
+	return min(d, c.retry.MaxWait)
+}
+
+// retryAfter parses a Retry-After header: seconds, possibly fractional
+// ("2.128"), or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s < 0 || s != s {
+			return 0, true
+		}
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// acquire takes one of the mailbox's request slots.
+func (c *Client) acquire(ctx context.Context, mailbox string) (func(), error) {
+	if mailbox == "" {
+		return func() {}, nil
+	}
+	key := strings.ToLower(mailbox)
+	c.mu.Lock()
+	sem, ok := c.boxes[key]
+	if !ok {
+		sem = make(chan struct{}, c.perBox)
+		c.boxes[key] = sem
+	}
+	c.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,116 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// Error is a non-2xx answer from Graph, with its error body decoded.
+type Error struct {
+	Status    int    // HTTP status
+	Code      string // Graph's error.code, e.g. "InefficientFilter"; "" if the body had none
+	Message   string // Graph's error.message, or the start of a non-JSON body
+	RequestID string // error.innerError.request-id, else the request-id header
+	Method    string
+	URL       string // relative to BaseURL when on it
+	Attempts  int    // attempts made, retries and a token refresh included
+}
+
+// Error formats e as
+// `graph: GET /me/messages?…: 400 InefficientFilter: The restriction … (request-id 1234)`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "graph: %s %s: %d", e.Method, e.URL, e.Status)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	} else {
+		b.WriteString(" " + http.StatusText(e.Status))
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	var notes []string
+	if e.RequestID != "" {
+		notes = append(notes, "request-id "+e.RequestID)
+	}
+	if e.Attempts > 1 {
+		notes = append(notes, fmt.Sprintf("gave up after %d attempts", e.Attempts))
+	}
+	if len(notes) > 0 {
+		b.WriteString(" (" + strings.Join(notes, "; ") + ")")
+	}
+	return b.String()
+}
+
+// Code returns Graph's error code if err is or wraps an *Error, else "".
+func Code(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Status returns the HTTP status if err is or wraps an *Error, else 0.
+func Status(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// decodeError reads Graph's {"error":{code,message,innerError:{request-id}}};
+// a body that is not that shape keeps its first line as the message.
+func decodeError(r *Response, url string) *Error {
+	e := &Error{Status: r.Status, Method: http.MethodGet, URL: url}
+	body := gjson.ParseBytes(r.Body)
+	if gjson.ValidBytes(r.Body) && body.Get("error").IsObject() {
+		ge := body.Get("error")
+		e.Code = ge.Get("code").String()
+		e.Message = ge.Get("message").String()
+		inner := ge.Get("innerError")
+		if !inner.Exists() {
+			inner = ge.Get("innererror")
+		}
+		for _, k := range []string{"request-id", "requestId"} {
+			if v := inner.Get(k).String(); v != "" && e.RequestID == "" {
+				e.RequestID = v
+			}
+		}
+	} else if gjson.ValidBytes(r.Body) && body.Get("error").Type == gjson.String {
+		// OAuth-style {"error":"…","error_description":"…"}.
+		e.Code = body.Get("error").String()
+		e.Message = body.Get("error_description").String()
+	} else {
+		e.Message = snippet(r.Body)
+	}
+	if e.RequestID == "" {
+		e.RequestID = r.Header.Get("request-id")
+	}
+	if e.RequestID == "" {
+		e.RequestID = r.Header.Get("client-request-id")
+	}
+	return e
+}
+
+// snippet is the first line of a non-JSON body, at most 200 bytes, valid UTF-8.
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+)
+
+// Pager streams a collection page by page. It holds one page in memory.
+// It is not safe for concurrent use.
+type Pager struct {
+	c       *Client
+	ctx     context.Context
+	mailbox string
+	header  http.Header
+
+	next  string // URL of the next page; "" when done
+	body  []byte
+	pages int
+	delta string
+	err   error
+}
+
+// Pages starts streaming the collection at path (as for Get). No request is
+// sent until the first Next.
+func (c *Client) Pages(ctx context.Context, mailbox, path string, header http.Header) *Pager {
+	return &Pager{c: c, ctx: ctx, mailbox: mailbox, header: header, next: path}
+}
+
+// Next fetches the next page and returns its "value" array, following
+// @odata.nextLink verbatim until a page has none; then it returns io.EOF. A
+// page may be empty while more follow. A failed page returns its error, and
+// the Pager keeps returning it: a scan never ends early in silence.
+func (p *Pager) Next() (gjson.Result, error) {
+	if p.err != nil {
+		return gjson.Result{}, p.err
+	}
+	if p.next == "" {
+		return gjson.Result{}, io.EOF
+	}
+	url := p.next
+	shown := p.c.display(url)
+	resp, err := p.c.Get(p.ctx, p.mailbox, url, p.header)
+	if err != nil {
+		p.err = err
+		return gjson.Result{}, err
+	}
+	if !gjson.ValidBytes(resp.Body) {
+		p.err = fmt.Errorf("graph: GET %s: page %d is not valid JSON", shown, p.pages+1)
+		return gjson.Result{}, p.err
+	}
+	page := gjson.ParseBytes(resp.Body)
+	value := page.Get("value")
+	if !value.IsArray() {
+		p.err = fmt.Errorf("graph: GET %s: page %d has no \"value\" array", shown, p.pages+1)
+		return gjson.Result{}, p.err
+	}
+	p.body = resp.Body
+	p.pages++
+	p.next = page.Get(`@odata\.nextLink`).String()
+	p.delta = page.Get(`@odata\.deltaLink`).String()
+	if p.next == url {
+		p.err = fmt.Errorf("graph: GET %s: @odata.nextLink points to the same page; stopping to avoid a loop", shown)
+		p.next = ""
+	}
+	return value, nil
+}
+
+// Page returns the raw body of the current page (e.g. to read @odata.count).
+func (p *Pager) Page() []byte { return p.body }
+
+// Pages returns the number of pages fetched so far.
+func (p *Pager) Pages() int { return p.pages }
+
+// DeltaLink returns the current page's @odata.deltaLink (the last page of a
+// delta round carries it), or "".
+func (p *Pager) DeltaLink() string { return p.delta }

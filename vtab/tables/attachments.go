@@ -1,0 +1,26 @@
+package tables
+
+// AttachmentsTable is the attachments table:
+// /{mailbox}/messages/{message_id}/attachments.
+var AttachmentsTable = &Table{
+	Name:        "attachments",
+	Doc:         "Attachments of messages; content is fetched only when selected.",
+	Collection:  "/{mailbox}/messages/{message}/attachments",
+	Item:        "/{mailbox}/messages/{message}/attachments/{id}",
+	Fetch:       Attachments,
+	MaxTop:      1000,
+	DefaultPage: 10,
+	Columns: []Column{
+		{Name: "user_id", Type: Text, Hidden: true, Key: "mailbox", Doc: "mailbox: me, a user id or a userPrincipalName"},
+		{Name: "message_id", Type: Text, Key: "message", Doc: "the message the attachment belongs to"},
+		{Name: "id", Type: Text, Select: "id", Path: "id"},
+		{Name: "kind", Type: Kind, Path: "@odata\\.type", Doc: "file, item or reference"},
+		{Name: "name", Type: Text, Select: "name", Path: "name"},
+		{Name: "content_type", Type: Text, Select: "contentType", Path: "contentType"},
+		{Name: "size", Type: Integer, Select: "size", Path: "size"},
+		{Name: "is_inline", Type: Bool, Select: "isInline", Path: "isInline"},
+		{Name: "last_modified_date_time", Type: Date, Select: "lastModifiedDateTime", Path: "lastModifiedDateTime"},
+		{Name: "content_id", Type: Text, Select: "microsoft.graph.fileAttachment/contentId", Path: "contentId"},
+		{Name: "content", Type: Blob, Path: "contentBytes", Sparse: true, Doc: "the bytes; /$value when Graph leaves them out"},
+	},
+}

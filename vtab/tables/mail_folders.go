@@ -1,0 +1,24 @@
+package tables
+
+// MailFolders is the mail_folders table: the whole folder tree of a mailbox.
+var MailFolders = &Table{
+	Name:        "mail_folders",
+	Doc:         "Every mail folder of a mailbox, nested ones included, with its path.",
+	Collection:  "/{mailbox}/mailFolders",
+	Item:        "/{mailbox}/mailFolders/{id}",
+	Fetch:       FolderTree,
+	MaxTop:      1000,
+	DefaultPage: 10,
+	Skip:        true,
+	Columns: []Column{
+		{Name: "user_id", Type: Text, Hidden: true, Key: "mailbox", Doc: "mailbox: me, a user id or a userPrincipalName"},
+		{Name: "id", Type: Text, Select: "id", Path: "id"},
+		{Name: "display_name", Type: Text, Select: "displayName", Path: "displayName"},
+		{Name: "parent_folder_id", Type: Text, Select: "parentFolderId", Path: "parentFolderId"},
+		{Name: "path", Type: Text, Doc: "display names from the top, joined by /"},
+		{Name: "child_folder_count", Type: Integer, Select: "childFolderCount", Path: "childFolderCount"},
+		{Name: "unread_item_count", Type: Integer, Select: "unreadItemCount", Path: "unreadItemCount"},
+		{Name: "total_item_count", Type: Integer, Select: "totalItemCount", Path: "totalItemCount"},
+		{Name: "is_hidden", Type: Bool, Select: "isHidden", Path: "isHidden"},
+	},
+}
