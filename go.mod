@@ -3,11 +3,14 @@ module github.com/outlooksql/outlooksql
 go 1.26.8
 
 require (
+	github.com/mattn/go-runewidth v0.0.31
+	github.com/mattn/go-sqlite3 v1.14.53
+	github.com/tidwall/gjson v1.20.2
+	golang.org/x/oauth2 v0.38.0
+)
+
+require (
 	github.com/clipperhouse/uax29/v2 v2.2.0 // indirect
-	github.com/mattn/go-runewidth v0.0.31 // indirect
-	github.com/mattn/go-sqlite3 v1.14.53 // indirect
-	github.com/tidwall/gjson v1.20.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.3.0 // indirect
-	golang.org/x/oauth2 v0.38.0 // indirect
 )

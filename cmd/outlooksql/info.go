@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/outlooksql/outlooksql/internal/demo"
+	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/vtab/tables"
+)
+
+func runTables(w io.Writer) error {
+	for _, t := range tables.All {
+		fmt.Fprintf(w, "%-14s %s\n", t.Name, t.Doc)
+	}
+	return nil
+}
+
+func runSchema(args []string, w io.Writer) error {
+	list := tables.All
+	if len(args) > 0 {
+		list = nil
+		for _, name := range args {
+			t := tables.ByName(name)
+			if t == nil {
+				return fmt.Errorf("no table %q: the tables are %s", name, tableNames())
+			}
+			list = append(list, t)
+		}
+	}
+	for i, t := range list {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s;\n", t.Schema())
+		for _, c := range t.Columns {
+			fmt.Fprintf(w, "  %-30s %-8s %s\n", c.Name, c.Type.SQLType(), columnNote(c))
+		}
+	}
+	return nil
+}
+
+func tableNames() string {
+	var names []string
+	for _, t := range tables.All {
+		names = append(names, t.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// columnNote says what a column is and what Graph does with it.
+func columnNote(c tables.Column) string {
+	var notes []string
+	if c.Hidden {
+		notes = append(notes, "HIDDEN")
+	}
+	if c.Key != "" {
+		notes = append(notes, "in the request path")
+	}
+	var ops []string
+	for _, o := range []struct {
+		op   tables.Ops
+		name string
+	}{{tables.Eq, "="}, {tables.Ne, "!="}, {tables.Cmp, "< <= > >="}, {tables.StartsWith, "LIKE 'x%'"},
+		{tables.Contains, "LIKE '%x%'"}, {tables.EndsWith, "LIKE '%x'"}, {tables.In, "IN"}, {tables.Null, "IS NULL"}} {
+		if c.Filter.Has(o.op) {
+			ops = append(ops, o.name)
+		}
+	}
+	if len(ops) > 0 {
+		notes = append(notes, "filter: "+strings.Join(ops, " "))
+	}
+	if c.Sort {
+		notes = append(notes, "sort")
+	}
+	if c.Sparse {
+		notes = append(notes, "fetched only when selected")
+	}
+	if c.Doc != "" {
+		notes = append(notes, c.Doc)
+	}
+	return strings.Join(notes, "; ")
+}
+
+// tour is the demo's list of example queries.
+var tour = []struct{ title, sql string }{
+	{"The 5 latest messages in the inbox (one Graph request)",
+		`SELECT received_date_time, from_name, subject FROM messages WHERE folder_id = 'inbox' ORDER BY received_date_time DESC LIMIT 5`},
+	{"Unread messages per sender (a report)",
+		`SELECT from_address, count(*) AS unread FROM messages WHERE is_read = 0 GROUP BY from_address ORDER BY unread DESC, from_address LIMIT 5`},
+	{"The folder tree",
+		`SELECT path, total_item_count, unread_item_count FROM mail_folders ORDER BY path LIMIT 12`},
+	{"Users and their flagged mail (a join of users and messages)",
+		`SELECT u.display_name, count(m.id) AS flagged FROM users u JOIN messages m ON m.user_id = u.id AND m.flag_status = 'flagged' GROUP BY u.id ORDER BY flagged DESC, u.display_name`},
+	{"Attachments of the latest message that has some",
+		`SELECT a.kind, a.name, a.size FROM attachments a WHERE a.message_id = (SELECT id FROM messages WHERE has_attachments = 1 ORDER BY received_date_time DESC LIMIT 1)`},
+}
+
+func runDemo(ctx context.Context, args []string, w io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("demo takes no arguments: %w", errUsage)
+	}
+	env, err := demo.Start(fakegraph.Demo())
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	db, err := openDB(env.ConnString())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fmt.Fprintf(w, "outlooksql demo: a fake Microsoft Graph tenant on %s, signed in as %s.\n", env.Server.URL, env.User)
+	fmt.Fprintf(w, "Try your own queries with: outlooksql query --demo \"SELECT …\"\n")
+	for i, step := range tour {
+		fmt.Fprintf(w, "\n== %d. %s\n%s\n\n", i+1, step.title, step.sql)
+		if err := execute(ctx, conn, step.sql, "table", w, w, true); err != nil {
+			return fmt.Errorf("demo query %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+// Command outlooksql queries Outlook / Office 365 mail with SQL.
+//
+//	outlooksql demo                              # a tour on the embedded demo tenant
+//	outlooksql query -c "<connection string>" "SELECT subject FROM messages LIMIT 5"
+//	outlooksql query --demo -f json "SELECT * FROM users"
+//	outlooksql explain --demo "SELECT id FROM messages ORDER BY received_date_time DESC LIMIT 10"
+//	outlooksql tables | schema [table]
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/outlooksql/outlooksql/driver"
+	"github.com/outlooksql/outlooksql/internal/demo"
+	"github.com/outlooksql/outlooksql/internal/fakegraph"
+)
+
+const usage = `outlooksql: query Outlook / Office 365 mail with SQL (Microsoft Graph as SQLite tables)
+
+Usage:
+  outlooksql demo                         run a short tour on the embedded demo tenant
+  outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
+  outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
+  outlooksql tables                       list the tables
+  outlooksql schema  [table]              show the columns of the tables
+
+Flags of query and explain:
+  -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
+  --demo                    use the embedded demo tenant (no Microsoft account needed)
+  -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
+
+The connection string's keys are listed in README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "outlooksql:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage reports a command line that could not be understood.
+var errUsage = errors.New("see 'outlooksql help'")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "query":
+		return runQuery(ctx, args[1:], stdin, stdout, stderr, false)
+	case "explain":
+		return runQuery(ctx, args[1:], stdin, stdout, stderr, true)
+	case "tables":
+		return runTables(stdout)
+	case "schema":
+		return runSchema(args[1:], stdout)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout)
+	}
+	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+}
+
+// queryFlags are the flags of query and explain.
+type queryFlags struct {
+	conn   string
+	demo   bool
+	format string
+}
+
+func parseQueryFlags(name string, args []string, stderr io.Writer) (*queryFlags, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	q := &queryFlags{}
+	fs.StringVar(&q.conn, "c", "", "connection string")
+	fs.StringVar(&q.conn, "connection", "", "connection string")
+	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
+	fs.StringVar(&q.format, "f", "table", "output format")
+	fs.StringVar(&q.format, "format", "table", "output format")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, errUsage
+	}
+	return q, fs.Args(), nil
+}
+
+// open returns a database for the flags: the demo tenant, -c, or
+// $OUTLOOKSQL_CONNECTION. closeFn releases what it started.
+func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
+	if q.demo {
+		env, err := demo.Start(fakegraph.Demo())
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := openDB(env.ConnString())
+		if err != nil {
+			env.Close()
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); env.Close() }, nil
+	}
+	cs := q.conn
+	if cs == "" {
+		cs = os.Getenv("OUTLOOKSQL_CONNECTION")
+	}
+	if cs == "" {
+		return nil, nil, errors.New("no connection: give -c \"<connection string>\", set OUTLOOKSQL_CONNECTION, or use --demo")
+	}
+	db, err = openDB(cs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() { db.Close() }, nil
+}
+
+func openDB(connStr string) (*sql.DB, error) {
+	cfg, err := driver.ParseConfig(connStr)
+	if err != nil {
+		return nil, fmt.Errorf("connection string: %w", err)
+	}
+	c, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
+}
+
+func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, explain bool) error {
+	name := "query"
+	if explain {
+		name = "explain"
+	}
+	q, rest, err := parseQueryFlags(name, args, stderr)
+	if err != nil {
+		return err
+	}
+	query := strings.Join(rest, " ")
+	if strings.TrimSpace(query) == "" {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return fmt.Errorf("read SQL from stdin: %w", err)
+		}
+		query = string(b)
+	}
+	if strings.TrimSpace(query) == "" {
+		return fmt.Errorf("no SQL given: pass it as an argument or on stdin")
+	}
+	db, closeDB, err := q.open()
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return execute(ctx, conn, query, q.format, stdout, stderr, explain)
+}
+
+// execute runs one statement on conn and prints its rows, then its warnings
+// (stderr) and, for explain, the Graph requests it made.
+func execute(ctx context.Context, conn *sql.Conn, query, format string, stdout, stderr io.Writer, explain bool) error {
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, werr := Write(stdout, format, rows, FormatOptions{})
+	cerr := rows.Close()
+	if ws, _ := driver.Warnings(conn); len(ws) > 0 {
+		for _, w := range ws {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
+	if explain {
+		printExplain(conn, stdout)
+	}
+	if werr != nil {
+		return werr
+	}
+	return cerr
+}
+
+func printExplain(conn *sql.Conn, w io.Writer) {
+	scans, _ := driver.Scans(conn)
+	reqs, _ := driver.Requests(conn)
+	fmt.Fprintln(w)
+	for i, s := range scans {
+		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d\n", i+1, s.Table, s.Rows, s.Pages)
+		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
+		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
+	}
+	var bytes int64
+	fmt.Fprintf(w, "graph requests: %d\n", len(reqs))
+	for i, r := range reqs {
+		bytes += r.Bytes
+		status := fmt.Sprint(r.Status)
+		if r.Err != "" {
+			status = r.Err
+		}
+		fmt.Fprintf(w, "  %2d %s %s -> %s, %d bytes, %s\n", i+1, r.Method, r.URL, status, r.Bytes, r.Duration.Round(100_000))
+	}
+	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "(none)"
+	}
+	return strings.Join(xs, " AND ")
+}

@@ -1,0 +1,474 @@
+package fakegraph
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a fake Graph tenant listening on loopback. Its knobs are safe
+// to call from any goroutine while it serves.
+type Server struct {
+	// URL is the root, e.g. http://127.0.0.1:41234. Graph is under /v1.0,
+	// the identity platform under /{tenant}/oauth2/v2.0/.
+	URL string
+
+	ln net.Listener
+	hs *http.Server
+
+	tmu    sync.RWMutex // tenant and indexes: read by requests, written by Update
+	tenant *Tenant
+	idx    *index
+
+	mu             sync.Mutex
+	log            []Request
+	stats          Stats
+	latency        time.Duration
+	failN          int
+	failStatus     int
+	failRetryAfter string
+	dropN          int
+	concurrency    int
+	concRetryAfter string
+	inflight       map[string]int
+	access         map[string]*accessToken
+	refresh        map[string]*refreshToken
+	serial         int
+	rotatedGrace   time.Duration
+	accessLifetime time.Duration
+}
+
+// Request is one Graph request (not token requests) as the server saw it.
+type Request struct {
+	Method   string
+	Path     string // decoded path, e.g. /v1.0/users/a@b/messages
+	RawQuery string
+	Query    url.Values
+	// Header is the request's headers; Authorization is redacted to
+	// "Bearer [redacted]".
+	Header http.Header
+	// Status is the response status; 0 for a dropped connection.
+	Status int
+	// Bytes is the size of the response body.
+	Bytes int
+	// Subject is who the access token was issued to: a userPrincipalName,
+	// "app" for an app-only token, "" when there was no valid token.
+	Subject string
+	// TokenSerial numbers the access token used (1 for the first issued);
+	// 0 when there was no valid token.
+	TokenSerial int
+}
+
+// Stats counts Graph requests and response bytes, and token requests.
+type Stats struct {
+	Requests      int
+	Bytes         int64
+	TokenRequests int
+}
+
+// Option configures a Server in New.
+type Option func(*Server)
+
+// WithLatency delays every Graph response by d.
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// WithMailboxConcurrency sets the per-mailbox limit of concurrent requests
+// (Graph's is 4, the default); 0 means no limit.
+func WithMailboxConcurrency(n int) Option { return func(s *Server) { s.concurrency = n } }
+
+// WithAccessTokenLifetime sets how long issued access tokens are valid
+// (default 3599 s, as Entra).
+func WithAccessTokenLifetime(d time.Duration) Option {
+	return func(s *Server) { s.accessLifetime = d }
+}
+
+// WithRotatedTokenGrace sets how long a refresh token keeps working after
+// it was rotated (used once): negative means forever (the default, as
+// Entra, which does not revoke old refresh tokens on use), 0 means it is
+// revoked at once.
+func WithRotatedTokenGrace(d time.Duration) Option {
+	return func(s *Server) { s.rotatedGrace = d }
+}
+
+// New starts a fake Graph tenant serving t on a loopback port. The server
+// reads t while it serves; change it only through Update.
+func New(t *Tenant, opts ...Option) *Server {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			panic(fmt.Sprintf("fakegraph: failed to listen on a loopback port: %v", err))
+		}
+	}
+	s := &Server{
+		URL:            "http://" + ln.Addr().String(),
+		ln:             ln,
+		tenant:         t,
+		idx:            newIndex(t),
+		concurrency:    4,
+		concRetryAfter: "0.05",
+		inflight:       map[string]int{},
+		access:         map[string]*accessToken{},
+		refresh:        map[string]*refreshToken{},
+		rotatedGrace:   -1,
+		accessLifetime: 3599 * time.Second,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.hs.Serve(ln)
+	return s
+}
+
+// Close shuts the server down, closing all connections.
+func (s *Server) Close() { s.hs.Close() }
+
+// GraphURL is the Graph root, URL+"/v1.0": the connection string's BaseUrl.
+func (s *Server) GraphURL() string { return s.URL + "/v1.0" }
+
+// TokenURL is the token endpoint of the tenant's name,
+// URL+"/contoso/oauth2/v2.0/token".
+func (s *Server) TokenURL() string { return s.URL + "/" + s.tenantName() + "/oauth2/v2.0/token" }
+
+// AuthURL is the authorization endpoint, URL+"/contoso/oauth2/v2.0/authorize".
+func (s *Server) AuthURL() string { return s.URL + "/" + s.tenantName() + "/oauth2/v2.0/authorize" }
+
+func (s *Server) tenantName() string {
+	s.tmu.RLock()
+	defer s.tmu.RUnlock()
+	if s.tenant.Name != "" {
+		return s.tenant.Name
+	}
+	return "contoso"
+}
+
+// Tenant returns the served tenant. Read it freely; change it only inside
+// Update.
+func (s *Server) Tenant() *Tenant {
+	s.tmu.RLock()
+	defer s.tmu.RUnlock()
+	return s.tenant
+}
+
+// Update runs f with the tenant locked against requests, then re-indexes it.
+func (s *Server) Update(f func(t *Tenant)) {
+	s.tmu.Lock()
+	defer s.tmu.Unlock()
+	f(s.tenant)
+	s.idx = newIndex(s.tenant)
+}
+
+// Requests returns a copy of the Graph request log, in completion order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// ResetRequests clears the request log and the counters.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+	s.stats = Stats{}
+}
+
+// Stats returns the counters since start or the last ResetRequests.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// SetLatency delays every later Graph response by d (0: none).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
+// FailNext makes the next n Graph requests fail with status: 429
+// (TooManyRequests), 503 (ServiceUnavailable), 500, 504 or any other.
+// retryAfter, when not "", is sent as the Retry-After header (fractional
+// seconds such as "0.05" are allowed, as Graph sends).
+func (s *Server) FailNext(n, status int, retryAfter string) {
+	s.mu.Lock()
+	s.failN, s.failStatus, s.failRetryAfter = n, status, retryAfter
+	s.mu.Unlock()
+}
+
+// DropNext makes the next n Graph requests lose their connection: the
+// server closes it without a response.
+func (s *Server) DropNext(n int) {
+	s.mu.Lock()
+	s.dropN = n
+	s.mu.Unlock()
+}
+
+// SetMailboxConcurrency sets the per-mailbox limit of concurrent requests
+// (0: none). A request over it gets 429 with Retry-After: retryAfter.
+func (s *Server) SetMailboxConcurrency(n int, retryAfter string) {
+	s.mu.Lock()
+	s.concurrency, s.concRetryAfter = n, retryAfter
+	s.mu.Unlock()
+}
+
+// newRequestID returns a random GUID.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}
+
+// recorder counts the bytes and keeps the status of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// ServeHTTP serves Graph under /v1.0 and the identity platform under
+// /{tenant}/oauth2/v2.0/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.EscapedPath()
+	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+		s.serveGraph(w, r)
+		return
+	}
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) == 4 && segs[1] == "oauth2" && segs[2] == "v2.0" {
+		tenant, _ := url.PathUnescape(segs[0])
+		switch segs[3] {
+		case "token":
+			s.serveToken(w, r, tenant)
+			return
+		case "authorize":
+			s.serveAuthorize(w, r, tenant)
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	rec := &recorder{ResponseWriter: w}
+	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header.Clone()}
+	if entry.Header.Get("Authorization") != "" {
+		entry.Header.Set("Authorization", "Bearer [redacted]")
+	}
+	logged := false
+	logIt := func() {
+		if logged {
+			return
+		}
+		logged = true
+		entry.Status, entry.Bytes = rec.status, rec.bytes
+		s.mu.Lock()
+		s.log = append(s.log, entry)
+		s.stats.Requests++
+		s.stats.Bytes += int64(rec.bytes)
+		s.mu.Unlock()
+	}
+	defer logIt()
+
+	s.mu.Lock()
+	drop, fail, failStatus, retry := false, false, 0, ""
+	if s.dropN > 0 {
+		s.dropN--
+		drop = true
+	} else if s.failN > 0 {
+		s.failN--
+		fail, failStatus, retry = true, s.failStatus, s.failRetryAfter
+	}
+	latency := s.latency
+	s.mu.Unlock()
+
+	if drop {
+		logIt() // before the client can see the closed connection
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+
+	c := &call{s: s, w: rec, r: r, reqID: newRequestID(), clientReqID: r.Header.Get("client-request-id")}
+	if c.clientReqID == "" {
+		c.clientReqID = c.reqID
+	}
+	h := rec.Header()
+	h.Set("request-id", c.reqID)
+	h.Set("client-request-id", c.clientReqID)
+	h.Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Loopback","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"fakegraph"}}`)
+	h.Set("Strict-Transport-Security", "max-age=31536000")
+
+	if fail {
+		if latency > 0 {
+			time.Sleep(latency)
+		}
+		c.failInjected(failStatus, retry)
+		return
+	}
+
+	p, ok := s.authenticate(c)
+	if !ok {
+		return
+	}
+	c.p = p
+	entry.Subject, entry.TokenSerial = p.subject(), p.serial
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		c.fail(http.StatusMethodNotAllowed, "ErrorInvalidRequest", fmt.Sprintf("The OData request is not supported: method %s is not served by this fake.", r.Method))
+		return
+	}
+	s.tmu.RLock()
+	defer s.tmu.RUnlock()
+	c.latency = latency
+	c.route()
+}
+
+// call is one Graph request being served.
+type call struct {
+	s           *Server
+	w           *recorder
+	r           *http.Request
+	p           *principal
+	reqID       string
+	clientReqID string
+	latency     time.Duration
+	slot        string // the mailbox whose concurrency slot is held
+	query       *query
+	textBody    bool  // Prefer: outlook.body-content-type="text"
+	basic       bool  // only Mail.ReadBasic: no bodies, no attachments
+	user        *User // the mailbox owner
+}
+
+// fail writes Graph's error body.
+func (c *call) fail(status int, code, msg string) {
+	now := time.Now().UTC().Format("2006-01-02T15:04:05")
+	o := obj{b: []byte(`{"error":`)}
+	o.b = append(o.b, '{')
+	o.str("code", code)
+	o.str("message", msg)
+	o.key("innerError")
+	in := obj{b: []byte{'{'}}
+	in.str("date", now)
+	in.str("request-id", c.reqID)
+	in.str("client-request-id", c.clientReqID)
+	o.b = append(append(o.b, in.b...), '}')
+	o.b = append(o.b, "}}"...)
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json")
+	c.w.WriteHeader(status)
+	c.w.Write(o.b)
+}
+
+func (c *call) failInjected(status int, retry string) {
+	if retry != "" {
+		c.w.Header().Set("Retry-After", retry)
+	}
+	switch status {
+	case http.StatusTooManyRequests:
+		now := time.Now().UTC().Format("2006-01-02T15:04:05")
+		body := fmt.Sprintf(`{"error":{"code":"TooManyRequests","innerError":{"code":"429","date":%q,"message":"Please retry after","request-id":%q,"status":"429"},"message":"Please retry again later."}}`, now, c.reqID)
+		c.w.Header().Set("Content-Type", "application/json")
+		c.w.WriteHeader(status)
+		c.w.Write([]byte(body))
+	case http.StatusServiceUnavailable:
+		c.fail(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.")
+	case http.StatusGatewayTimeout:
+		c.fail(status, "UnknownError", "")
+	case http.StatusInternalServerError:
+		c.fail(status, "generalException", "An unspecified error has occurred.")
+	default:
+		c.fail(status, "UnknownError", http.StatusText(status))
+	}
+}
+
+// writeJSON sends a 200 JSON body.
+func (c *call) writeJSON(b []byte) {
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+	h.Set("OData-Version", "4.0")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	c.w.WriteHeader(http.StatusOK)
+	if c.r.Method != http.MethodHead {
+		c.w.Write(b)
+	}
+	putBuf(b)
+}
+
+// bufPool recycles response buffers: pages of 1000 messages are large.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+
+func putBuf(b []byte) {
+	if cap(b) <= 16<<20 {
+		bufPool.Put(&b)
+	}
+}
+
+// acquire takes a concurrency slot on a mailbox, or answers 429. The slot
+// is released by release; latency is spent while holding it.
+func (c *call) acquire(mailbox string) bool {
+	if mailbox == "" { // not a mailbox: latency only
+		if c.latency > 0 {
+			time.Sleep(c.latency)
+		}
+		return true
+	}
+	s := c.s
+	s.mu.Lock()
+	limit, retry := s.concurrency, s.concRetryAfter
+	if limit > 0 && s.inflight[mailbox] >= limit {
+		s.mu.Unlock()
+		if retry != "" {
+			c.w.Header().Set("Retry-After", retry)
+		}
+		c.fail(http.StatusTooManyRequests, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+		return false
+	}
+	s.inflight[mailbox]++
+	s.mu.Unlock()
+	c.slot = mailbox
+	if c.latency > 0 {
+		time.Sleep(c.latency)
+	}
+	return true
+}
+
+func (c *call) release() {
+	if c.slot == "" {
+		return
+	}
+	c.s.mu.Lock()
+	c.s.inflight[c.slot]--
+	c.s.mu.Unlock()
+	c.slot = ""
+}

@@ -1,0 +1,531 @@
+package outlook
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/graph"
+	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/plan"
+	"github.com/outlooksql/outlooksql/vtab/tables"
+)
+
+// SearchCap is the most results Graph returns for one $search; a search
+// that reaches it may be missing rows.
+const SearchCap = 1000
+
+// ErrSearchCapped ends a scan whose $search reached Graph's result cap: the
+// rows already returned may not be all the rows that match.
+var ErrSearchCapped = fmt.Errorf("the search reached Graph's cap of %d results, so the answer may be incomplete: narrow the search (more terms, a folder_id, a received: range)", SearchCap)
+
+// cursor is the one generic cursor of every table.
+type cursor struct {
+	t    *tables.Table
+	conn *Conn
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	src    *Source
+	scan   *plan.Scan
+	info   *ScanInfo
+	next   int // index of the next request of scan to start
+
+	rows  rowSource
+	req   *plan.Request
+	row   row
+	eof   bool
+	rowid int64
+	n     int64 // rows returned by this scan
+}
+
+// row is the current row: a Graph item plus values that do not come from it.
+type row struct {
+	item  gjson.Result
+	extra map[int]any // computed columns (path, message_id)
+}
+
+// rowSource yields the items of one request; io.EOF ends it.
+type rowSource interface {
+	next() (row, error)
+}
+
+func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
+	c.stop()
+	src := c.conn.source()
+	if src == nil {
+		return ErrNotConfigured
+	}
+	scan, err := plan.Filter(c.t, idxNum, idxStr, args, src.defaults())
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.t.Name, err)
+	}
+	c.src, c.scan = src, scan
+	c.next, c.n, c.rowid, c.eof, c.rows, c.req = 0, 0, 0, false, nil, nil
+	c.info = &ScanInfo{Table: c.t.Name, Pushed: scan.Pushed, Local: scan.Local}
+	for _, r := range scan.Requests {
+		c.info.URLs = append(c.info.URLs, r.URL)
+	}
+	c.conn.addScan(c.info)
+	c.ctx, c.cancel = context.WithCancel(c.conn.context())
+	go c.watchInterrupt(c.ctx, c.cancel)
+	return c.advance()
+}
+
+// watchInterrupt cancels the scan's requests when SQLite is interrupted
+// (sqlite3_interrupt, e.g. Ctrl-C in a host that loaded the extension).
+func (c *cursor) watchInterrupt(ctx context.Context, cancel context.CancelFunc) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if c.conn.vc.Interrupted() {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
+func (c *cursor) Next() error { return c.advance() }
+
+// advance moves to the next row, starting the scan's next request when the
+// current one is done.
+func (c *cursor) advance() error {
+	for {
+		if c.scan.Limit > 0 && c.n >= c.scan.Limit {
+			return c.finish()
+		}
+		if c.rows == nil {
+			if c.next >= len(c.scan.Requests) {
+				return c.finish()
+			}
+			c.req = &c.scan.Requests[c.next]
+			c.next++
+			c.rows = c.open(c.req)
+		}
+		r, err := c.rows.next()
+		if err == io.EOF {
+			if ls, ok := c.rows.(*listSource); ok && c.req.Search && ls.n >= SearchCap {
+				c.conn.warn(ErrSearchCapped.Error())
+				return fmt.Errorf("%s: %w", c.t.Name, ErrSearchCapped)
+			}
+			c.rows = nil
+			continue
+		}
+		if err != nil {
+			if noMailbox(err) {
+				// A user without an Exchange Online mailbox has no mail:
+				// in a join over users that is no rows, not a failed query.
+				c.conn.warn(fmt.Sprintf("%s: %s has no mailbox Graph can read (MailboxNotEnabledForRESTAPI); it counts as empty", c.t.Name, c.req.Mailbox))
+				c.rows = nil
+				continue
+			}
+			return c.fail(err)
+		}
+		c.row = r
+		c.n++
+		c.rowid++
+		c.count(0)
+		return nil
+	}
+}
+
+func (c *cursor) fail(err error) error {
+	c.eof = true
+	if errors.Is(err, context.Canceled) && c.conn.vc.Interrupted() {
+		return fmt.Errorf("%s: interrupted", c.t.Name)
+	}
+	return fmt.Errorf("%s: %w", c.t.Name, err)
+}
+
+func (c *cursor) finish() error {
+	c.eof = true
+	c.stop()
+	return nil
+}
+
+// count records rows and pages in the scan's explain entry.
+func (c *cursor) count(pages int) {
+	c.conn.mu.Lock()
+	c.info.Rows = c.n
+	c.info.Pages += pages
+	c.conn.mu.Unlock()
+}
+
+func (c *cursor) stop() {
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
+}
+
+func (c *cursor) EOF() bool { return c.eof }
+
+func (c *cursor) Rowid() (int64, error) { return c.rowid, nil }
+
+func (c *cursor) Close() error {
+	c.stop()
+	return nil
+}
+
+// open starts the rows of one request.
+func (c *cursor) open(r *plan.Request) rowSource {
+	hdr := header(r.Header)
+	switch {
+	case r.Single:
+		return &singleSource{c: c, req: r, hdr: hdr}
+	case c.t.Fetch == tables.FolderTree:
+		return newTreeSource(c, r, hdr)
+	case r.Expand:
+		return &expandSource{list: listSource{c: c, req: r, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}}
+	}
+	return &listSource{c: c, req: r, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}
+}
+
+func header(h map[string]string) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	out := http.Header{}
+	for k, v := range h {
+		out.Set(k, v)
+	}
+	return out
+}
+
+// listSource yields the items of a collection, page by page.
+type listSource struct {
+	c     *cursor
+	req   *plan.Request
+	pager *graph.Pager
+	items []gjson.Result
+	pos   int
+	n     int64
+}
+
+func (s *listSource) next() (row, error) {
+	if s.req.Limit > 0 && s.n >= s.req.Limit {
+		return row{}, io.EOF
+	}
+	for s.pos >= len(s.items) {
+		page, err := s.pager.Next()
+		if err != nil {
+			return row{}, err
+		}
+		s.c.count(1)
+		s.items, s.pos = page.Array(), 0
+	}
+	it := s.items[s.pos]
+	s.pos++
+	s.n++
+	return row{item: it}, nil
+}
+
+// singleSource yields the one entity a request names, or nothing when Graph
+// says there is no such entity.
+type singleSource struct {
+	c    *cursor
+	req  *plan.Request
+	hdr  http.Header
+	done bool
+}
+
+func (s *singleSource) next() (row, error) {
+	if s.done {
+		return row{}, io.EOF
+	}
+	s.done = true
+	resp, err := s.c.src.Client.Get(s.c.ctx, s.req.Mailbox, s.req.URL, s.hdr)
+	if err != nil {
+		var ge *graph.Error
+		if errors.As(err, &ge) && notFound(ge) {
+			return row{}, io.EOF
+		}
+		return row{}, err
+	}
+	s.c.count(1)
+	return row{item: gjson.ParseBytes(resp.Body)}, nil
+}
+
+// noMailbox reports whether Graph said the user exists but has no mailbox
+// it can read.
+func noMailbox(err error) bool {
+	return graph.Code(err) == "MailboxNotEnabledForRESTAPI"
+}
+
+// notFound reports whether Graph's answer to a GET by id means "no such
+// entity", which in SQL is no row rather than an error.
+func notFound(e *graph.Error) bool {
+	switch e.Code {
+	case "ErrorItemNotFound", "ErrorInvalidIdMalformed", "Request_ResourceNotFound", "ResourceNotFound":
+		return true
+	}
+	return e.Status == http.StatusNotFound
+}
+
+// treeSource walks the folder tree depth-first: a folder, then its children.
+type treeSource struct {
+	c     *cursor
+	req   *plan.Request
+	hdr   http.Header
+	stack []*treeLevel
+}
+
+type treeLevel struct {
+	list listSource
+	path string // the parent's path, "" at the top
+}
+
+func newTreeSource(c *cursor, r *plan.Request, hdr http.Header) *treeSource {
+	s := &treeSource{c: c, req: r, hdr: hdr}
+	s.push(r.URL, "")
+	return s
+}
+
+func (s *treeSource) push(u, path string) {
+	s.stack = append(s.stack, &treeLevel{
+		list: listSource{c: s.c, req: &plan.Request{}, pager: s.c.src.Client.Pages(s.c.ctx, s.req.Mailbox, u, s.hdr)},
+		path: path,
+	})
+}
+
+func (s *treeSource) next() (row, error) {
+	for len(s.stack) > 0 {
+		top := s.stack[len(s.stack)-1]
+		r, err := top.list.next()
+		if err == io.EOF {
+			s.stack = s.stack[:len(s.stack)-1]
+			continue
+		}
+		if err != nil {
+			return row{}, err
+		}
+		name := r.item.Get("displayName").String()
+		path := name
+		if top.path != "" {
+			path = top.path + "/" + name
+		}
+		r.extra = map[int]any{s.c.t.Column("path"): path}
+		if r.item.Get("childFolderCount").Int() > 0 && s.req.Children != "" {
+			u := strings.ReplaceAll(s.req.Children, "{id}", url.PathEscape(r.item.Get("id").String()))
+			s.push(u, path)
+		}
+		return r, nil
+	}
+	return row{}, io.EOF
+}
+
+// expandSource yields the attachments of messages listed with
+// $expand=attachments, each with its message's id.
+type expandSource struct {
+	list  listSource
+	msgID string
+	atts  []gjson.Result
+	pos   int
+}
+
+func (s *expandSource) next() (row, error) {
+	for s.pos >= len(s.atts) {
+		r, err := s.list.next()
+		if err != nil {
+			return row{}, err
+		}
+		s.msgID = r.item.Get("id").String()
+		s.atts, s.pos = r.item.Get("attachments").Array(), 0
+	}
+	a := s.atts[s.pos]
+	s.pos++
+	return row{item: a, extra: map[int]any{s.list.c.t.Column("message_id"): s.msgID}}, nil
+}
+
+func (c *cursor) Column(ctx *vtab.Context, col int) error {
+	if v, ok := c.row.extra[col]; ok {
+		ctx.ResultValue(v)
+		return nil
+	}
+	if v, ok := c.req.Echo[col]; ok {
+		ctx.ResultValue(v)
+		return nil
+	}
+	colDef := &c.t.Columns[col]
+	if colDef.Path == "" {
+		ctx.ResultNull()
+		return nil
+	}
+	v := c.row.item.Get(colDef.Path)
+	if !v.Exists() || v.Type == gjson.Null {
+		if colDef.Type == tables.Blob {
+			return c.fetchContent(ctx)
+		}
+		ctx.ResultNull()
+		return nil
+	}
+	switch colDef.Type {
+	case tables.Integer:
+		ctx.ResultInt64(v.Int())
+	case tables.Bool:
+		if v.Bool() {
+			ctx.ResultInt64(1)
+		} else {
+			ctx.ResultInt64(0)
+		}
+	case tables.Date:
+		ctx.ResultText(normalizeDate(v.String()))
+	case tables.Recipients:
+		ctx.ResultText(recipients(v))
+	case tables.JSON:
+		ctx.ResultText(canonicalJSON(v))
+	case tables.Kind:
+		ctx.ResultText(attachmentKind(v.String()))
+	case tables.Blob:
+		b, err := base64.StdEncoding.DecodeString(v.String())
+		if err != nil {
+			return fmt.Errorf("%s.%s: Graph sent invalid base64: %w", c.t.Name, colDef.Name, err)
+		}
+		ctx.ResultBlob(b)
+	default:
+		ctx.ResultText(v.String())
+	}
+	return nil
+}
+
+// fetchContent reads an attachment's bytes from /$value when the listing
+// left contentBytes out (item attachments, files over 3 MB).
+func (c *cursor) fetchContent(ctx *vtab.Context) error {
+	kind := attachmentKind(c.row.item.Get("@odata\\.type").String())
+	if kind == "reference" {
+		ctx.ResultNull() // Graph answers 405: a reference attachment has no bytes
+		return nil
+	}
+	msgID, _ := c.row.extra[c.t.Column("message_id")].(string)
+	if msgID == "" {
+		msgID, _ = c.req.Echo[c.t.Column("message_id")].(string)
+	}
+	u := fmt.Sprintf("%s/messages/%s/attachments/%s/$value", c.req.MailboxPath,
+		url.PathEscape(msgID), url.PathEscape(c.row.item.Get("id").String()))
+	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, nil)
+	if err != nil {
+		return fmt.Errorf("attachments.content: %w", err)
+	}
+	ctx.ResultBlob(resp.Body)
+	return nil
+}
+
+// attachmentKind maps "#microsoft.graph.fileAttachment" to "file".
+func attachmentKind(odataType string) string {
+	t := odataType[strings.LastIndexByte(odataType, '.')+1:]
+	return strings.TrimSuffix(t, "Attachment")
+}
+
+// normalizeDate returns a DateTimeOffset in the form SCHEMA.md promises:
+// UTC, whole seconds, "Z". Graph sends that form already; anything else is
+// converted when it parses.
+func normalizeDate(s string) string {
+	if len(s) == 20 && s[19] == 'Z' {
+		return s
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
+
+// recipients turns Graph's [{"emailAddress":{"name","address"}}] into
+// SCHEMA.md's [{"name","address"}].
+func recipients(v gjson.Result) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	i := 0
+	v.ForEach(func(_, r gjson.Result) bool {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		i++
+		e := r.Get("emailAddress")
+		b.WriteString(`{"name":`)
+		writeJSONString(&b, e.Get("name"))
+		b.WriteString(`,"address":`)
+		writeJSONString(&b, e.Get("address"))
+		b.WriteByte('}')
+		return true
+	})
+	b.WriteByte(']')
+	return b.String()
+}
+
+func writeJSONString(b *strings.Builder, v gjson.Result) {
+	if v.Type != gjson.String {
+		b.WriteString("null")
+		return
+	}
+	writeString(b, v.String())
+}
+
+// writeString writes s as a JSON string the way encoding/json does with
+// HTML escaping off, so equal values always have equal text.
+func writeString(b *strings.Builder, s string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	b.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// canonicalJSON re-writes Graph's JSON compactly, strings re-escaped by
+// writeString and keys in Graph's order, so the text of a JSON column does
+// not depend on how Graph chose to escape it.
+func canonicalJSON(v gjson.Result) string {
+	var b strings.Builder
+	writeJSON(&b, v)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v gjson.Result) {
+	switch {
+	case v.IsArray():
+		b.WriteByte('[')
+		i := 0
+		v.ForEach(func(_, e gjson.Result) bool {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			i++
+			writeJSON(b, e)
+			return true
+		})
+		b.WriteByte(']')
+	case v.IsObject():
+		b.WriteByte('{')
+		i := 0
+		v.ForEach(func(k, e gjson.Result) bool {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			i++
+			writeString(b, k.String())
+			b.WriteByte(':')
+			writeJSON(b, e)
+			return true
+		})
+		b.WriteByte('}')
+	case v.Type == gjson.String:
+		writeString(b, v.String())
+	default:
+		b.WriteString(strings.TrimSpace(v.Raw))
+	}
+}

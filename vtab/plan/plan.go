@@ -1,0 +1,552 @@
+// Package plan is the one planner behind every Graph table: it turns what
+// SQLite tells a virtual table about a query (constraints, ORDER BY,
+// LIMIT/OFFSET, the columns used) into the Graph requests of one scan, with
+// $filter, $orderby, $search, $select, $top and $skip. It knows SQL and OData
+// and nothing about HTTP.
+//
+// Two rules run through it. Correctness: a constraint is omitted (SQLite
+// trusts the table) only when the OData translation is exact, and anything
+// Graph evaluates differently (case, NULL, text order) is at most a
+// pre-filter that keeps every row SQLite would keep. Economy: among correct
+// plans, the fewest requests and bytes: whole IN lists in one $filter,
+// LIMIT as $top and a stop, ORDER BY as $orderby, only the columns used.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/tables"
+)
+
+// Options are the planner's settings.
+type Options struct {
+	// Pushdown=false uses only path keys (Key columns) and $select: no
+	// $filter/$orderby/$top/$skip from the query (the benchmarks' baseline).
+	Pushdown bool
+}
+
+// Defaults are connection settings Filter needs.
+type Defaults struct {
+	// UserID is the default mailbox: "me", a user id or a userPrincipalName.
+	UserID string
+}
+
+// Scan is the Graph requests of one xFilter.
+type Scan struct {
+	// Requests run in order; the scan's rows are their concatenation.
+	Requests []Request
+	// Limit stops the whole scan after this many rows (0: no cap). It is set
+	// only when Graph returns exactly the rows SQLite wants, in its order.
+	Limit int64
+	// Pushed and Local say, for people (explain), what was sent to Graph and
+	// what SQLite still checks; a pre-filter appears in both.
+	Pushed, Local []string
+}
+
+// Request is one Graph request, followed by @odata.nextLink.
+type Request struct {
+	// Mailbox is the key for per-mailbox concurrency limits: "me" or the
+	// user id/UPN; "" for /users.
+	Mailbox string
+	// MailboxPath is "/me" or "/users/alice%40contoso.com" (escaped), or
+	// "/users('$x%40y')" for a UPN starting with $; "" for /users.
+	MailboxPath string
+	// URL is the path and query relative to BaseUrl, fully escaped.
+	URL string
+	// Header holds headers the request needs (ConsistencyLevel: eventual).
+	Header map[string]string
+	// Single is true when URL names one entity (GET by id): a 404
+	// ErrorItemNotFound or 400 ErrorInvalidIdMalformed means no row.
+	Single bool
+	// Echo gives the value of hidden and key columns (user_id, folder_id,
+	// search, message_id) on the rows of this request, by column index.
+	Echo map[int]any
+	// Limit stops following @odata.nextLink after this many rows of this
+	// request (0: none).
+	Limit int64
+	// Search is true when the request uses $search; the runner must report
+	// a result that reaches Graph's cap.
+	Search bool
+	// Expand is true for attachments read through
+	// messages?$expand=attachments: each item's attachments are the rows,
+	// and message_id echoes the item's id.
+	Expand bool
+	// Children, for a folder tree, is the URL of a folder's child folders
+	// with an {id} placeholder; the runner walks the tree with it.
+	Children string
+}
+
+// Roles of a constraint in a plan (arg.Role).
+const (
+	roleKey    = 'k' // fills a path key: mailbox, folder, message, or $search
+	roleID     = 'i' // one entity by id
+	roleFilter = 'f' // may go to $filter
+	roleLocal  = 'l' // SQLite checks it; the value is only read
+	roleHas    = 'h' // attachments' is_inline = 0: messages with hasAttachments
+	roleLimit  = 'n'
+	roleOffset = 'o'
+)
+
+// arg says what one xFilter argument is. A plan is a list of them, in
+// ArgvIndex order, encoded as JSON in IdxStr.
+type arg struct {
+	Col  int     `json:"c"`
+	Op   vtab.Op `json:"o"`
+	Role byte    `json:"r"`
+	Coll string  `json:"k,omitempty"` // collation, when not BINARY
+	Omit bool    `json:"x,omitempty"`
+	In   bool    `json:"i,omitempty"`
+}
+
+type order struct {
+	Col  int  `json:"c"`
+	Desc bool `json:"d,omitempty"`
+}
+
+// index is the plan BestIndex chose, as Filter reads it back from IdxStr.
+type index struct {
+	Args []arg  `json:"a,omitempty"`
+	Used uint64 `json:"u"`
+	// Order is the consumed ORDER BY, sent as $orderby.
+	Order []order `json:"s,omitempty"`
+	// Unsorted: SQLite sorts, so LIMIT can neither cap nor size pages.
+	Unsorted bool `json:"z,omitempty"`
+	// Skip: OFFSET is consumed and sent as $skip.
+	Skip bool `json:"p,omitempty"`
+	// Base: Options.Pushdown was false.
+	Base bool `json:"b,omitempty"`
+}
+
+// Key names of tables.Column.Key.
+const (
+	keyMailbox = "mailbox"
+	keyFolder  = "folder"
+	keySearch  = "search"
+	keyMessage = "message"
+	keyID      = "id"
+)
+
+func column(t *tables.Table, i int) *tables.Column {
+	if i < 0 || i >= len(t.Columns) {
+		return nil
+	}
+	return &t.Columns[i]
+}
+
+// pathKey returns the key a constraint fills when it is usable as one.
+func pathKey(t *tables.Table, c vtab.Constraint) string {
+	col := column(t, c.Column)
+	if !c.Usable || col == nil || col.Key == "" || col.Key == keyID {
+		return ""
+	}
+	switch c.Op {
+	case vtab.OpEQ, vtab.OpIS:
+		return col.Key
+	case vtab.OpMATCH:
+		if col.Key == keySearch {
+			return col.Key
+		}
+	}
+	return ""
+}
+
+// pushable reports whether some value of op on c may go to $filter.
+func pushable(t *tables.Table, c *tables.Column, op vtab.Op) bool {
+	if c.Property == "" || c.Filter == 0 {
+		return false
+	}
+	ops := c.Filter
+	switch op {
+	case vtab.OpEQ, vtab.OpIS:
+		return ops.Has(tables.Eq) || c.Type == tables.Date && ops.Has(tables.Cmp)
+	case vtab.OpNE:
+		return ops.Has(tables.Ne) && (c.Type == tables.Bool || c.Type == tables.Date || c.Type == tables.Integer)
+	case vtab.OpISNOT:
+		return ops.Has(tables.Ne) && c.Type == tables.Bool
+	case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+		return ops.Has(tables.Cmp) && (c.Type == tables.Date || c.Type == tables.Integer)
+	case vtab.OpLIKE, vtab.OpGLOB:
+		return (c.Type == tables.Text || c.Type == tables.Enum) &&
+			ops&(tables.Eq|tables.StartsWith|tables.Contains|tables.EndsWith) != 0
+	case vtab.OpISNULL, vtab.OpISNOTNULL:
+		return ops.Has(tables.Null)
+	}
+	return false
+}
+
+// excludesNull reports whether a usable constraint on column col rejects NULL.
+func excludesNull(info *vtab.IndexInfo, col int) bool {
+	for _, c := range info.Constraints {
+		if !c.Usable || c.Column != col {
+			continue
+		}
+		switch c.Op {
+		case vtab.OpEQ, vtab.OpGT, vtab.OpGE, vtab.OpLT, vtab.OpLE, vtab.OpNE,
+			vtab.OpLIKE, vtab.OpGLOB, vtab.OpISNOTNULL:
+			return true
+		}
+	}
+	return false
+}
+
+// itemKeys reports whether every placeholder of t.Item but {mailbox} and {id}
+// is filled by a chosen key, so one entity can be read by id.
+func itemKeys(t *tables.Table, keys map[string]int) bool {
+	if t.Item == "" {
+		return false
+	}
+	for _, k := range []string{keyFolder, keySearch, keyMessage} {
+		if containsPlaceholder(t.Item, k) {
+			if _, ok := keys[k]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func containsPlaceholder(path, name string) bool {
+	return strings.Contains(path, "{"+name+"}")
+}
+
+// BestIndex fills info's outputs for table t. It is cheap, does no I/O, and
+// is called many times per statement.
+func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
+	n := len(info.Constraints)
+	if len(info.ConstraintUsage) != n {
+		info.ConstraintUsage = make([]vtab.ConstraintUsage, n)
+	}
+	for i := range info.ConstraintUsage {
+		info.ConstraintUsage[i] = vtab.ConstraintUsage{}
+	}
+	roles := make([]byte, n)
+	keys := map[string]int{}
+
+	// Path keys, a single value before an IN list.
+	for _, wantIn := range []bool{false, true} {
+		for i, c := range info.Constraints {
+			k := pathKey(t, c)
+			if k == "" || c.IsIn != wantIn {
+				continue
+			}
+			if _, ok := keys[k]; ok {
+				continue
+			}
+			keys[k], roles[i] = i, roleKey
+		}
+	}
+	_, search := keys[keySearch]
+	_, folder := keys[keyFolder]
+	_, message := keys[keyMessage]
+
+	// One entity by id, unless a search or a folder scopes the rows.
+	single := false
+	if !search && !folder && itemKeys(t, keys) {
+		for _, wantIn := range []bool{false, true} {
+			for i, c := range info.Constraints {
+				col := column(t, c.Column)
+				if single || !c.Usable || col == nil || col.Key != keyID || c.IsIn != wantIn ||
+					c.Op != vtab.OpEQ && c.Op != vtab.OpIS {
+					continue
+				}
+				keys[keyID], roles[i], single = i, roleID, true
+			}
+		}
+	}
+	fanout := false
+	for _, i := range keys {
+		fanout = fanout || info.Constraints[i].IsIn
+	}
+
+	for i, c := range info.Constraints {
+		if !c.Usable || roles[i] != 0 {
+			continue
+		}
+		switch c.Op {
+		case vtab.OpLIMIT:
+			roles[i] = roleLimit
+			continue
+		case vtab.OpOFFSET:
+			roles[i] = roleOffset
+			continue
+		case vtab.OpMATCH:
+			continue // only the search column takes MATCH; SQLite reports the rest
+		}
+		if !opt.Pushdown {
+			continue
+		}
+		col := column(t, c.Column)
+		switch {
+		case col == nil || search:
+			roles[i] = roleLocal
+		case t.Fetch == tables.Attachments && !message && col.Name == "is_inline" &&
+			(c.Op == vtab.OpEQ || c.Op == vtab.OpIS):
+			roles[i] = roleHas
+		case pushable(t, col, c.Op):
+			roles[i] = roleFilter
+		default:
+			roles[i] = roleLocal
+		}
+	}
+
+	// Omit, and the whole-IN choice.
+	allOmitted := true
+	for i, c := range info.Constraints {
+		u := &info.ConstraintUsage[i]
+		switch roles[i] {
+		case 0, roleLimit, roleOffset:
+			continue
+		case roleKey:
+			u.Omit = true
+		case roleFilter:
+			nullCheck := c.Op == vtab.OpISNULL || c.Op == vtab.OpISNOTNULL
+			if !single && !c.IsIn && (c.HasRHS || nullCheck) {
+				x := translate(t, column(t, c.Column), c.Op, c.Collation, c.RHS)
+				u.Omit = x.exact
+			}
+		}
+		u.In = c.IsIn
+		allOmitted = allOmitted && u.Omit
+	}
+
+	// ORDER BY.
+	consumed := false
+	if len(info.OrderBy) > 0 {
+		switch {
+		case single && !fanout:
+			consumed = true // at most one row
+		case opt.Pushdown && t.Fetch == tables.List && !t.Directory && !search && !fanout && !single &&
+			len(info.OrderBy) == 1:
+			// One term only: Graph sorts by the full time, SQLite by the
+			// whole seconds it shows, so a second key could disagree.
+			ob := info.OrderBy[0]
+			col := column(t, ob.Column)
+			consumed = col != nil && col.Sort && col.Type == tables.Date && col.Property != "" &&
+				(!nullableSort[col.Property] || excludesNull(info, ob.Column))
+		}
+	}
+
+	// LIMIT and OFFSET can be used only when every other constraint is.
+	limitOK := opt.Pushdown
+	for i := range info.Constraints {
+		if roles[i] == 0 {
+			limitOK = false
+		}
+	}
+	hasLimit, hasOffset := false, false
+	var limitRHS int64 = -1
+	for i, c := range info.Constraints {
+		switch roles[i] {
+		case roleLimit, roleOffset:
+			if !limitOK {
+				roles[i] = 0
+				continue
+			}
+			if roles[i] == roleLimit {
+				hasLimit = true
+				if v, ok := c.RHS.(int64); ok && c.HasRHS {
+					limitRHS = v
+				}
+			} else {
+				hasOffset = true
+			}
+		}
+	}
+	exactPlan := allOmitted && (len(info.OrderBy) == 0 || consumed)
+	skip := exactPlan && hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
+		!search && !fanout && !single
+	p := index{Used: info.ColUsed, Base: !opt.Pushdown, Skip: skip,
+		Unsorted: len(info.OrderBy) > 0 && !consumed}
+	if consumed && !single {
+		for _, ob := range info.OrderBy {
+			p.Order = append(p.Order, order{Col: ob.Column, Desc: ob.Desc})
+		}
+	}
+	for i, c := range info.Constraints {
+		if roles[i] == 0 {
+			continue
+		}
+		u := &info.ConstraintUsage[i]
+		if roles[i] == roleOffset {
+			u.Omit = skip
+		}
+		p.Args = append(p.Args, arg{Col: c.Column, Op: c.Op, Role: roles[i], Omit: u.Omit, In: u.In,
+			Coll: collation(c.Collation)})
+		u.ArgvIndex = len(p.Args)
+	}
+	info.OrderByConsumed = consumed
+
+	rows, cost := estimate(t, info, roles, keys, single, limitRHS, exactPlan && hasLimit)
+	info.EstimatedRows = int64(math.Max(1, math.Round(rows)))
+	info.EstimatedCost = cost
+	info.IdxFlags = 0
+	if single && !fanout {
+		info.EstimatedRows = 1
+		info.IdxFlags = vtab.ScanUnique
+	}
+	info.IdxNum = 0
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("plan: %s: encoding the plan: %w", t.Name, err)
+	}
+	info.IdxStr = string(b)
+	return nil
+}
+
+func collation(c string) string {
+	if binary(c) {
+		return ""
+	}
+	return c
+}
+
+// Cost model: a request costs as much as reading reqCost rows.
+const (
+	reqCost     = 1000.0
+	inGuess     = 5.0  // values in an IN list, unknown when planning
+	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
+	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
+	blobPage    = 10   // page size when attachment bytes are selected
+)
+
+// estimate returns the rows the plan yields and its cost.
+func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[string]int,
+	single bool, limit int64, exactLimit bool) (rows, cost float64) {
+	_, search := keys[keySearch]
+	_, folder := keys[keyFolder]
+	_, message := keys[keyMessage]
+	fan := 1.0
+	for _, i := range keys {
+		if info.Constraints[i].IsIn {
+			fan *= inGuess
+		}
+	}
+	var scanned float64
+	switch {
+	case single:
+		scanned = 1
+	case search:
+		scanned = 250
+	case t.Fetch == tables.FolderTree:
+		scanned = 100
+	case t.Fetch == tables.Attachments && message:
+		scanned = 5
+	case t.Fetch == tables.Attachments:
+		scanned = 20000
+	case folder:
+		scanned = 5000
+	case t.Directory:
+		scanned = 10000
+	default:
+		scanned = 50000
+	}
+	out := 1.0
+	for i, c := range info.Constraints {
+		switch roles[i] {
+		case roleFilter:
+			switch c.Op {
+			case vtab.OpEQ, vtab.OpIS:
+				scanned *= 0.1
+			case vtab.OpLIKE, vtab.OpGLOB:
+				scanned *= 0.25
+			case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+				scanned *= 0.3
+			default:
+				scanned *= 0.5
+			}
+		case roleLocal, roleHas:
+			out *= 0.5
+		}
+	}
+	rows = scanned * out
+	if exactLimit && limit >= 0 {
+		scanned = math.Min(scanned, float64(limit))
+		rows = math.Min(rows, float64(limit))
+	}
+	page := float64(pageSize(t, info.ColUsed, t.Fetch == tables.Attachments && !message))
+	reqs := math.Max(1, math.Ceil(scanned/page))
+	if t.Fetch == tables.Attachments && !message {
+		reqs = math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+	}
+	cost = fan * (reqs*reqCost + scanned)
+	rows *= fan
+	// A scope key (mailbox, folder, search) that is constrained but not
+	// usable here would make the plan read the default scope: rows whose
+	// echoed key SQLite then rejects. Make such plans the last resort.
+	for _, c := range info.Constraints {
+		col := column(t, c.Column)
+		if col == nil || c.Usable {
+			continue
+		}
+		switch col.Key {
+		case keyMailbox, keyFolder, keySearch:
+			if _, ok := keys[col.Key]; !ok && (c.Op == vtab.OpEQ || c.Op == vtab.OpIS || c.Op == vtab.OpMATCH) {
+				cost += missingCost
+			}
+		}
+	}
+	return rows, cost
+}
+
+// used reports whether column i is in colUsed.
+func used(colUsed uint64, i int) bool {
+	if i >= 63 {
+		return colUsed&(1<<63) != 0
+	}
+	return colUsed&(1<<uint(i)) != 0
+}
+
+// pageSize is the $top of a scan: the largest Graph allows, smaller when
+// heavy columns are selected.
+func pageSize(t *tables.Table, colUsed uint64, expand bool) int64 {
+	p := int64(t.MaxTop)
+	if p <= 0 {
+		p = int64(t.DefaultPage)
+	}
+	if expand {
+		p = min(p, sparsePage)
+	}
+	for i, c := range t.Columns {
+		if !c.Sparse || !used(colUsed, i) {
+			continue
+		}
+		if c.Type == tables.Blob {
+			p = min(p, blobPage)
+		} else {
+			p = min(p, sparsePage)
+		}
+	}
+	return p
+}
+
+// treeSelect is what a folder-tree walk needs whatever the query uses.
+var treeSelect = map[string]bool{"id": true, "displayName": true, "parentFolderId": true, "childFolderCount": true}
+
+// selectList returns $select for the used columns, in column order, id
+// always; full is true when the full representation is needed instead
+// (attachment bytes come only with it).
+func selectList(t *tables.Table, colUsed uint64) (sel string, full bool) {
+	seen := map[string]bool{}
+	var names []string
+	for i, c := range t.Columns {
+		u := used(colUsed, i)
+		if u && c.Type == tables.Blob && c.Sparse && t.Fetch == tables.Attachments {
+			full = true
+		}
+		if c.Select == "" || seen[c.Select] {
+			continue
+		}
+		if u || c.Select == "id" || t.Fetch == tables.FolderTree && treeSelect[c.Select] {
+			seen[c.Select] = true
+			names = append(names, c.Select)
+		}
+	}
+	if full {
+		return "", true
+	}
+	return strings.Join(names, ","), false
+}
