@@ -6,13 +6,22 @@
 // and load it into any SQLite 3.22.0 or later, e.g. in the sqlite3 shell:
 //
 //	.load ./outlooksql
+//	SELECT outlooksql_configure('TokenUrl=…;ClientId=…;RefreshTokenFilePath=…');
+//	SELECT subject FROM messages LIMIT 5;
 //
-// SQLite then calls sqlite3_outlooksql_init, which registers every module
-// and function the imported packages registered with package vtab.
+// SQLite then calls sqlite3_outlooksql_init, which registers the tables
+// messages, mail_folders, users and attachments and the function
+// outlooksql_configure on that connection.
 package main
 
 import (
-	_ "github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/outlook"
 )
+
+func init() {
+	if err := outlook.Register(); err != nil {
+		panic(err)
+	}
+}
 
 func main() {}

@@ -32,10 +32,20 @@ func Filter(t *tables.Table, idxNum int, idxStr string, args []any, d Defaults) 
 	return f.run(d)
 }
 
+// filterRun is one Filter call: the plan, its arguments and what is
+// learned from them on the way to the requests.
 type filterRun struct {
 	t    *tables.Table
 	p    *index
 	args []any
+
+	keys    map[string][]keyVal // path key → its values
+	idArg   int                 // the argument of the id key, or -1
+	terms   []term              // $filter terms, in argument order
+	batched bool                // directory ids sent as one id in (…) filter
+	single  bool                // GETs by id
+	search  bool                // $search
+	expand  bool                // attachments through messages?$expand
 }
 
 // keyVal is one value of a path key.
@@ -52,6 +62,14 @@ type term struct {
 	dropped bool // left to SQLite to keep the URL short
 }
 
+// base is one request before its query: a path and the keys it echoes.
+type base struct {
+	mailbox, mailboxPath, path string
+	search                     string
+	echo                       map[int]any
+	single                     bool
+}
+
 // noRows is the scan of a query that no row can satisfy.
 func noRows(why string) *Scan {
 	return &Scan{Pushed: []string{why + " → no rows, no request"}}
@@ -59,25 +77,158 @@ func noRows(why string) *Scan {
 
 func (f *filterRun) run(d Defaults) (*Scan, error) {
 	t, p := f.t, f.p
+	if s := f.nullScan(); s != nil {
+		return s, nil
+	}
+	if s, err := f.keyValues(); s != nil || err != nil {
+		return s, err
+	}
+	f.search = f.keys[keySearch] != nil
+	f.expand = t.Fetch == tables.Attachments && f.keys[keyMessage] == nil
+	f.batchIDs()
+	f.single = f.keys[keyID] != nil
+	if s, err := f.filterTerms(); s != nil || err != nil {
+		return s, err
+	}
 
-	// A comparison with NULL matches nothing.
-	for i, a := range p.Args {
-		if a.Role == roleLimit || a.Role == roleOffset || !nullFails(a.Op) {
-			continue
-		}
-		if a.In {
-			if len(distinct(f.args[i], true)) == 0 {
-				return noRows(f.sql(i)), nil
-			}
-		} else if f.args[i] == nil {
-			return noRows(f.sql(i)), nil
+	// ORDER BY: $orderby, and a $filter that starts with the sort key.
+	var orderby, sortProp string
+	if len(p.Order) == 1 && !f.single {
+		col := &t.Columns[p.Order[0].Col]
+		sortProp = col.Property
+		orderby = sortProp + " asc"
+		if p.Order[0].Desc {
+			orderby = sortProp + " desc"
 		}
 	}
 
-	// Path keys.
-	keys := map[string][]keyVal{}
-	var idArg = -1
+	// LIMIT and OFFSET: need is how many rows SQLite may read.
+	lim, off := int64(-1), int64(0)
 	for i, a := range p.Args {
+		v, ok := f.args[i].(int64)
+		switch {
+		case a.Role == roleLimit && ok:
+			lim = v
+		case a.Role == roleOffset && ok:
+			off = max(v, 0)
+		}
+	}
+	if lim == 0 {
+		return noRows("LIMIT 0"), nil
+	}
+	var need int64
+	if lim > 0 {
+		need = lim
+		if !p.Skip {
+			need = addCap(lim, off)
+		}
+	}
+
+	bases, err := f.bases(d)
+	if err != nil {
+		return nil, err
+	}
+
+	// The query, the same for every base but for $search and split lists.
+	sel, full := selectList(t, p.Used)
+	page := pageSize(t, p.Used, f.expand)
+	covered, _ := f.coverage()
+	var q query
+	switch {
+	case f.single:
+		if !full {
+			q.sel = sel
+		}
+	case f.expand:
+		q.sel = "id"
+		q.expand = "attachments"
+		if !full {
+			q.expand += "($select=" + sel + ")"
+		}
+		q.top = page
+	default:
+		if t.Fetch == tables.FolderTree {
+			q.custom = []string{"includeHiddenFolders=true"}
+		}
+		if !full {
+			q.sel = sel
+		}
+		q.orderby = orderby
+		if p.Skip && off > 0 {
+			q.skip = off
+		}
+		q.top = page
+		if need > 0 && covered {
+			// Rows arrive in SQLite's order and nearly all pass its checks,
+			// so a page of the rows it needs is enough.
+			q.top = min(page, need)
+		}
+	}
+	q.count = f.advanced()
+	split, chunks := f.fit(q, bases, sortProp, len(p.Order) == 0 && !p.Skip && !f.single)
+	covered, exact := f.coverage()
+	if !covered && q.top > 0 && q.top < page && !f.expand {
+		q.top = page // a pre-filter was dropped: no page-size hint
+	}
+	q.count = f.advanced()
+
+	// The requests.
+	s := &Scan{}
+	if exact && need > 0 {
+		s.Limit = need
+	}
+	for _, b := range bases {
+		for _, chunk := range chunks {
+			r := f.render(q, b, sortProp, split, chunk)
+			req := Request{Mailbox: b.mailbox, MailboxPath: b.mailboxPath, Echo: maps.Clone(b.echo),
+				Single: b.single, Search: f.search, Expand: f.expand, URL: b.path + r}
+			if t.Fetch == tables.FolderTree {
+				req.Children = b.path + "/{id}/childFolders" + r
+			}
+			if q.count {
+				req.Header = map[string]string{"ConsistencyLevel": "eventual"}
+			}
+			if s.Limit > 0 && !b.single {
+				req.Limit = s.Limit
+			}
+			s.Requests = append(s.Requests, req)
+		}
+	}
+	f.explain(s, split, len(chunks), orderby)
+	if lim > 0 {
+		switch {
+		case s.Limit > 0:
+			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → stop after %d rows", lim, s.Limit))
+		case q.top > 0 && q.top < page:
+			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → pages of %d", lim, q.top))
+		}
+	}
+	if q.skip > 0 {
+		s.Pushed = append(s.Pushed, fmt.Sprintf("OFFSET %d → $skip=%d", off, off))
+	}
+	return s, nil
+}
+
+// nullScan returns an empty scan when a comparison with NULL, which is
+// never true, is among the constraints.
+func (f *filterRun) nullScan() *Scan {
+	for i, a := range f.p.Args {
+		if a.Role == roleLimit || a.Role == roleOffset || !nullFails(a.Op) {
+			continue
+		}
+		if a.In && len(distinct(f.args[i], true)) == 0 || !a.In && f.args[i] == nil {
+			return noRows(f.sql(i))
+		}
+	}
+	return nil
+}
+
+// keyValues reads the path keys' values. A mailbox, folder or search that
+// cannot be one is an error; an id that cannot be one names no row.
+func (f *filterRun) keyValues() (*Scan, error) {
+	t := f.t
+	f.keys, f.idArg = map[string][]keyVal{}, -1
+	for i, a := range f.p.Args {
 		if a.Role != roleKey && a.Role != roleID {
 			continue
 		}
@@ -95,22 +246,18 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 					return nil, fmt.Errorf("plan: %s: search is empty: give KQL such as 'from:alice budget'", t.Name)
 				}
 			case keyMailbox:
-				if strings.EqualFold(s, "me") {
-					kv.seg = "/me"
-					break
-				}
-				seg, err := segment(s)
+				seg, err := mailboxSegment(s)
 				if err != nil {
 					return nil, fmt.Errorf("plan: %s: user_id %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, s, err)
 				}
-				kv.seg = "/users" + seg
+				kv.seg = seg
 			case keyFolder:
 				seg, err := segment(s)
 				if err != nil {
 					return nil, fmt.Errorf("plan: %s: folder_id %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, s, err)
 				}
 				kv.seg = seg
-			default: // message, id: a value that cannot be an id names no row
+			default: // message, id
 				seg, err := segment(s)
 				if err != nil {
 					continue
@@ -122,40 +269,53 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		if len(vals) == 0 {
 			return noRows(f.sql(i)), nil
 		}
-		if _, ok := keys[col.Key]; !ok {
-			keys[col.Key] = vals
-		}
+		f.keys[col.Key] = vals
 		if a.Role == roleID {
-			idArg = i
+			f.idArg = i
 		}
 	}
-	searchMode := keys[keySearch] != nil
-	expandMode := t.Fetch == tables.Attachments && keys[keyMessage] == nil
+	return nil, nil
+}
 
-	// Ids of directory objects: one $filter=id in (…) for GUIDs rather than
-	// a GET each (a malformed id would fail the whole filter, so only GUIDs).
-	var terms []term
-	batched := false
-	if ids := keys[keyID]; len(ids) > 1 && t.Directory && !p.Base {
-		col := &t.Columns[p.Args[idArg].Col]
-		list := make(vtab.InList, 0, len(ids))
-		all := col.Filter.Has(tables.In)
-		for _, kv := range ids {
-			all = all && isGUID(kv.text)
-			list = append(list, kv.text)
-		}
-		if all {
-			x := translateIn(t, col, "", list)
-			if x.out == pushed {
-				terms, batched = append(terms, term{arg: idArg, x: x}), true
-				delete(keys, keyID)
-			}
-		}
+// mailboxSegment is the path of a mailbox: /me, or /users and its key.
+func mailboxSegment(s string) (string, error) {
+	if strings.EqualFold(s, "me") {
+		return "/me", nil
 	}
-	singleMode := keys[keyID] != nil
+	seg, err := segment(s)
+	if err != nil {
+		return "", err
+	}
+	return "/users" + seg, nil
+}
 
-	// $filter terms.
-	for i, a := range p.Args {
+// batchIDs turns several directory ids into one $filter=id in (…) rather
+// than a GET each, when all are GUIDs (one malformed id would fail the
+// whole filter, where its GET would only find nothing).
+func (f *filterRun) batchIDs() {
+	ids := f.keys[keyID]
+	if len(ids) < 2 || !f.t.Directory || f.p.Base {
+		return
+	}
+	col := &f.t.Columns[f.p.Args[f.idArg].Col]
+	list := make(vtab.InList, 0, len(ids))
+	for _, kv := range ids {
+		if !isGUID(kv.text) {
+			return
+		}
+		list = append(list, kv.text)
+	}
+	if x := translateIn(f.t, col, "", list); x.out == pushed && col.Filter.Has(tables.In) {
+		f.terms = append(f.terms, term{arg: f.idArg, x: x})
+		f.batched = true
+		delete(f.keys, keyID)
+	}
+}
+
+// filterTerms translates the constraints that may go to $filter.
+func (f *filterRun) filterTerms() (*Scan, error) {
+	t := f.t
+	for i, a := range f.p.Args {
 		var x xlat
 		switch a.Role {
 		case roleFilter:
@@ -169,105 +329,60 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 				return nil, fmt.Errorf("plan: %s: internal error: %s was trusted to Graph but cannot be sent exactly; please report this query", t.Name, f.sql(i))
 			}
 		case roleHas:
-			if b, isBool, ok := sqlBool(f.args[i]); ok && isBool && !b && expandMode && !p.Base {
+			if b, isBool, ok := sqlBool(f.args[i]); ok && isBool && !b && f.expand && !f.p.Base {
 				x = xlat{out: pushed, clauses: []clause{simple("hasAttachments", "eq", "true")}}
 			}
 		default:
 			continue
 		}
-		switch x.out {
-		case never:
-			return noRows(f.sql(i)), nil
-		case pushed:
-			if !singleMode {
-				terms = append(terms, term{arg: i, x: x})
-			}
-		case always:
-			terms = append(terms, term{arg: i, x: x})
-		}
-	}
-
-	// ORDER BY: $orderby, and a $filter that starts with the sort key.
-	var orderby, sortProp string
-	if len(p.Order) == 1 && !singleMode {
-		col := &t.Columns[p.Order[0].Col]
-		sortProp = col.Property
-		orderby = sortProp + " asc"
-		if p.Order[0].Desc {
-			orderby = sortProp + " desc"
-		}
-	}
-
-	// LIMIT and OFFSET.
-	lim, off := int64(-1), int64(0)
-	limArg, offArg := -1, -1
-	for i, a := range p.Args {
-		v, ok := f.args[i].(int64)
 		switch {
-		case a.Role == roleLimit && ok:
-			lim, limArg = v, i
-		case a.Role == roleOffset && ok:
-			off, offArg = max(v, 0), i
+		case x.out == never:
+			return noRows(f.sql(i)), nil
+		case x.out == always, x.out == pushed && !f.single: // a GET by id takes no $filter
+			f.terms = append(f.terms, term{arg: i, x: x})
 		}
 	}
-	if lim == 0 {
-		return noRows("LIMIT 0"), nil
-	}
-	var need int64
-	if lim > 0 {
-		need = lim
-		if !p.Skip {
-			need = addCap(lim, off)
-		}
-	}
+	return nil, nil
+}
 
-	// Bases: the path of each request before its query, and its echo.
-	type base struct {
-		mailbox, mailboxPath, path string
-		search                     string
-		echo                       map[int]any
-		single                     bool
-	}
-	var bases []base
-	mailboxes := keys[keyMailbox]
+// bases lists the requests' paths: every combination of the keys' values.
+func (f *filterRun) bases(d Defaults) ([]base, error) {
+	t := f.t
+	mailboxes := f.keys[keyMailbox]
 	hasMailbox := keyColumn(t, keyMailbox) >= 0
-	if hasMailbox && mailboxes == nil {
+	switch {
+	case !hasMailbox:
+		mailboxes = []keyVal{{}}
+	case mailboxes == nil:
 		u := d.UserID
 		if u == "" {
 			u = "me"
 		}
-		kv := keyVal{v: u, text: u, seg: "/me"}
-		if !strings.EqualFold(u, "me") {
-			seg, err := segment(u)
-			if err != nil {
-				return nil, fmt.Errorf("plan: %s: the connection's UserId %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, u, err)
-			}
-			kv.seg = "/users" + seg
+		seg, err := mailboxSegment(u)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %s: the connection's UserId %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, u, err)
 		}
-		mailboxes = []keyVal{kv}
+		mailboxes = []keyVal{{v: u, text: u, seg: seg}}
 	}
-	if !hasMailbox {
-		mailboxes = []keyVal{{}}
-	}
-	opt := func(k string) []keyVal {
-		if v := keys[k]; v != nil {
+	values := func(k string) []keyVal {
+		if v := f.keys[k]; v != nil {
 			return v
 		}
 		return []keyVal{{}}
 	}
+	var bases []base
 	for _, mb := range mailboxes {
-		for _, fo := range opt(keyFolder) {
-			for _, se := range opt(keySearch) {
-				for _, me := range opt(keyMessage) {
-					for _, id := range opt(keyID) {
-						b := base{echo: map[int]any{}}
+		for _, fo := range values(keyFolder) {
+			for _, se := range values(keySearch) {
+				for _, me := range values(keyMessage) {
+					for _, id := range values(keyID) {
+						b := base{echo: map[int]any{}, search: se.text}
 						segs := map[string]string{}
 						if hasMailbox {
-							b.mailbox = mb.text
+							b.mailbox, b.mailboxPath = mb.text, mb.seg
 							if mb.seg == "/me" {
 								b.mailbox = "me"
 							}
-							b.mailboxPath = mb.seg
 							segs[keyMailbox] = mb.seg
 							b.echo[keyColumn(t, keyMailbox)] = mb.v
 						}
@@ -276,7 +391,6 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 							b.echo[keyColumn(t, keyFolder)] = fo.v
 						}
 						if se.text != "" {
-							b.search = se.text
 							b.echo[keyColumn(t, keySearch)] = se.v
 						}
 						if me.seg != "" {
@@ -287,8 +401,8 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 						case id.seg != "":
 							segs[keyID] = id.seg
 							b.path, b.single = fill(t.Item, segs), true
-						case expandMode:
-							b.path = fill(t.Collection[:strings.Index(t.Collection, "/{"+keyMessage+"}")], segs)
+						case f.expand:
+							b.path = fill(messagesPath(t), segs)
 						case fo.seg != "" && t.InFolder != "":
 							b.path = fill(t.InFolder, segs)
 						default:
@@ -303,202 +417,118 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			}
 		}
 	}
+	return bases, nil
+}
 
-	// The query, the same for every base.
-	sel, full := selectList(t, p.Used)
-	page := pageSize(t, p.Used, expandMode)
-	exact := !p.Unsorted
-	hint := !p.Unsorted && !singleMode
-	for i, a := range p.Args {
-		switch a.Role {
-		case roleLimit, roleOffset:
-		case roleKey:
-		case roleFilter:
-			tm := findTerm(terms, i)
-			ok := tm != nil && tm.x.exact && !singleMode
-			exact = exact && (ok || a.Omit)
-		case roleID:
-			exact = false
-			hint = hint && batched
-		default:
-			exact, hint = false, false
-		}
+// render writes the query of one request: base b's $search, and for the
+// term at index split only the values in chunk.
+func (f *filterRun) render(q query, b base, sortProp string, split int, chunk []string) string {
+	q.filter = f.clauses(sortProp, split, chunk)
+	if b.search != "" {
+		q.search = kqlString(b.search)
 	}
-	if batched {
-		exact = false
-	}
-	var q query
-	switch {
-	case singleMode:
-		if !full {
-			q.sel = sel
-		}
-	case expandMode:
-		q.sel = "id"
-		q.expand = "attachments"
-		if !full {
-			q.expand += "($select=" + sel + ")"
-		}
-		q.top = page
-	default:
-		if t.Fetch == tables.FolderTree {
-			q.custom = []string{"includeHiddenFolders=true"}
-		}
-		if !full {
-			q.sel = sel
-		}
-		q.orderby = orderby
-		if searchMode {
-			q.search = kqlString(keys[keySearch][0].text) // each base's own below
-		}
-		if p.Skip && off > 0 {
-			q.skip = off
-		}
-		q.top = page
-		if need > 0 && (exact || hint) {
-			q.top = min(page, need)
-		}
-	}
+	return q.encode()
+}
 
-	// Fit the URL: split the longest IN list into several requests, or
-	// leave pre-filters to SQLite, rather than send more than maxURL.
-	longest := 0
-	for _, b := range bases {
-		longest = max(longest, len(b.path))
-	}
-	var splitTerm = -1
-	var chunks [][]string
-	render := func(chunk []string) query {
-		r := q
-		r.filter = f.clauses(terms, sortProp, splitTerm, chunk)
-		return r
-	}
+// fit keeps every URL within maxURL: it splits the longest IN list into
+// several requests when it may (no $orderby or $skip, which need one
+// request), else leaves the longest pre-filters to SQLite. It returns the
+// split term's index (-1: none) and the chunks of its values ({nil}: one
+// request per base).
+func (f *filterRun) fit(q query, bases []base, sortProp string, canSplit bool) (int, [][]string) {
+	split := -1
 	fits := func(chunk []string) bool {
-		r := render(chunk)
-		return longest+len(r.encode()) <= maxURL
-	}
-	isAdvanced := func() bool {
-		for _, tm := range terms {
-			if !tm.dropped && tm.x.advanced {
-				return true
+		for _, b := range bases {
+			if len(b.path)+len(f.render(q, b, sortProp, split, chunk)) > maxURL {
+				return false
 			}
 		}
-		return false
+		return true
 	}
-	q.count = isAdvanced()
-	canSplit := len(p.Order) == 0 && !p.Skip && !singleMode
 	for !fits(nil) {
 		best := -1
-		if canSplit && splitTerm < 0 {
-			for i, tm := range terms {
-				if !tm.dropped && tm.x.in != nil && len(tm.x.in.items) > 1 &&
-					(best < 0 || len(tm.x.in.items) > len(terms[best].x.in.items)) {
-					best = i
-				}
+		for i, tm := range f.terms {
+			if canSplit && split < 0 && !tm.dropped && tm.x.in != nil && len(tm.x.in.items) > 1 &&
+				(best < 0 || len(tm.x.in.items) > len(f.terms[best].x.in.items)) {
+				best = i
 			}
 		}
 		if best >= 0 {
-			splitTerm = best
-			chunks = nil
+			split = best
+			var chunks [][]string
 			var cur []string
 			ok := true
-			for _, it := range terms[best].x.in.items {
-				if fits(append(cur[:len(cur):len(cur)], it)) {
+			for _, it := range f.terms[best].x.in.items {
+				switch {
+				case fits(append(cur[:len(cur):len(cur)], it)):
 					cur = append(cur, it)
-					continue
-				}
-				if len(cur) == 0 {
+				case len(cur) > 0 && fits([]string{it}):
+					chunks, cur = append(chunks, cur), []string{it}
+				default:
 					ok = false
-					break
 				}
-				chunks = append(chunks, cur)
-				cur = []string{it}
-				if !fits(cur) {
-					ok = false
+				if !ok {
 					break
 				}
 			}
 			if ok {
-				chunks = append(chunks, cur)
-				break
+				return split, append(chunks, cur)
 			}
-			splitTerm, chunks = -1, nil
-			terms[best].dropped = true
+			split = -1
+			f.terms[best].dropped = true
 			continue
 		}
-		// Drop the longest pre-filter SQLite re-checks anyway.
+		// Leave the longest pre-filter to SQLite, which checks it anyway.
 		drop := -1
-		for i, tm := range terms {
-			if tm.dropped || p.Args[tm.arg].Omit || tm.x.out != pushed {
+		for i, tm := range f.terms {
+			if tm.dropped || f.p.Args[tm.arg].Omit || tm.x.out != pushed {
 				continue
 			}
-			if drop < 0 || len(tm.x.clauses[0].text) > len(terms[drop].x.clauses[0].text) {
+			if drop < 0 || len(tm.x.clauses[0].text) > len(f.terms[drop].x.clauses[0].text) {
 				drop = i
 			}
 		}
 		if drop < 0 {
 			break // only exact terms left: send it and let Graph say
 		}
-		terms[drop].dropped = true
+		f.terms[drop].dropped = true
 		canSplit = false
 	}
-	for _, tm := range terms {
-		if tm.dropped {
-			exact = false
-			if q.top < page && !p.Skip {
-				q.top = page // the page-size hint assumed everything was pushed
-			}
+	return -1, [][]string{nil}
+}
+
+// advanced reports whether a pushed term needs the directory's advanced
+// query mode ($count=true and ConsistencyLevel: eventual).
+func (f *filterRun) advanced() bool {
+	for _, tm := range f.terms {
+		if !tm.dropped && tm.x.advanced {
+			return true
 		}
 	}
-	advanced := isAdvanced()
-	q.count = advanced
-	if chunks == nil {
-		chunks = [][]string{nil}
-	}
+	return false
+}
 
-	// The requests.
-	s := &Scan{}
-	if exact && need > 0 {
-		s.Limit = need
-	}
-	for _, b := range bases {
-		for _, chunk := range chunks {
-			r := render(chunk)
-			if b.search != "" {
-				r.search = kqlString(b.search)
-			}
-			req := Request{Mailbox: b.mailbox, MailboxPath: b.mailboxPath, Echo: maps.Clone(b.echo),
-				Single: b.single, Search: searchMode && !b.single, Expand: expandMode}
-			req.URL = b.path + r.encode()
-			if t.Fetch == tables.FolderTree {
-				req.Children = b.path + "/{id}/childFolders" + r.encode()
-			}
-			if advanced {
-				req.Header = map[string]string{"ConsistencyLevel": "eventual"}
-			}
-			if s.Limit > 0 && !b.single {
-				req.Limit = s.Limit
-			}
-			s.Requests = append(s.Requests, req)
-		}
-	}
-
-	// Explain.
-	for i, a := range p.Args {
-		col := column(t, a.Col)
+// explain fills Pushed and Local with the constraints, in argument order.
+func (f *filterRun) explain(s *Scan, split, chunks int, orderby string) {
+	for i, a := range f.p.Args {
 		switch a.Role {
+		case roleLimit, roleOffset:
+			continue
 		case roleKey:
 			how := "path"
-			if col.Key == keySearch {
+			if f.t.Columns[a.Col].Key == keySearch {
 				how = "$search"
 			}
 			s.Pushed = append(s.Pushed, f.sql(i)+" → "+how)
 		case roleID:
-			if !batched {
+			if !f.batched {
 				s.Pushed = append(s.Pushed, f.sql(i)+" → GET by id")
 			}
 		}
-		if tm := findTerm(terms, i); tm != nil && !tm.dropped {
+		for j, tm := range f.terms {
+			if tm.arg != i || tm.dropped {
+				continue
+			}
 			var parts []string
 			for _, c := range tm.x.clauses {
 				parts = append(parts, c.text)
@@ -507,19 +537,19 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			if tm.x.out == always {
 				what = "true for every row"
 			}
-			if len(chunks) > 1 && splitTerm >= 0 && &terms[splitTerm] == tm {
-				what += fmt.Sprintf(" (split into %d requests)", len(chunks))
+			if j == split && chunks > 1 {
+				what += fmt.Sprintf(" (split into %d requests)", chunks)
 			}
 			s.Pushed = append(s.Pushed, f.sql(i)+" → "+what)
 		}
-		if !a.Omit && a.Role != roleLimit && a.Role != roleOffset {
+		if !a.Omit {
 			s.Local = append(s.Local, f.sql(i))
 		}
 	}
 	if orderby != "" {
 		var cols []string
-		for _, o := range p.Order {
-			c := t.Columns[o.Col].Name
+		for _, o := range f.p.Order {
+			c := f.t.Columns[o.Col].Name
 			if o.Desc {
 				c += " DESC"
 			}
@@ -527,26 +557,44 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		}
 		s.Pushed = append(s.Pushed, "ORDER BY "+strings.Join(cols, ", ")+" → $orderby="+orderby)
 	}
-	if limArg >= 0 && lim > 0 {
-		switch {
-		case s.Limit > 0:
-			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → stop after %d rows", lim, s.Limit))
-		case q.top > 0 && q.top < page:
-			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → pages of %d", lim, q.top))
+}
+
+// coverage reports whether Graph evaluates every constraint but LIMIT and
+// OFFSET, at least as a pre-filter (covered), and whether exactly, with the
+// query's order (exact): then the first LIMIT rows are the answer.
+func (f *filterRun) coverage() (covered, exact bool) {
+	covered, exact = !f.p.Unsorted && !f.single, !f.p.Unsorted
+	for i, a := range f.p.Args {
+		tm := findTerm(f.terms, i)
+		pushed := tm != nil && !tm.dropped
+		switch a.Role {
+		case roleLimit, roleOffset, roleKey:
+		case roleFilter:
+			covered = covered && (pushed || a.Omit)
+			exact = exact && (pushed && tm.x.exact && !f.single || a.Omit)
+		case roleID: // GET by id, or a filter on directory ids
+			covered = covered && pushed
+			exact = false
+		default:
+			covered, exact = false, false
 		}
 	}
-	if offArg >= 0 && q.skip > 0 {
-		s.Pushed = append(s.Pushed, fmt.Sprintf("OFFSET %d → $skip=%d", off, off))
-	}
-	return s, nil
+	return covered, exact
+}
+
+// messagesPath is the message collection whose $expand=attachments lists an
+// attachment table's rows: its Collection up to /{message}.
+func messagesPath(t *tables.Table) string {
+	path, _, _ := strings.Cut(t.Collection, "/{"+keyMessage+"}")
+	return path
 }
 
 // clauses writes the $filter terms, the sort key's comparisons first
 // (InefficientFilter), with a tautology when none is pushed; the term at
 // index split, if any, holds only the values in chunk.
-func (f *filterRun) clauses(terms []term, sortProp string, split int, chunk []string) []string {
+func (f *filterRun) clauses(sortProp string, split int, chunk []string) []string {
 	var lead, rest []string
-	for i, tm := range terms {
+	for i, tm := range f.terms {
 		if tm.dropped || tm.x.out != pushed {
 			continue
 		}

@@ -285,6 +285,17 @@ func TestMessages(t *testing.T) {
 				limit:  3,
 				pushed: []string{"is_read = 1 → isRead eq true", "LIMIT 3 → stop after 3 rows"},
 				local:  []string{"is_read = 1"}}},
+		{"a constraint Graph cannot check: LIMIT is no page size",
+			sqlQuery{t: messages, cons: []con{c("subject", like, "a_c%"), limit(10)}},
+			want{usage: []string{"1", "2"},
+				reqs:  []Request{me("/me/messages?$select=id&$top=1000")},
+				local: []string{"subject LIKE 'a_c%'"}}},
+		{"bodies: pages of 100 even under a larger LIMIT",
+			sqlQuery{t: messages, cons: []con{limit(500)}, cols: []string{"body"}},
+			want{usage: []string{"1"},
+				reqs:   []Request{me("/me/messages?$select=id,body&$top=100").lim(500)},
+				limit:  500,
+				pushed: []string{"LIMIT 500 → stop after 500 rows"}}},
 		{"ORDER BY not consumed: LIMIT is neither cap nor page size",
 			sqlQuery{t: messages, cons: []con{limit(10)}, order: []ob{{"subject", false}}, cols: []string{"subject"}},
 			want{usage: []string{"1"},
@@ -751,5 +762,22 @@ func TestCosts(t *testing.T) {
 	// messages JOIN attachments ON message_id = messages.id: per message.
 	if !(perMessage < expandScan/100) {
 		t.Errorf("attachments per message (%g) must be far cheaper than the expand scan (%g)", perMessage, expandScan)
+	}
+}
+
+func TestFilterRejectsForeignPlans(t *testing.T) {
+	for _, tt := range []struct {
+		idxStr string
+		args   []any
+		err    string
+	}{
+		{"", nil, "not a plan made by BestIndex"},
+		{`{"a":[{"c":4,"o":2,"r":102}],"u":0}`, nil, "takes 1 arguments but xFilter passed 0"},
+		{`{"a":[{"c":99,"o":2,"r":102}],"u":0}`, []any{"x"}, "column 99"},
+	} {
+		_, err := Filter(messages, 0, tt.idxStr, tt.args, Defaults{})
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("Filter(%q): got %v, want an error containing %q", tt.idxStr, err, tt.err)
+		}
 	}
 }
