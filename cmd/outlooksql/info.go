@@ -56,8 +56,12 @@ func columnNote(c tables.Column) string {
 	if c.Hidden {
 		notes = append(notes, "HIDDEN")
 	}
-	if c.Key != "" {
-		notes = append(notes, "in the request path")
+	switch c.Key {
+	case "":
+	case "search":
+		notes = append(notes, "sent as $search")
+	default:
+		notes = append(notes, "= goes into the request path")
 	}
 	var ops []string
 	for _, o := range []struct {
