@@ -29,6 +29,7 @@ Usage:
   outlooksql demo                         run a short tour on the embedded demo tenant
   outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
+  outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
 
@@ -36,6 +37,11 @@ Flags of query and explain:
   -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
   --demo                    use the embedded demo tenant (no Microsoft account needed)
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
+
+Flags of login:
+  -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
+  --device-code             sign in on another device (for machines without a browser)
+  --no-browser              print the sign-in address instead of opening a browser
 
 The connection string's keys are listed in README.md.
 `
@@ -65,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, false)
 	case "explain":
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, true)
+	case "login":
+		return runLogin(ctx, args[1:], stdin, stdout, stderr)
 	case "tables":
 		return runTables(stdout)
 	case "schema":

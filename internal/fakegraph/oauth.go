@@ -410,7 +410,9 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 	case "client_credentials":
 		s.grantClientCredentials(w, form, clientID, tenant, fail)
 	case "authorization_code":
-		fail(tokenError{400, "invalid_grant", 70000, "The provided value for the 'code' parameter is not valid. The code has expired or was not issued by this server."})
+		s.grantAuthCode(w, form, clientID, fail)
+	case deviceCodeGrant:
+		s.grantDeviceCode(w, form, clientID, fail)
 	default:
 		fail(tokenError{400, "unsupported_grant_type", 70003, fmt.Sprintf("The app requested an unsupported grant type '%s'.", grant)})
 	}
@@ -527,10 +529,4 @@ func writeTokenJSON(w http.ResponseWriter, v map[string]any) {
 	w.Header().Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
-}
-
-// serveAuthorize is the authorization endpoint; the interactive flow is not
-// served yet.
-func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, tenant string) {
-	http.Error(w, "fakegraph: the authorization code flow is not implemented yet", http.StatusNotImplemented)
 }

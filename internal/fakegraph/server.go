@@ -43,6 +43,7 @@ type Server struct {
 	serial         int
 	rotatedGrace   time.Duration
 	accessLifetime time.Duration
+	idp            identity // interactive sign-in: codes, device codes
 }
 
 // Request is one Graph request (not token requests) as the server saw it.
@@ -269,7 +270,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "authorize":
 			s.serveAuthorize(w, r, tenant)
 			return
+		case "devicecode":
+			s.serveDeviceCode(w, r, tenant)
+			return
 		}
+	}
+	if p == "/devicelogin" {
+		s.serveDeviceLogin(w, r)
+		return
 	}
 	http.NotFound(w, r)
 }
