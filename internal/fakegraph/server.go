@@ -41,6 +41,7 @@ type Server struct {
 	access         map[string]*accessToken
 	refresh        map[string]*refreshToken
 	serial         int
+	logGen         int // counts ResetRequests, so a response never updates a newer log
 	rotatedGrace   time.Duration
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
@@ -178,6 +179,7 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.logGen++
 	s.stats = Stats{}
 }
 
@@ -229,11 +231,14 @@ func newRequestID() string {
 	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }
 
-// recorder counts the bytes and keeps the status of a response.
+// recorder counts the bytes and keeps the status of a response. before is
+// called with each chunk's size before the chunk is written, so that the
+// request log is complete by the time a client has read the response.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	before func(n int)
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -247,9 +252,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
-	return n, err
+	r.bytes += len(b)
+	if r.before != nil {
+		r.before(len(b))
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // ServeHTTP serves Graph under /v1.0 and the identity platform under
@@ -288,7 +295,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if entry.Header.Get("Authorization") != "" {
 		entry.Header.Set("Authorization", "Bearer [redacted]")
 	}
-	logged := false
+	logged, at, gen := false, 0, 0
 	logIt := func() {
 		if logged {
 			return
@@ -296,9 +303,25 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		logged = true
 		entry.Status, entry.Bytes = rec.status, rec.bytes
 		s.mu.Lock()
+		at, gen = len(s.log), s.logGen
 		s.log = append(s.log, entry)
 		s.stats.Requests++
 		s.stats.Bytes += int64(rec.bytes)
+		s.mu.Unlock()
+	}
+	// Log the request before its body reaches the client, and count any
+	// later chunks into the same entry.
+	rec.before = func(n int) {
+		if !logged {
+			rec.bytes -= n
+			logIt()
+			rec.bytes += n
+		}
+		s.mu.Lock()
+		if gen == s.logGen && at < len(s.log) {
+			s.log[at].Bytes += n
+		}
+		s.stats.Bytes += int64(n)
 		s.mu.Unlock()
 	}
 	defer logIt()
