@@ -235,7 +235,7 @@ func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Head
 			if gerr != nil {
 				return resp, gerr
 			}
-			return nil, fail(attempt, err)
+			return nil, fail(attempt, c.noAnswer(err))
 		}
 		var h http.Header
 		if resp != nil {
@@ -314,6 +314,15 @@ func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header ht
 		return token, nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
 	}
 	return token, &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, nil
+}
+
+// noAnswer explains a request that got no HTTP answer (a reset or closed
+// connection, a timeout), and how to have such failures retried.
+func (c *Client) noAnswer(err error) error {
+	if c.retry.Mode == RetryAny {
+		return fmt.Errorf("no answer from Graph: %w", err)
+	}
+	return fmt.Errorf("no answer from Graph: %w (RetryMode=RetryAny retries such failures)", err)
 }
 
 // tokenError is a failure to get an access token.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/plan"
@@ -41,12 +43,12 @@ type cursor struct {
 	info   *ScanInfo
 	next   int // index of the next request of scan to start
 
-	rows  rowSource
-	req   *plan.Request
-	row   row
-	eof   bool
-	rowid int64
-	n     int64 // rows returned by this scan
+	rows rowSource
+	req  *plan.Request
+	row  row
+	eof  bool
+	n    int64          // rows returned by this scan
+	seen map[int64]bool // rowids returned, when the scan is Distinct
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -71,7 +73,10 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 		return fmt.Errorf("%s: %w", c.t.Name, err)
 	}
 	c.src, c.scan = src, scan
-	c.next, c.n, c.rowid, c.eof, c.rows, c.req = 0, 0, 0, false, nil, nil
+	c.next, c.n, c.eof, c.rows, c.req, c.seen = 0, 0, false, nil, nil, nil
+	if scan.Distinct {
+		c.seen = map[int64]bool{}
+	}
 	c.info = &ScanInfo{Table: c.t.Name, Pushed: scan.Pushed, Local: scan.Local}
 	for _, r := range scan.Requests {
 		c.info.URLs = append(c.info.URLs, r.URL)
@@ -134,11 +139,21 @@ func (c *cursor) advance() error {
 				c.rows = nil
 				continue
 			}
+			if missingMessage(c.t, c.req, err) {
+				c.rows = nil // attachments of a message that does not exist: none
+				continue
+			}
 			return c.fail(err)
 		}
 		c.row = r
+		if c.seen != nil {
+			id := c.identity()
+			if c.seen[id] {
+				continue // another request of the scan returned it already
+			}
+			c.seen[id] = true
+		}
 		c.n++
-		c.rowid++
 		c.count(0)
 		return nil
 	}
@@ -149,7 +164,16 @@ func (c *cursor) fail(err error) error {
 	if errors.Is(err, context.Canceled) && c.conn.vc.Interrupted() {
 		return fmt.Errorf("%s: interrupted", c.t.Name)
 	}
+	if c.appOnlyMe(err) {
+		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE user_id = 'alice@contoso.com'", c.t.Name, err)
+	}
 	return fmt.Errorf("%s: %w", c.t.Name, err)
+}
+
+// appOnlyMe reports whether err is Graph refusing /me to an app-only token.
+func (c *cursor) appOnlyMe(err error) bool {
+	return c.src.Config.AuthType == config.ApplicationCredentials && c.req != nil &&
+		strings.EqualFold(c.req.Mailbox, "me") && graph.Status(err) == http.StatusBadRequest
 }
 
 func (c *cursor) finish() error {
@@ -175,7 +199,42 @@ func (c *cursor) stop() {
 
 func (c *cursor) EOF() bool { return c.eof }
 
-func (c *cursor) Rowid() (int64, error) { return c.rowid, nil }
+// Rowid identifies the row by what it is, not by where the scan found it:
+// for WHERE a OR b SQLite may run one scan per branch and drop the rows
+// whose rowid an earlier scan returned, so the same row must have the same
+// rowid in every scan of a statement and different rows different ones.
+// It is a hash of the values that echo the request's keys (user_id,
+// folder_id, search, message_id) and the item's id.
+func (c *cursor) Rowid() (int64, error) { return c.identity(), nil }
+
+func (c *cursor) identity() int64 {
+	h := fnv.New64a()
+	for col := range c.t.Columns {
+		v, ok := c.row.extra[col]
+		if !ok {
+			v, ok = c.req.Echo[col]
+		}
+		if ok {
+			fmt.Fprintf(h, "%d=%T:%v\x00", col, v, v)
+		}
+	}
+	h.Write([]byte(c.row.item.Get("id").String()))
+	return int64(h.Sum64())
+}
+
+// missingMessage reports whether err says that the message a request's path
+// names (attachments WHERE message_id = …) does not exist: in SQL that is a
+// message without attachments, not a failed query.
+func missingMessage(t *tables.Table, r *plan.Request, err error) bool {
+	if _, ok := r.Echo[t.Column("message_id")]; !ok || r.Single {
+		return false
+	}
+	switch graph.Code(err) {
+	case "ErrorItemNotFound", "ErrorInvalidIdMalformed":
+		return true
+	}
+	return false
+}
 
 func (c *cursor) Close() error {
 	c.stop()
@@ -191,7 +250,11 @@ func (c *cursor) open(r *plan.Request) rowSource {
 	case c.t.Fetch == tables.FolderTree:
 		return newTreeSource(c, r, hdr)
 	case r.Expand:
-		return &expandSource{list: listSource{c: c, req: r, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}}
+		// r.Limit counts attachments, the rows; the listing's items are
+		// messages, which may have none.
+		msgs := *r
+		msgs.Limit = 0
+		return &expandSource{req: r, list: listSource{c: c, req: &msgs, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}}
 	}
 	return &listSource{c: c, req: r, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}
 }
@@ -332,13 +395,18 @@ func (s *treeSource) next() (row, error) {
 // expandSource yields the attachments of messages listed with
 // $expand=attachments, each with its message's id.
 type expandSource struct {
+	req   *plan.Request
 	list  listSource
 	msgID string
 	atts  []gjson.Result
 	pos   int
+	n     int64 // attachments returned
 }
 
 func (s *expandSource) next() (row, error) {
+	if s.req.Limit > 0 && s.n >= s.req.Limit {
+		return row{}, io.EOF
+	}
 	for s.pos >= len(s.atts) {
 		r, err := s.list.next()
 		if err != nil {
@@ -349,6 +417,7 @@ func (s *expandSource) next() (row, error) {
 	}
 	a := s.atts[s.pos]
 	s.pos++
+	s.n++
 	return row{item: a, extra: map[int]any{s.list.c.t.Column("message_id"): s.msgID}}, nil
 }
 

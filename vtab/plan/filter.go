@@ -173,7 +173,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	q.count = f.advanced()
 
 	// The requests.
-	s := &Scan{}
+	s := &Scan{Distinct: split >= 0 && len(chunks) > 1 && !f.terms[split].x.exact}
 	if exact && need > 0 {
 		s.Limit = need
 	}

@@ -45,6 +45,11 @@ type Scan struct {
 	// Pushed and Local say, for people (explain), what was sent to Graph and
 	// what SQLite still checks; a pre-filter appears in both.
 	Pushed, Local []string
+	// Distinct is set when several requests may return the same item: an
+	// IN list of a case-insensitive property split over requests ('Bob@x'
+	// in one and 'bob@x' in another both match Bob's mail). The runner
+	// then keeps the first row of each item.
+	Distinct bool
 }
 
 // Request is one Graph request, followed by @odata.nextLink.
@@ -409,6 +414,7 @@ const (
 	reqCost     = 1000.0
 	inGuess     = 5.0  // values in an IN list, unknown when planning
 	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
+	orSetup     = 1e9  // a scope key as a whole IN list: see estimate
 	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
 	blobPage    = 10   // page size when attachment bytes are selected
 )
@@ -474,6 +480,19 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	}
 	cost = fan * (reqs*reqCost + scanned)
 	rows *= fan
+	// SQLite runs WHERE a OR b as one scan per branch, and when it codes
+	// them it plans each branch again without the WHERE terms that hold a
+	// subquery (tag-20220303a in where.c). A scope key given as
+	// user_id IN (SELECT …) would then be missing from the scans, which
+	// would read the default mailbox and lose every row. A scope key taken
+	// as a whole IN list therefore costs a setup that one scan pays once
+	// and an OR of scans once per branch, so SQLite never splits it.
+	for k, i := range keys {
+		if info.Constraints[i].IsIn && (k == keyMailbox || k == keyFolder || k == keySearch) {
+			cost += orSetup
+			break
+		}
+	}
 	// A scope key (mailbox, folder, search) that is constrained but not
 	// usable here would make the plan read the default scope: rows whose
 	// echoed key SQLite then rejects. Make such plans the last resort.

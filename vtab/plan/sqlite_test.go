@@ -173,6 +173,12 @@ func TestThroughSQLite(t *testing.T) {
 			scans: []string{"messages: /me/messages/m2?$select=id ; /me/messages/m9?$select=id"}},
 		{q: "SELECT count(*) FROM p_messages WHERE search = 'budget'", rows: []string{"2"},
 			scans: []string{`messages: /me/messages?$search=%22budget%22&$select=id&$top=1000`}},
+		// SQLite would run the OR as one scan per branch, planned again
+		// without the IN (SELECT …): both branches would read /me.
+		{q: "SELECT parent_folder_id, count(*) FROM p_messages WHERE user_id IN (SELECT id FROM p_users) AND (is_read = 0 OR subject = 'Budget') GROUP BY parent_folder_id",
+			rows: []string{"<nil>|2"},
+			scans: []string{"users: /users?$select=id&$top=999",
+				"messages: /users/u1/messages?$select=id,subject,isRead,parentFolderId&$top=1000 ; /users/u2/messages?$select=id,subject,isRead,parentFolderId&$top=1000"}},
 		{q: "SELECT mail FROM p_users WHERE mail LIKE '%@x.com' AND department IN ('a', 'b')",
 			scans: []string{"users: /users?$filter=department%20in%20('a','b')%20and%20endswith(mail,'@x.com')&$select=id,mail,department&$top=999&$count=true"}},
 	}
