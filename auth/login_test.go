@@ -554,7 +554,9 @@ func TestLoginDevice(t *testing.T) {
 				t.Fatalf("error %v\n     want %s", err, wantErr)
 			}
 			forms := log.all()
-			if tt.polls >= 0 && len(forms) != 1+tt.polls {
+			// Waiting for a pending poll, a loaded machine may let one more
+			// poll (or a slow_down) in before the approval lands.
+			if tt.polls >= 0 && (len(forms) < 1+tt.polls || !tt.waitPoll && len(forms) != 1+tt.polls) {
 				t.Errorf("%d requests, want a device code request and %d polls", len(forms), tt.polls)
 			}
 			wantDC := url.Values{"client_id": {tt.client}, "scope": {"offline_access openid Mail.Read User.Read"}}

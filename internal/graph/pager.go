@@ -52,16 +52,25 @@ func (p *Pager) Next() (gjson.Result, error) {
 		p.err = fmt.Errorf("graph: GET %s: page %d is not valid JSON", shown, p.pages+1)
 		return gjson.Result{}, p.err
 	}
-	page := gjson.ParseBytes(resp.Body)
-	value := page.Get("value")
+	var value gjson.Result
+	p.next, p.delta = "", ""
+	gjson.ParseBytes(resp.Body).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "value":
+			value = v
+		case "@odata.nextLink":
+			p.next = v.String()
+		case "@odata.deltaLink":
+			p.delta = v.String()
+		}
+		return true
+	})
 	if !value.IsArray() {
 		p.err = fmt.Errorf("graph: GET %s: page %d has no \"value\" array", shown, p.pages+1)
 		return gjson.Result{}, p.err
 	}
 	p.body = resp.Body
 	p.pages++
-	p.next = page.Get(`@odata\.nextLink`).String()
-	p.delta = page.Get(`@odata\.deltaLink`).String()
 	if p.next == url {
 		p.err = fmt.Errorf("graph: GET %s: @odata.nextLink points to the same page; stopping to avoid a loop", shown)
 		p.next = ""
