@@ -203,6 +203,21 @@ func Warnings(conn *sql.Conn) ([]string, error) {
 	return out, err
 }
 
+// Progress is what a running statement has done so far.
+type Progress = outlook.Progress
+
+// Watch returns a function that reports the progress of the statement
+// running on conn. Unlike Requests, Scans and Warnings, which wait until
+// the connection is free, the function may be called from another goroutine
+// while a statement runs: for a progress line.
+func Watch(conn *sql.Conn) (func() Progress, error) {
+	var oc *outlook.Conn
+	if err := withConn(conn, func(c *outlook.Conn) { oc = c }); err != nil {
+		return nil, err
+	}
+	return oc.Progress, nil
+}
+
 func withConn(conn *sql.Conn, f func(*outlook.Conn)) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*Conn)

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/internal/profile"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -125,9 +128,49 @@ func runDemo(ctx context.Context, args []string, w io.Writer) error {
 	fmt.Fprintf(w, "Try your own queries with: outlooksql query --demo \"SELECT …\"\n")
 	for i, step := range tour {
 		fmt.Fprintf(w, "\n== %d. %s\n%s\n\n", i+1, step.title, step.sql)
-		if err := execute(ctx, conn, step.sql, "table", w, w, true); err != nil {
+		if err := execute(ctx, conn, step.sql, printOpts{format: "table", explain: true}, w, w); err != nil {
 			return fmt.Errorf("demo query %d: %w", i+1, err)
 		}
 	}
 	return nil
 }
+
+// runProfiles is "outlooksql profiles": the profiles file's path and the
+// names in it (never their values, which may hold secrets).
+func runProfiles(args []string, w io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("profiles takes no arguments: %w", errUsage)
+	}
+	path, err := profile.Path(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	f, err := profile.Load(path)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(w, "No profiles file at %s. Create it like this:\n\n%s", path, profileExample)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Profiles in %s:\n", path)
+	for _, name := range f.Names() {
+		note := ""
+		if name == profile.Default {
+			note = "   (used when no -c, -p or $" + profile.EnvConnection + " is given)"
+		}
+		fmt.Fprintf(w, "  %s%s\n", name, note)
+	}
+	return nil
+}
+
+const profileExample = `[work]
+connection = AuthUrl=https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize;TokenUrl=https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token;ClientId=<id>;ClientSecret=${env:WORK_SECRET};RefreshTokenFilePath=~/.config/outlooksql/work.json
+
+[archive]
+AuthType     = ApplicationCredentials
+UserId       = archive@contoso.com
+TokenUrl     = https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token
+ClientId     = <id>
+ClientSecret = ${env:ARCHIVE_SECRET}
+`

@@ -25,8 +25,12 @@ ExtraAttributesForAuthRequest.
 A loopback ReturnUrl (http://localhost:PORT/…) is listened on and the browser
 opened; with any other ReturnUrl, paste back the address the browser ends on.
 
+The connection is -c if given, else -p's profile, else $OUTLOOKSQL_CONNECTION,
+else the profile named "default".
+
 Flags:
-  -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
+  -c, --connection STRING   connection string
+  -p, --profile NAME        a named connection from the profiles file
   --device-code             sign in on another device (for machines without a browser)
   --no-browser              print the sign-in address instead of opening a browser
 `
@@ -42,10 +46,12 @@ func runLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, loginUsage) }
-	var conn string
+	var conn, name string
 	var device, noBrowser bool
 	fs.StringVar(&conn, "c", "", "connection string")
 	fs.StringVar(&conn, "connection", "", "connection string")
+	fs.StringVar(&name, "p", "", "profile name")
+	fs.StringVar(&name, "profile", "", "profile name")
 	fs.BoolVar(&device, "device-code", false, "sign in with a code on another device")
 	fs.BoolVar(&noBrowser, "no-browser", false, "print the sign-in address only")
 	if err := fs.Parse(args); err != nil {
@@ -57,15 +63,13 @@ func runLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if fs.NArg() > 0 {
 		return fmt.Errorf("login takes no arguments (got %q): %w", fs.Arg(0), errUsage)
 	}
-	if conn == "" {
-		conn = os.Getenv("OUTLOOKSQL_CONNECTION")
-	}
-	if conn == "" {
-		return errors.New("no connection: give -c \"<connection string>\" or set OUTLOOKSQL_CONNECTION")
-	}
-	cfg, err := config.Parse(conn)
+	choice, err := connString(conn, name, false)
 	if err != nil {
-		return fmt.Errorf("connection string: %w", err)
+		return err
+	}
+	cfg, err := parseChoice(choice)
+	if err != nil {
+		return err
 	}
 	if cfg.AuthType != config.UserCredentials {
 		return fmt.Errorf("login is for AuthType=%s: AuthType=%s (app-only) needs no sign-in", config.UserCredentials, cfg.AuthType)

@@ -339,7 +339,7 @@ func TestLoginErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no connection", nil, `no connection: give -c "<connection string>" or set OUTLOOKSQL_CONNECTION`},
+		{"no connection", nil, `no connection: give -c "<connection string>" or -p PROFILE, set OUTLOOKSQL_CONNECTION, or add a [default] profile to `},
 		{"argument", []string{"-c", base, "now"}, `login takes no arguments (got "now"): see 'outlooksql help'`},
 		{"unknown flag", []string{"--frob"}, "see 'outlooksql help'"},
 		{"bad connection string", []string{"-c", "ClientSecrt=x"}, "connection string: "},

@@ -4,7 +4,8 @@
 //	outlooksql query -c "<connection string>" "SELECT subject FROM messages LIMIT 5"
 //	outlooksql query --demo -f json "SELECT * FROM users"
 //	outlooksql explain --demo "SELECT id FROM messages ORDER BY received_date_time DESC LIMIT 10"
-//	outlooksql tables | schema [table]
+//	outlooksql shell -p work                     # an interactive SQL shell on a named connection
+//	outlooksql tables | schema [table] | profiles
 package main
 
 import (
@@ -17,10 +18,12 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/outlooksql/outlooksql/driver"
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/internal/profile"
 )
 
 const usage = `outlooksql: query Outlook / Office 365 mail with SQL (Microsoft Graph as SQLite tables)
@@ -29,26 +32,37 @@ Usage:
   outlooksql demo                         run a short tour on the embedded demo tenant
   outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
+  outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
+  outlooksql profiles                     list the named connections of the profiles file
 
-Flags of query and explain:
-  -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
+Flags of query, explain and shell:
+  -c, --connection STRING   connection string
+  -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
 
 Flags of login:
-  -c, --connection STRING   connection string (default: $OUTLOOKSQL_CONNECTION)
+  -c, --connection STRING   connection string
+  -p, --profile NAME        a named connection from the profiles file
   --device-code             sign in on another device (for machines without a browser)
   --no-browser              print the sign-in address instead of opening a browser
 
-The connection string's keys are listed in README.md.
+The connection is -c if given, else -p's profile, else $OUTLOOKSQL_CONNECTION,
+else the profile named "default". The connection string's keys are listed in
+README.md.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx := context.Background()
+	if len(os.Args) < 2 || os.Args[1] != "shell" {
+		// The shell handles Ctrl-C itself: it cancels the running query only.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "outlooksql:", err)
 		os.Exit(1)
@@ -71,10 +85,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, false)
 	case "explain":
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, true)
+	case "shell":
+		return runShell(ctx, args[1:], stdin, stdout, stderr)
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
 	case "tables":
 		return runTables(stdout)
+	case "profiles":
+		return runProfiles(args[1:], stdout)
 	case "schema":
 		return runSchema(args[1:], stdout)
 	case "demo":
@@ -83,11 +101,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
-// queryFlags are the flags of query and explain.
+// queryFlags are the flags of query, explain and shell.
 type queryFlags struct {
-	conn   string
-	demo   bool
-	format string
+	conn    string
+	profile string
+	demo    bool
+	format  string
 }
 
 func parseQueryFlags(name string, args []string, stderr io.Writer) (*queryFlags, []string, error) {
@@ -96,6 +115,8 @@ func parseQueryFlags(name string, args []string, stderr io.Writer) (*queryFlags,
 	q := &queryFlags{}
 	fs.StringVar(&q.conn, "c", "", "connection string")
 	fs.StringVar(&q.conn, "connection", "", "connection string")
+	fs.StringVar(&q.profile, "p", "", "profile name")
+	fs.StringVar(&q.profile, "profile", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVar(&q.format, "f", "table", "output format")
 	fs.StringVar(&q.format, "format", "table", "output format")
@@ -105,8 +126,8 @@ func parseQueryFlags(name string, args []string, stderr io.Writer) (*queryFlags,
 	return q, fs.Args(), nil
 }
 
-// open returns a database for the flags: the demo tenant, -c, or
-// $OUTLOOKSQL_CONNECTION. closeFn releases what it started.
+// open returns a database for the flags: the demo tenant, or the
+// connection connString picks. closeFn releases what it started.
 func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 	if q.demo {
 		env, err := demo.Start(fakegraph.Demo())
@@ -120,18 +141,58 @@ func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 		}
 		return db, func() { db.Close(); env.Close() }, nil
 	}
-	cs := q.conn
-	if cs == "" {
-		cs = os.Getenv("OUTLOOKSQL_CONNECTION")
+	choice, err := connString(q.conn, q.profile, true)
+	if err != nil {
+		return nil, nil, err
 	}
-	if cs == "" {
-		return nil, nil, errors.New("no connection: give -c \"<connection string>\", set OUTLOOKSQL_CONNECTION, or use --demo")
-	}
-	db, err = openDB(cs)
+	db, err = openChoice(choice)
 	if err != nil {
 		return nil, nil, err
 	}
 	return db, func() { db.Close() }, nil
+}
+
+// connString picks the connection string: -c, else -p's profile, else
+// $OUTLOOKSQL_CONNECTION, else the profile "default".
+func connString(conn, name string, demoToo bool) (profile.Choice, error) {
+	c, err := profile.Resolve(conn, name, os.LookupEnv)
+	if errors.Is(err, profile.ErrNoConnection) {
+		where := "the profiles file"
+		if p, perr := profile.Path(os.LookupEnv); perr == nil {
+			where = p
+		}
+		msg := fmt.Sprintf("no connection: give -c \"<connection string>\" or -p PROFILE, set %s, or add a [%s] profile to %s", profile.EnvConnection, profile.Default, where)
+		if demoToo {
+			msg += "; or use --demo"
+		}
+		return c, errors.New(msg)
+	}
+	return c, err
+}
+
+// parseChoice parses the chosen connection string; errors say where it came
+// from.
+func parseChoice(c profile.Choice) (*driver.Config, error) {
+	cfg, err := driver.ParseConfig(c.ConnString)
+	if err != nil {
+		if c.From == "-c" {
+			return nil, fmt.Errorf("connection string: %w", err)
+		}
+		return nil, fmt.Errorf("connection string of %s: %w", c.From, err)
+	}
+	return cfg, nil
+}
+
+func openChoice(c profile.Choice) (*sql.DB, error) {
+	cfg, err := parseChoice(c)
+	if err != nil {
+		return nil, err
+	}
+	cn, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cn), nil
 }
 
 func openDB(connStr string) (*sql.DB, error) {
@@ -176,25 +237,49 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer conn.Close()
-	return execute(ctx, conn, query, q.format, stdout, stderr, explain)
+	return execute(ctx, conn, query, printOpts{format: q.format, explain: explain}, stdout, stderr)
+}
+
+// printOpts says what execute prints besides the rows.
+type printOpts struct {
+	format  string // one of Formats
+	explain bool   // the scans and Graph requests, after the rows
+	timer   bool   // the elapsed time, after the rows
 }
 
 // execute runs one statement on conn and prints its rows, then its warnings
-// (stderr) and, for explain, the Graph requests it made.
-func execute(ctx context.Context, conn *sql.Conn, query, format string, stdout, stderr io.Writer, explain bool) error {
+// (stderr) and, as asked, the Graph requests it made and the time it took.
+// On a terminal, table output is cut to the terminal's width and a
+// progress line is kept on stderr while the statement runs.
+func execute(ctx context.Context, conn *sql.Conn, query string, po printOpts, stdout, stderr io.Writer) error {
+	if err := checkFormat(po.format); err != nil {
+		return err
+	}
+	watch, _ := driver.Watch(conn)
+	start := time.Now()
+	// SQLite runs the first step of a query in QueryContext, which may
+	// already fetch pages: the progress line starts before it.
+	prog := startProgress(watch, stderr)
+	defer prog.stop()
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
-	_, werr := Write(stdout, format, rows, FormatOptions{})
+	_, werr := Write(prog.writer(stdout), po.format, rows, outputOptions(po.format, stdout))
 	cerr := rows.Close()
+	prog.stop()
+	elapsed := time.Since(start)
 	if ws, _ := driver.Warnings(conn); len(ws) > 0 {
 		for _, w := range ws {
 			fmt.Fprintln(stderr, "warning:", w)
 		}
 	}
-	if explain {
+	if po.explain {
 		printExplain(conn, stdout)
+	}
+	if po.timer {
+		reqs, _ := driver.Requests(conn)
+		fmt.Fprintf(stdout, "Run Time: %.3f s, %d Graph %s\n", elapsed.Seconds(), len(reqs), plural(int64(len(reqs)), "request"))
 	}
 	if werr != nil {
 		return werr

@@ -47,6 +47,21 @@ const (
 	ApplicationCredentials AuthType = "ApplicationCredentials"
 )
 
+// FanOut says how a scan with many requests (an IN list over mailboxes,
+// messages or ids) runs them.
+type FanOut string
+
+// The values of the FanOut key.
+const (
+	// FanOutBatch runs the requests concurrently and sends GETs of one
+	// mailbox as JSON batches ($batch, up to 20 per POST).
+	FanOutBatch FanOut = "Batch"
+	// FanOutConcurrent runs the requests concurrently, one GET each.
+	FanOutConcurrent FanOut = "Concurrent"
+	// FanOutSequential runs the requests one after another.
+	FanOutSequential FanOut = "Sequential"
+)
+
 // Default values of the keys that have one.
 const (
 	DefaultScope           = "offline_access~email~Mail.Read~Mail.Read.Shared~Mail.ReadBasic~Mail.ReadBasic.Shared~openid~profile~User.Read~User.ReadBasic.All~Mail.ReadWrite~Mail.ReadWrite.Shared~Mail.Send~Mail.Send.Shared~"
@@ -84,6 +99,10 @@ type Config struct {
 	// Pushdown sends WHERE, ORDER BY, LIMIT and the selected columns to Graph;
 	// false fetches everything and lets SQLite filter (for benchmarks and debugging).
 	Pushdown bool
+
+	// FanOut says how a scan runs many requests: concurrently and in JSON
+	// batches (the default), concurrently, or one after another.
+	FanOut FanOut
 }
 
 // Key describes one connection-string key.
@@ -113,6 +132,7 @@ var keys = []Key{
 	{"BaseUrl", DefaultBaseURL, "Graph root: a national cloud, or a local Graph-compatible server"},
 	{"BodyContentType", DefaultBodyContentType, "html or text: the format of body and unique_body"},
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
+	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
 }
 
 // Keys returns every connection-string key with its default and meaning.
@@ -211,6 +231,10 @@ func (c *Config) set(key, v string) error {
 		c.RetryWaitTime = time.Duration(f * float64(time.Second))
 	case "Pushdown":
 		c.Pushdown, err = boolean(key, v)
+	case "FanOut":
+		var f string
+		f, err = oneOf(key, v, string(FanOutBatch), string(FanOutConcurrent), string(FanOutSequential))
+		c.FanOut = FanOut(f)
 	case "ExtraAttributesForAuthRequest":
 		c.ExtraAttributesForAuthRequest, err = attributes(key, v)
 	}
@@ -289,6 +313,8 @@ func (c *Config) value(key string) string {
 		return strconv.FormatFloat(c.RetryWaitTime.Seconds(), 'f', -1, 64)
 	case "Pushdown":
 		return formatBool(c.Pushdown)
+	case "FanOut":
+		return string(c.FanOut)
 	}
 	return ""
 }

@@ -41,6 +41,7 @@ func defaults() Config {
 		BaseURL:               "https://graph.microsoft.com/v1.0",
 		BodyContentType:       "html",
 		Pushdown:              true,
+		FanOut:                FanOutBatch,
 	}
 }
 
@@ -66,7 +67,7 @@ func TestParse(t *testing.T) {
 			"Scope=Mail.Read~User.Read  offline_access~~;RefreshTokenFilePath=/tmp/tok.json;ReturnUrl=http://localhost:9000/cb;" +
 			"RetryMode=retryany;RetryStatusCodeList= 500 | 502|;RetryCountMax=0;RetryMultiplyWaitTime=no;" +
 			"ExtraAttributesForAuthRequest=prompt=login&login_hint=a%40b.com;AuthType=usercredentials;UserId=alice@contoso.com;" +
-			"BaseUrl=http://127.0.0.1:8080/v1.0//;BodyContentType=TEXT;Pushdown=0",
+			"BaseUrl=http://127.0.0.1:8080/v1.0//;BodyContentType=TEXT;Pushdown=0;FanOut=sequential",
 			func(c *Config) {
 				c.AuthURL = authURL
 				c.ClientSecret = "sec"
@@ -81,7 +82,9 @@ func TestParse(t *testing.T) {
 				c.BaseURL = "http://127.0.0.1:8080/v1.0"
 				c.BodyContentType = "text"
 				c.Pushdown = false
+				c.FanOut = FanOutSequential
 			}},
+		{"FanOut Concurrent", base + ";FanOut=CONCURRENT", func(c *Config) { c.FanOut = FanOutConcurrent }},
 		{"RetryMode None", base + ";RetryMode=NONE", func(c *Config) { c.RetryMode = RetryNone }},
 		{"RetryMode RetryWhenStatusCodeMatch", base + ";RetryMode=retrywhenstatuscodematch", func(c *Config) {}},
 		{"duplicate status codes dropped", base + ";RetryStatusCodeList=429|429|500", func(c *Config) { c.RetryStatusCodes = []int{429, 500} }},
@@ -126,7 +129,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key, hyphen and case", base + ";USER-ID=x", `unknown key "USER-ID" (did you mean UserId?)`},
 		{"unknown key, far", base + ";Password=x", `unknown key "Password"; the keys are AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
-			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown`},
+			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, FanOut`},
 		{"unknown key starting with a key", base + ";UserId x=y", `unknown key starting with UserId (write UserId=…)`},
 		{"repeated key", base + ";clientid=x", `key ClientId is given twice (keys are case-insensitive)`},
 		{"repeated key, empty values", base + ";UserId=;USERID=", `key UserId is given twice (keys are case-insensitive)`},
@@ -140,6 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"text after braces", base + ";UserId={bob}x;", `UserId: unexpected text after the closing "}" of a braced value; write a literal "}" as "}}"`},
 		// values
 		{"bad bool", base + ";Pushdown=maybe", `Pushdown: "maybe" is not a boolean; use True or False`},
+		{"bad FanOut", base + ";FanOut=parallel", `FanOut: "parallel" is not valid; use one of Batch, Concurrent, Sequential`},
 		{"bad bool 2", base + ";RetryMultiplyWaitTime=2", `RetryMultiplyWaitTime: "2" is not a boolean; use True or False`},
 		{"bad int", base + ";RetryCountMax=five", `RetryCountMax: "five" is not a whole number`},
 		{"negative int", base + ";RetryCountMax=-1", `RetryCountMax: -1 is negative; use 0 for no retries`},
@@ -162,7 +166,7 @@ func TestParseErrors(t *testing.T) {
 		{"token-like value hidden", base + ";RetryCountMax=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9", `RetryCountMax: (value not shown: it looks like a secret) is not a whole number`},
 		{"token-like key hidden", base + ";0.AVYA9f8r2TKcdE6S1QKw5nIEqHBD=x", `unknown key (a key not shown: it looks like a secret); the keys are AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
-			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown`},
+			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, FanOut`},
 		{"first mistake in order wins", base + ";RetryCountMax=x;Pushdown=y", `RetryCountMax: "x" is not a whole number`},
 		// cross-field
 		{"UserCredentials missing", "", `AuthType=UserCredentials (the default) requires RefreshTokenFilePath, TokenUrl, ClientId; missing: RefreshTokenFilePath, TokenUrl, ClientId`},
@@ -236,7 +240,7 @@ func TestString(t *testing.T) {
 			"Scope=offline_access~email~Mail.Read~Mail.Read.Shared~Mail.ReadBasic~Mail.ReadBasic.Shared~openid~profile~User.Read~User.ReadBasic.All~Mail.ReadWrite~Mail.ReadWrite.Shared~Mail.Send~Mail.Send.Shared;" +
 			"RefreshTokenFilePath=/tmp/tok.json;ReturnUrl=http://localhost:8765/callback;RetryMode=RetryWhenStatusCodeMatch;" +
 			"RetryStatusCodeList=429|503;RetryCountMax=5;RetryMultiplyWaitTime=True;RetryWaitTime=1;AuthType=UserCredentials;UserId=me;" +
-			"BaseUrl=https://graph.microsoft.com/v1.0;BodyContentType=html;Pushdown=True"},
+			"BaseUrl=https://graph.microsoft.com/v1.0;BodyContentType=html;Pushdown=True;FanOut=Batch"},
 		{"secret redacted, braces where needed", "ClientSecret={a;b}}};AuthType=ApplicationCredentials;TokenUrl=" + tokenURL +
 			";ClientId=cid;UserId={ a;b}}};RefreshTokenFilePath={{x};Scope=Mail.Read;ExtraAttributesForAuthRequest=prompt=login&a=b%3Bc;" +
 			"RetryMode=None;RetryStatusCodeList=500;RetryCountMax=0;RetryMultiplyWaitTime=False;BodyContentType=text;Pushdown=False;" +
@@ -244,7 +248,7 @@ func TestString(t *testing.T) {
 			"AuthUrl=" + authURL + ";TokenUrl=" + tokenURL + ";ClientId=cid;ClientSecret=***;Scope=Mail.Read;RefreshTokenFilePath={{x};" +
 				"ReturnUrl=http://localhost:8765/callback;RetryMode=None;RetryStatusCodeList=500;RetryCountMax=0;RetryMultiplyWaitTime=False;RetryWaitTime=1;" +
 				"ExtraAttributesForAuthRequest=a=b%3Bc&prompt=login;AuthType=ApplicationCredentials;UserId={ a;b}}};" +
-				"BaseUrl=http://127.0.0.1:1/v1.0;BodyContentType=text;Pushdown=False"},
+				"BaseUrl=http://127.0.0.1:1/v1.0;BodyContentType=text;Pushdown=False;FanOut=Batch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,8 +277,8 @@ func TestString(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	ks := Keys()
-	if got := len(ks); got != 18 {
-		t.Fatalf("len(Keys()) = %d, want 18", got)
+	if got := len(ks); got != 19 {
+		t.Fatalf("len(Keys()) = %d, want 19", got)
 	}
 	// Every key parses, and every default is what Parse applies.
 	for _, k := range ks {

@@ -38,6 +38,8 @@ type Server struct {
 	concurrency    int
 	concRetryAfter string
 	inflight       map[string]int
+	serving        int // Graph HTTP requests being served
+	peak, peakBox  int // the most of serving, and of one mailbox's inflight, since ResetRequests
 	access         map[string]*accessToken
 	refresh        map[string]*refreshToken
 	serial         int
@@ -66,13 +68,18 @@ type Request struct {
 	// TokenSerial numbers the access token used (1 for the first issued);
 	// 0 when there was no valid token.
 	TokenSerial int
+	// Inner, for a POST to /v1.0/$batch, is the requests inside the batch
+	// in the batch's order, each with its own status (Header is the inner
+	// request's headers, which carry no Authorization).
+	Inner []Request
 }
 
 // Stats counts Graph requests and response bytes, and token requests.
 type Stats struct {
-	Requests      int
+	Requests      int // HTTP requests; a $batch POST counts once
 	Bytes         int64
 	TokenRequests int
+	Inner         int // requests inside $batch POSTs
 }
 
 // Option configures a Server in New.
@@ -181,6 +188,16 @@ func (s *Server) ResetRequests() {
 	s.log = nil
 	s.logGen++
 	s.stats = Stats{}
+	s.peak, s.peakBox = s.serving, 0
+}
+
+// Peak returns, since start or the last ResetRequests, the most Graph HTTP
+// requests served at once and the most requests holding one mailbox's
+// concurrency slots at once (requests inside a $batch included).
+func (s *Server) Peak() (requests, mailbox int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak, s.peakBox
 }
 
 // Stats returns the counters since start or the last ResetRequests.
@@ -201,6 +218,11 @@ func (s *Server) SetLatency(d time.Duration) {
 // (TooManyRequests), 503 (ServiceUnavailable), 500, 504 or any other.
 // retryAfter, when not "", is sent as the Retry-After header (fractional
 // seconds such as "0.05" are allowed, as Graph sends).
+//
+// Inside a $batch the failures fall on the inner requests, in the order the
+// batch runs them, each answered with its own status and Retry-After as
+// Graph throttles each inner request; the batch POST itself still answers
+// 200. (DropNext, a lost connection, applies to the POST.)
 func (s *Server) FailNext(n, status int, retryAfter string) {
 	s.mu.Lock()
 	s.failN, s.failStatus, s.failRetryAfter = n, status, retryAfter
@@ -326,17 +348,25 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	defer logIt()
 
+	batch := isBatch(r)
 	s.mu.Lock()
 	drop, fail, failStatus, retry := false, false, 0, ""
 	if s.dropN > 0 {
 		s.dropN--
 		drop = true
-	} else if s.failN > 0 {
+	} else if s.failN > 0 && !batch {
 		s.failN--
 		fail, failStatus, retry = true, s.failStatus, s.failRetryAfter
 	}
 	latency := s.latency
+	s.serving++
+	s.peak = max(s.peak, s.serving)
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.serving--
+		s.mu.Unlock()
+	}()
 
 	if drop {
 		logIt() // before the client can see the closed connection
@@ -359,6 +389,17 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Loopback","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"fakegraph"}}`)
 	h.Set("Strict-Transport-Security", "max-age=31536000")
 
+	if batch {
+		s.serveBatch(c, &entry, latency)
+		return
+	}
+	s.serve(c, &entry, fail, failStatus, retry, latency)
+}
+
+// serve answers one Graph request, on its own or inside a batch: an
+// injected failure, or authentication and routing. It sets entry's
+// Subject and TokenSerial.
+func (s *Server) serve(c *call, entry *Request, fail bool, failStatus int, retry string, latency time.Duration) {
 	if fail {
 		if latency > 0 {
 			time.Sleep(latency)
@@ -373,8 +414,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	c.p = p
 	entry.Subject, entry.TokenSerial = p.subject(), p.serial
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		c.fail(http.StatusMethodNotAllowed, "ErrorInvalidRequest", fmt.Sprintf("The OData request is not supported: method %s is not served by this fake.", r.Method))
+	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {
+		c.fail(http.StatusMethodNotAllowed, "ErrorInvalidRequest", fmt.Sprintf("The OData request is not supported: method %s is not served by this fake.", c.r.Method))
 		return
 	}
 	s.tmu.RLock()
@@ -486,6 +527,7 @@ func (c *call) acquire(mailbox string) bool {
 		return false
 	}
 	s.inflight[mailbox]++
+	s.peakBox = max(s.peakBox, s.inflight[mailbox])
 	s.mu.Unlock()
 	c.slot = mailbox
 	if c.latency > 0 {

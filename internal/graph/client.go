@@ -113,7 +113,7 @@ type Client struct {
 	agent   string
 
 	mu    sync.Mutex
-	boxes map[string]chan struct{}
+	boxes map[string]*box
 
 	requests, bytes, retries atomic.Int64
 }
@@ -128,7 +128,7 @@ func New(o Options) *Client {
 		retry:   o.Retry,
 		perBox:  o.MaxPerMailbox,
 		agent:   o.UserAgent,
-		boxes:   map[string]chan struct{}{},
+		boxes:   map[string]*box{},
 	}
 	c.base, _ = url.Parse(c.baseStr)
 	if c.http == nil {
@@ -183,11 +183,41 @@ func (c *Client) Stats() Stats {
 // A 2xx returns the response and nil. A final non-2xx returns the response
 // and an *Error. Network errors and cancellation return a nil response and
 // an error wrapping the cause.
+//
+// Under a context with a Memo (WithMemo), an identical GET (same URL and
+// headers) made earlier or at the same time is answered from it; the
+// Response may then be shared and must not be modified.
 func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Header) (*Response, error) {
 	u, err := c.resolve(path)
 	if err != nil {
 		return nil, err
 	}
+	m := memoFrom(ctx)
+	if m == nil {
+		return c.get(ctx, mailbox, u, header)
+	}
+	key := memoKey(u, header)
+	for {
+		e, owner := m.claim(key)
+		if owner {
+			resp, err := c.get(ctx, mailbox, u, header)
+			m.settle(key, e, resp, err)
+			return resp, err
+		}
+		resp, err, again := m.wait(ctx, e)
+		if again {
+			continue // the request it waited for was cancelled; send its own
+		}
+		if err != nil && resp == nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("graph: GET %s: %w", c.shorten(u), ctx.Err())
+		}
+		logFrom(ctx).hit()
+		return resp, err
+	}
+}
+
+// get is Get without the Memo.
+func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header http.Header) (*Response, error) {
 	shown := c.shorten(u)
 	fail := func(attempts int, err error) error {
 		if attempts > 1 {
@@ -250,7 +280,7 @@ func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Head
 }
 
 // attempt sends one request and reads its body. It returns the token used.
-func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header http.Header, n int, wait time.Duration, log *Log) (string, *Response, error) {
+func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header http.Header, n int, wait time.Duration, log *logChain) (string, *Response, error) {
 	rec := Record{Method: http.MethodGet, URL: u.String(), Attempt: n, Wait: wait}
 	start := time.Now()
 	token, resp, err := c.send(ctx, mailbox, u, header)
@@ -432,21 +462,51 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // acquire takes one of the mailbox's request slots.
 func (c *Client) acquire(ctx context.Context, mailbox string) (func(), error) {
-	if mailbox == "" {
+	return c.acquireN(ctx, mailbox, 1)
+}
+
+// box is one mailbox's request slots.
+type box struct {
+	slots chan struct{}
+	multi chan struct{} // held while taking several slots
+}
+
+// acquireN takes n of the mailbox's request slots (at most all of them), as
+// a $batch that Graph runs n at a time needs. Takers of several slots queue
+// one at a time so that two of them never hold part each and wait forever.
+func (c *Client) acquireN(ctx context.Context, mailbox string, n int) (func(), error) {
+	if mailbox == "" || n <= 0 {
 		return func() {}, nil
 	}
+	n = min(n, c.perBox)
 	key := strings.ToLower(mailbox)
 	c.mu.Lock()
-	sem, ok := c.boxes[key]
+	b, ok := c.boxes[key]
 	if !ok {
-		sem = make(chan struct{}, c.perBox)
-		c.boxes[key] = sem
+		b = &box{slots: make(chan struct{}, c.perBox), multi: make(chan struct{}, 1)}
+		c.boxes[key] = b
 	}
 	c.mu.Unlock()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	release := func(k int) {
+		for range k {
+			<-b.slots
+		}
 	}
+	if n > 1 {
+		select {
+		case b.multi <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-b.multi }()
+	}
+	for got := 0; got < n; got++ {
+		select {
+		case b.slots <- struct{}{}:
+		case <-ctx.Done():
+			release(got)
+			return nil, ctx.Err()
+		}
+	}
+	return func() { release(n) }, nil
 }

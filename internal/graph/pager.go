@@ -17,7 +17,8 @@ type Pager struct {
 	mailbox string
 	header  http.Header
 
-	next  string // URL of the next page; "" when done
+	next  string    // URL of the next page; "" when done
+	first *Response // the answer to next, already received (PagesFrom)
 	body  []byte
 	pages int
 	delta string
@@ -28,6 +29,13 @@ type Pager struct {
 // sent until the first Next.
 func (c *Client) Pages(ctx context.Context, mailbox, path string, header http.Header) *Pager {
 	return &Pager{c: c, ctx: ctx, mailbox: mailbox, header: header, next: path}
+}
+
+// PagesFrom is Pages for a collection whose first page, the answer to path,
+// was already received (from Batch): the first Next returns it, and later
+// pages follow its @odata.nextLink with Get.
+func (c *Client) PagesFrom(ctx context.Context, mailbox, path string, first *Response, header http.Header) *Pager {
+	return &Pager{c: c, ctx: ctx, mailbox: mailbox, header: header, next: path, first: first}
 }
 
 // Next fetches the next page and returns its "value" array, following
@@ -43,7 +51,11 @@ func (p *Pager) Next() (gjson.Result, error) {
 	}
 	url := p.next
 	shown := p.c.display(url)
-	resp, err := p.c.Get(p.ctx, p.mailbox, url, p.header)
+	resp, err := p.first, error(nil)
+	p.first = nil
+	if resp == nil {
+		resp, err = p.c.Get(p.ctx, p.mailbox, url, p.header)
+	}
 	if err != nil {
 		p.err = err
 		return gjson.Result{}, err

@@ -41,7 +41,8 @@ type cursor struct {
 	src    *Source
 	scan   *plan.Scan
 	info   *ScanInfo
-	next   int // index of the next request of scan to start
+	next   int     // index of the next request of scan to start
+	fan    *fanout // fetches ahead of the cursor; nil when requests run in turn
 
 	rows rowSource
 	req  *plan.Request
@@ -82,8 +83,10 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 		c.info.URLs = append(c.info.URLs, r.URL)
 	}
 	c.conn.addScan(c.info)
-	c.ctx, c.cancel = context.WithCancel(c.conn.context())
+	c.info.log = &graph.Log{}
+	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.conn.context(), c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
+	c.fan = newFanout(c.ctx, src, scan)
 	return c.advance()
 }
 
@@ -120,6 +123,7 @@ func (c *cursor) advance() error {
 			}
 			c.req = &c.scan.Requests[c.next]
 			c.next++
+			c.opened(c.req)
 			c.rows = c.open(c.req)
 		}
 		r, err := c.rows.next()
@@ -195,6 +199,10 @@ func (c *cursor) stop() {
 		c.cancel()
 		c.cancel = nil
 	}
+	if c.fan != nil {
+		c.fan.wait() // no fetch outlives the scan
+		c.fan = nil
+	}
 }
 
 func (c *cursor) EOF() bool { return c.eof }
@@ -254,9 +262,9 @@ func (c *cursor) open(r *plan.Request) rowSource {
 		// messages, which may have none.
 		msgs := *r
 		msgs.Limit = 0
-		return &expandSource{req: r, list: listSource{c: c, req: &msgs, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}}
+		return &expandSource{req: r, list: listSource{c: c, req: &msgs, pager: c.pages(r, r.URL, hdr)}}
 	}
-	return &listSource{c: c, req: r, pager: c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, hdr)}
+	return &listSource{c: c, req: r, pager: c.pages(r, r.URL, hdr)}
 }
 
 func header(h map[string]string) http.Header {
@@ -274,7 +282,7 @@ func header(h map[string]string) http.Header {
 type listSource struct {
 	c     *cursor
 	req   *plan.Request
-	pager *graph.Pager
+	pager pages
 	items []gjson.Result
 	pos   int
 	n     int64
@@ -312,7 +320,7 @@ func (s *singleSource) next() (row, error) {
 		return row{}, io.EOF
 	}
 	s.done = true
-	resp, err := s.c.src.Client.Get(s.c.ctx, s.req.Mailbox, s.req.URL, s.hdr)
+	resp, err := s.c.get(s.req, s.hdr)
 	if err != nil {
 		var ge *graph.Error
 		if errors.As(err, &ge) && notFound(ge) {
@@ -361,7 +369,7 @@ func newTreeSource(c *cursor, r *plan.Request, hdr http.Header) *treeSource {
 
 func (s *treeSource) push(u, path string) {
 	s.stack = append(s.stack, &treeLevel{
-		list: listSource{c: s.c, req: &plan.Request{}, pager: s.c.src.Client.Pages(s.c.ctx, s.req.Mailbox, u, s.hdr)},
+		list: listSource{c: s.c, req: &plan.Request{}, pager: s.c.pages(s.req, u, s.hdr)},
 		path: path,
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab"
@@ -19,8 +21,10 @@ type Conn struct {
 	src      *Source
 	ctx      context.Context
 	log      *graph.Log
+	memo     *graph.Memo // the statement's answers to identical requests
 	scans    []*ScanInfo
 	warnings []string
+	stmts    uint64 // statements begun
 }
 
 // ScanInfo describes one scan of a virtual table in a statement, for explain.
@@ -31,7 +35,19 @@ type ScanInfo struct {
 	URLs   []string // the first request of each Graph request sequence
 	Rows   int64    // rows the scan returned
 	Pages  int      // pages fetched
+	// Requests is the HTTP requests sent for the scan, retries included; a
+	// $batch POST counts once (its GETs are in the connection's Requests).
+	Requests int
+	// Cached is the requests answered by an identical request made earlier
+	// in the statement (or at the same time), without sending them.
+	Cached int
+
+	log *graph.Log // the scan's requests
 }
+
+// StatementCache is the most bytes of Graph answers a statement keeps so
+// that identical requests within it are sent once.
+const StatementCache = 16 << 20
 
 // ErrNotConfigured is returned by a scan on a connection without a Source.
 var ErrNotConfigured = errors.New(`outlooksql: this connection is not configured: open it with the "outlook" database/sql driver, or run SELECT outlooksql_configure('<connection string>') first`)
@@ -70,7 +86,9 @@ func (c *Conn) Begin(ctx context.Context) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ctx = ctx
+	c.stmts++
 	c.log.Reset()
+	c.memo = graph.NewMemo(StatementCache)
 	c.scans = nil
 	c.warnings = nil
 }
@@ -85,6 +103,9 @@ func (c *Conn) Scans() []ScanInfo {
 	out := make([]ScanInfo, len(c.scans))
 	for i, s := range c.scans {
 		out[i] = *s
+		if s.log != nil {
+			out[i].Requests, out[i].Cached = len(s.log.Records()), s.log.Cached()
+		}
 	}
 	return out
 }
@@ -95,6 +116,42 @@ func (c *Conn) Warnings() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.warnings...)
+}
+
+// Progress is what the running statement has done so far, for a progress
+// line.
+type Progress struct {
+	Statement uint64        // counts the connection's statements: tells a new one from the last
+	Tables    []string      // the tables scanned, in the order of their first scan
+	Rows      int64         // rows returned by its scans
+	Pages     int           // pages fetched
+	Requests  int           // Graph request attempts finished
+	Waits     int           // attempts that first waited because Graph throttled
+	Waited    time.Duration // the sum of those waits
+}
+
+// Progress returns the progress of the statement started by the last Begin.
+// It is safe to call from any goroutine while the statement runs.
+func (c *Conn) Progress() Progress {
+	var p Progress
+	c.mu.Lock()
+	p.Statement = c.stmts
+	for _, s := range c.scans {
+		if !slices.Contains(p.Tables, s.Table) {
+			p.Tables = append(p.Tables, s.Table)
+		}
+		p.Rows += s.Rows
+		p.Pages += s.Pages
+	}
+	c.mu.Unlock()
+	for _, r := range c.log.Records() {
+		p.Requests++
+		if r.Wait > 0 {
+			p.Waits++
+			p.Waited += r.Wait
+		}
+	}
+	return p
 }
 
 func (c *Conn) warn(msg string) {
@@ -114,13 +171,18 @@ func (c *Conn) source() *Source {
 	return c.src
 }
 
-// context returns the statement's context, with the request log attached.
+// context returns the statement's context, with the request log and the
+// statement's cache attached. Without Begin (a host that loaded the
+// extension) there is no statement to cache for.
 func (c *Conn) context() context.Context {
 	c.mu.Lock()
-	ctx := c.ctx
+	ctx, memo := c.ctx, c.memo
 	c.mu.Unlock()
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if memo != nil {
+		ctx = graph.WithMemo(ctx, memo)
 	}
 	return graph.WithLog(ctx, c.log)
 }

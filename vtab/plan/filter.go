@@ -173,7 +173,11 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	q.count = f.advanced()
 
 	// The requests.
-	s := &Scan{Distinct: split >= 0 && len(chunks) > 1 && !f.terms[split].x.exact}
+	// Requests may return the same item when a split list is a pre-filter
+	// (Graph's eq ignores case) or two ids name one entity (a user's GUID
+	// in two cases, or its GUID and its userPrincipalName).
+	s := &Scan{Distinct: split >= 0 && len(chunks) > 1 && !f.terms[split].x.exact ||
+		f.single && len(f.keys[keyID]) > 1}
 	if exact && need > 0 {
 		s.Limit = need
 	}

@@ -47,8 +47,9 @@ type Scan struct {
 	Pushed, Local []string
 	// Distinct is set when several requests may return the same item: an
 	// IN list of a case-insensitive property split over requests ('Bob@x'
-	// in one and 'bob@x' in another both match Bob's mail). The runner
-	// then keeps the first row of each item.
+	// in one and 'bob@x' in another both match Bob's mail), or GETs by ids
+	// that name one entity (a user's GUID and userPrincipalName). The
+	// runner then keeps the first row of each item.
 	Distinct bool
 }
 
@@ -362,7 +363,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		}
 	}
 	exactPlan := allOmitted && (len(info.OrderBy) == 0 || consumed)
-	skip := exactPlan && hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
+	skip := hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
 		!search && !fanout && !single
 	p := index{Used: info.ColUsed, Base: !opt.Pushdown, Skip: skip,
 		Unsorted: len(info.OrderBy) > 0 && !consumed}

@@ -475,8 +475,9 @@ func TestMessages(t *testing.T) {
 				reqs: []Request{
 					{Mailbox: "me", MailboxPath: "/me", Single: true, Echo: map[int]any{0: "me"}, URL: "/me/messages/A?$select=id"},
 					{Mailbox: "me", MailboxPath: "/me", Single: true, Echo: map[int]any{0: "me"}, URL: "/me/messages/B?$select=id"}},
-				pushed: []string{"id IN ('A', 'B', '', '..') → GET by id"},
-				local:  []string{"id IN ('A', 'B', '', '..')"}}},
+				pushed:   []string{"id IN ('A', 'B', '', '..') → GET by id"},
+				local:    []string{"id IN ('A', 'B', '', '..')"},
+				distinct: true}},
 		{"id in a folder is a filter",
 			sqlQuery{t: messages, cons: []con{c("folder_id", eq, "sentitems"), c("id", eq, "A'1")}},
 			want{usage: []string{"1x", "2"},
@@ -666,12 +667,13 @@ func TestUsers(t *testing.T) {
 				pushed: []string{"id IN ('" + guid1 + "', '" + guid2 + "') → id in ('" + guid1 + "','" + guid2 + "')",
 					"given_name = 'Al' → givenName eq 'Al'"},
 				local: []string{"id IN ('" + guid1 + "', '" + guid2 + "')", "given_name = 'Al'"}}},
-		{"id IN of other ids: one GET each",
+		{"id IN of other ids: one GET each, which may name one user twice (Distinct)",
 			sqlQuery{t: users, cons: []con{c("id", eq, in(guid1, "bob@x.com")).IN()}},
 			want{usage: []string{"1i"},
-				reqs:   []Request{{Single: true, URL: "/users/" + guid1 + "?$select=id"}, {Single: true, URL: "/users/bob%40x.com?$select=id"}},
-				pushed: []string{"id IN ('" + guid1 + "', 'bob@x.com') → GET by id"},
-				local:  []string{"id IN ('" + guid1 + "', 'bob@x.com')"}}},
+				reqs:     []Request{{Single: true, URL: "/users/" + guid1 + "?$select=id"}, {Single: true, URL: "/users/bob%40x.com?$select=id"}},
+				pushed:   []string{"id IN ('" + guid1 + "', 'bob@x.com') → GET by id"},
+				local:    []string{"id IN ('" + guid1 + "', 'bob@x.com')"},
+				distinct: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, tt.q, tt.w) })

@@ -1,0 +1,518 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/peterh/liner"
+
+	"github.com/outlooksql/outlooksql/vtab/tables"
+)
+
+const shellHelp = `Statements end with ";" and may span lines. Commands:
+  .tables                 list the tables
+  .schema [table]         show the columns of the tables
+  .mode [FORMAT]          show or set the output format: table, csv, json, jsonl, markdown
+  .explain on|off         after each statement, list the Graph requests it made
+  .timer on|off           after each statement, show how long it took
+  .help                   this text
+  .quit                   leave (so does Ctrl-D)
+Ctrl-C stops the running statement, or clears the line being typed.
+`
+
+const (
+	prompt         = "outlooksql> "
+	continuePrompt = "       ...> "
+)
+
+// errInterrupted is a line reader's answer to Ctrl-C at the prompt.
+var errInterrupted = errors.New("interrupted")
+
+// lineReader reads the shell's input a line at a time.
+type lineReader interface {
+	// readLine returns the next line without its end, io.EOF at the end
+	// of input, or errInterrupted when the user pressed Ctrl-C.
+	readLine(prompt string) (string, error)
+	// remember adds a statement or command to the history.
+	remember(entry string)
+	close()
+}
+
+// shell is one "outlooksql shell" session.
+type shell struct {
+	conn        *sql.Conn
+	out, errw   io.Writer
+	format      string
+	explain     bool
+	timer       bool
+	interactive bool
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // of the running statement
+}
+
+// runShell is "outlooksql shell": statements from a terminal, with line
+// editing and history, or from stdin without prompts, like sqlite3.
+func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	q, rest, err := parseQueryFlags("shell", args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("shell takes no arguments (got %q); pipe statements to it instead: %w", rest[0], errUsage)
+	}
+	if err := checkFormat(q.format); err != nil {
+		return err
+	}
+	db, closeDB, err := q.open()
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format}
+	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
+	var lr lineReader
+	if sh.interactive {
+		// Ctrl-C while a statement runs stops that statement; at the
+		// prompt the terminal delivers it to the line editor instead.
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt)
+		defer signal.Stop(sigs)
+		go func() {
+			for range sigs {
+				sh.interrupt()
+			}
+		}()
+		lr = newTerminalReader(stderr)
+		fmt.Fprintf(stdout, "outlooksql shell: statements end with \";\"; .help lists the commands, .quit or Ctrl-D leaves.\n")
+	} else {
+		// Without a terminal, Ctrl-C stops the statement and the shell;
+		// a second one ends the process.
+		if stdin == os.Stdin {
+			var stop context.CancelFunc
+			ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+			defer stop()
+			context.AfterFunc(ctx, stop)
+		}
+		lr = &plainReader{r: bufio.NewReader(stdin)}
+	}
+	defer lr.close()
+	return sh.loop(ctx, lr)
+}
+
+// loop reads and runs statements and commands until the input ends or
+// .quit. Without a terminal, it fails when any statement failed.
+func (sh *shell) loop(ctx context.Context, lr lineReader) error {
+	var pending []string // lines of the statement being typed
+	failed, done := 0, 0 // statements and commands
+	runAll := func(stmts []string) {
+		for _, st := range stmts {
+			if ctx.Err() != nil {
+				return
+			}
+			done++
+			if ok, cancelled := sh.run(ctx, st); !ok {
+				failed++
+				if cancelled {
+					return // Ctrl-C stops the rest of the line too
+				}
+			}
+		}
+	}
+	for ctx.Err() == nil {
+		p := prompt
+		if len(pending) > 0 {
+			p = continuePrompt
+		}
+		line, err := lr.readLine(p)
+		if errors.Is(err, errInterrupted) {
+			pending = nil
+			continue
+		}
+		if err == io.EOF {
+			if text := strings.Join(pending, "\n"); len(pending) > 0 {
+				// Like sqlite3, run a last statement that lacks its ";".
+				rememberAll(lr, historyEntries(pending))
+				if st, rest := splitStatements(text + "\n;"); blank(rest) {
+					runAll(st)
+				} else {
+					fmt.Fprintln(sh.errw, "error: incomplete statement at the end of the input (an open quote or comment?)")
+					done++
+					failed++
+				}
+			}
+			if sh.interactive {
+				fmt.Fprintln(sh.out)
+			}
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+		if len(pending) == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
+			lr.remember(strings.TrimSpace(line))
+			done++
+			quit, err := sh.command(strings.TrimSpace(line))
+			if err != nil {
+				fmt.Fprintln(sh.errw, "error:", err)
+				failed++
+			}
+			if quit {
+				break
+			}
+			continue
+		}
+		pending = append(pending, line)
+		stmts, rest := splitStatements(strings.Join(pending, "\n"))
+		if len(stmts) == 0 && !blank(rest) {
+			continue // the statement goes on
+		}
+		if !blank(strings.Join(pending, "\n")) {
+			rememberAll(lr, historyEntries(pending))
+		}
+		pending = nil
+		if !blank(rest) {
+			pending = []string{strings.TrimLeft(rest, " \t\n")}
+		}
+		runAll(stmts)
+	}
+	if ctx.Err() != nil && !sh.interactive {
+		return errors.New("interrupted")
+	}
+	if failed > 0 && !sh.interactive {
+		return fmt.Errorf("%d of %d statements and commands failed", failed, done)
+	}
+	return nil
+}
+
+// run runs one statement and reports whether it succeeded, and whether it
+// was cancelled. A Ctrl-C (interrupt) while it runs cancels its context,
+// which stops its Graph requests, and the shell goes on.
+func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sh.mu.Lock()
+	sh.cancel = cancel
+	sh.mu.Unlock()
+	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer}, sh.out, sh.errw)
+	sh.mu.Lock()
+	sh.cancel = nil
+	sh.mu.Unlock()
+	switch {
+	case err == nil:
+		return true, false
+	case qctx.Err() != nil:
+		fmt.Fprintln(sh.errw, "cancelled: the statement was stopped (Ctrl-C)")
+		return false, true
+	default:
+		fmt.Fprintln(sh.errw, "error:", err)
+		return false, false
+	}
+}
+
+// interrupt cancels the running statement, if any.
+func (sh *shell) interrupt() {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.cancel != nil {
+		sh.cancel()
+	}
+}
+
+// command runs a dot-command; quit is true for .quit.
+func (sh *shell) command(line string) (quit bool, err error) {
+	f := strings.Fields(line)
+	name, args := f[0], f[1:]
+	switch name {
+	case ".quit", ".exit", ".q":
+		return true, nil
+	case ".help":
+		fmt.Fprint(sh.out, shellHelp)
+	case ".tables":
+		return false, runTables(sh.out)
+	case ".schema":
+		return false, runSchema(args, sh.out)
+	case ".mode":
+		if len(args) == 0 {
+			fmt.Fprintf(sh.out, "current output format: %s\n", sh.format)
+			return false, nil
+		}
+		if len(args) > 1 {
+			return false, fmt.Errorf(".mode takes one format, one of %s", strings.Join(Formats, ", "))
+		}
+		if err := checkFormat(args[0]); err != nil {
+			return false, err
+		}
+		sh.format = args[0]
+	case ".explain":
+		return false, onOff(name, args, &sh.explain)
+	case ".timer":
+		return false, onOff(name, args, &sh.timer)
+	default:
+		return false, fmt.Errorf("unknown command %s: .help lists the commands", name)
+	}
+	return false, nil
+}
+
+func onOff(name string, args []string, v *bool) error {
+	if len(args) == 1 {
+		switch strings.ToLower(args[0]) {
+		case "on", "1", "yes", "true":
+			*v = true
+			return nil
+		case "off", "0", "no", "false":
+			*v = false
+			return nil
+		}
+	}
+	return fmt.Errorf("write %s on or %s off", name, name)
+}
+
+// historyEntries is what the history keeps of a statement typed on
+// several lines: one line, so that one Up brings all of it back; but when a
+// line has a -- comment, which would comment out the rest, each line on
+// its own (as sqlite3 does). History entries are single lines.
+func historyEntries(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if t := strings.TrimSpace(l); t != "" {
+			out = append(out, t)
+		}
+	}
+	if slices.ContainsFunc(out, func(l string) bool { return strings.Contains(l, "--") }) {
+		return out
+	}
+	return []string{strings.Join(out, " ")}
+}
+
+func rememberAll(lr lineReader, entries []string) {
+	for _, e := range entries {
+		lr.remember(e)
+	}
+}
+
+// splitStatements cuts text at each ";" that ends a statement, skipping
+// those inside quotes ('…', "…", `…`, […]) and comments (-- …, /* … */).
+// It returns the complete statements (without their ";", blank ones
+// dropped) and the text after the last ";".
+func splitStatements(text string) (stmts []string, rest string) {
+	start := 0
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '\'', '"', '`', '[':
+			end := byte(c)
+			if c == '[' {
+				end = ']'
+			}
+			j := strings.IndexByte(text[i+1:], end)
+			if j < 0 {
+				return stmts, text[start:]
+			}
+			i += j + 1 // a doubled quote is two quoted strings in a row: same result
+		case '-':
+			if i+1 < len(text) && text[i+1] == '-' {
+				j := strings.IndexByte(text[i:], '\n')
+				if j < 0 {
+					return stmts, text[start:]
+				}
+				i += j
+			}
+		case '/':
+			if i+1 < len(text) && text[i+1] == '*' {
+				j := strings.Index(text[i+2:], "*/")
+				if j < 0 {
+					return stmts, text[start:]
+				}
+				i += j + 3
+			}
+		case ';':
+			if st := strings.TrimSpace(text[start:i]); !blank(st) {
+				stmts = append(stmts, st)
+			}
+			start = i + 1
+		}
+	}
+	return stmts, text[start:]
+}
+
+// blank reports whether text is only white space and complete comments.
+func blank(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == '-' && i+1 < len(text) && text[i+1] == '-':
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				return true
+			}
+			i += j
+		case c == '/' && i+1 < len(text) && text[i+1] == '*':
+			j := strings.Index(text[i+2:], "*/")
+			if j < 0 {
+				return false // an open comment: the statement goes on
+			}
+			i += j + 3
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plainReader reads lines from a pipe or file, without prompts.
+type plainReader struct{ r *bufio.Reader }
+
+func (p *plainReader) readLine(string) (string, error) {
+	line, err := p.r.ReadString('\n')
+	if err == io.EOF && line != "" {
+		err = nil
+	}
+	return strings.TrimRight(line, "\r\n"), err
+}
+
+func (p *plainReader) remember(string) {}
+func (p *plainReader) close()          {}
+
+// terminalReader edits lines on the terminal with github.com/peterh/liner
+// and keeps the history in a file.
+type terminalReader struct {
+	st      *liner.State
+	history string // the history file, "" when there is none
+	errw    io.Writer
+}
+
+func newTerminalReader(errw io.Writer) *terminalReader {
+	st := liner.NewLiner()
+	st.SetCtrlCAborts(true)
+	st.SetTabCompletionStyle(liner.TabPrints)
+	st.SetWordCompleter(complete)
+	t := &terminalReader{st: st, errw: errw}
+	if path, err := historyPath(); err == nil {
+		t.history = path
+		if f, err := os.Open(path); err == nil {
+			st.ReadHistory(f)
+			f.Close()
+		}
+	}
+	return t
+}
+
+func (t *terminalReader) readLine(p string) (string, error) {
+	line, err := t.st.Prompt(p)
+	if errors.Is(err, liner.ErrPromptAborted) {
+		return "", errInterrupted
+	}
+	return line, err
+}
+
+func (t *terminalReader) remember(entry string) {
+	if strings.TrimSpace(entry) == "" {
+		return
+	}
+	t.st.AppendHistory(entry)
+	t.save()
+}
+
+func (t *terminalReader) save() {
+	if t.history == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(t.history), 0o700); err != nil {
+		fmt.Fprintf(t.errw, "warning: history not saved: %v\n", err)
+		t.history = ""
+		return
+	}
+	f, err := os.OpenFile(t.history, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		_, err = t.st.WriteHistory(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(t.errw, "warning: history not saved: %v\n", err)
+		t.history = ""
+	}
+}
+
+func (t *terminalReader) close() { t.st.Close() }
+
+// historyPath is the shell's history file: $XDG_STATE_HOME/outlooksql/history,
+// ~/.local/state/outlooksql/history on Unix without it, and the outlooksql
+// folder of os.UserConfigDir on Windows and macOS.
+func historyPath() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "outlooksql", "history"), nil
+	}
+	switch runtime.GOOS {
+	case "windows", "darwin", "ios", "plan9":
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(d, "outlooksql", "history"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state", "outlooksql", "history"), nil
+}
+
+// complete completes dot-commands at the start of a line, and table and
+// column names and a few SQL words elsewhere.
+func complete(line string, pos int) (head string, completions []string, tail string) {
+	start := pos
+	for start > 0 && isWordByte(line[start-1]) {
+		start--
+	}
+	var words []string
+	if start > 0 && line[start-1] == '.' && strings.TrimSpace(line[:start-1]) == "" {
+		start--
+		words = dotCommands
+	} else {
+		words = slices.Clone(sqlWords)
+		for _, t := range tables.All {
+			words = append(words, t.Name)
+			for _, c := range t.Columns {
+				words = append(words, c.Name)
+			}
+		}
+	}
+	word := strings.ToLower(line[start:pos])
+	if word == "" {
+		return line[:pos], nil, line[pos:]
+	}
+	for _, w := range words {
+		if strings.HasPrefix(strings.ToLower(w), word) && !slices.Contains(completions, w) {
+			completions = append(completions, w)
+		}
+	}
+	return line[:start], completions, line[pos:]
+}
+
+var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit"}
+
+var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
+	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

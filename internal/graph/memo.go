@@ -1,0 +1,154 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+)
+
+// Memo answers identical GETs once. Under a context that carries it
+// (WithMemo), Get and Batch look a request up by its URL and headers: a
+// request already answered is served from the Memo, and one in flight is
+// waited for rather than sent again. It keeps whole results (2xx answers
+// without an @odata.nextLink: an entity, a collection in one page) and the
+// final 400 and 404 errors, what Graph would answer again, up to a byte
+// budget; past the budget, and for the pages of longer collections, it
+// still joins requests in flight but keeps nothing.
+//
+// A Memo is meant for the requests of one SQL statement, which may repeat
+// the same scan (a nested-loop join) and must see one answer to it. It is
+// safe for concurrent use.
+type Memo struct {
+	max int64
+
+	mu      sync.Mutex
+	size    int64
+	entries map[string]*memoEntry
+}
+
+// memoEntry is one request: in flight until done is closed, then answered.
+type memoEntry struct {
+	done chan struct{}
+	resp *Response
+	err  error
+}
+
+// NewMemo returns a Memo that keeps up to maxBytes of response bodies.
+func NewMemo(maxBytes int64) *Memo {
+	return &Memo{max: maxBytes, entries: map[string]*memoEntry{}}
+}
+
+// Reset forgets every kept answer. Requests in flight still answer those
+// that wait for them.
+func (m *Memo) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = map[string]*memoEntry{}
+	m.size = 0
+}
+
+// Size returns the bytes of response bodies kept.
+func (m *Memo) Size() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.size
+}
+
+type memoKeyT struct{}
+
+// WithMemo returns a context under which Get and Batch use m.
+func WithMemo(ctx context.Context, m *Memo) context.Context {
+	return context.WithValue(ctx, memoKeyT{}, m)
+}
+
+func memoFrom(ctx context.Context) *Memo {
+	m, _ := ctx.Value(memoKeyT{}).(*Memo)
+	return m
+}
+
+// memoKey identifies a GET: its absolute URL and its headers.
+func memoKey(u *url.URL, header http.Header) string {
+	var b strings.Builder
+	b.WriteString(u.String())
+	keys := make([]string, 0, len(header))
+	for k := range header {
+		keys = append(keys, http.CanonicalHeaderKey(k))
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b.WriteByte(0)
+		b.WriteString(k)
+		b.WriteByte(':')
+		b.WriteString(strings.Join(header.Values(k), ","))
+	}
+	return b.String()
+}
+
+// claim returns the entry of key. owner is true when the caller must make
+// the request and settle the entry; otherwise it waits for the entry.
+func (m *Memo) claim(key string) (e *memoEntry, owner bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.entries[key]; e != nil {
+		return e, false
+	}
+	e = &memoEntry{done: make(chan struct{})}
+	m.entries[key] = e
+	return e, true
+}
+
+// settle answers the entry's waiters, and keeps the answer when it is worth
+// keeping and fits the budget.
+func (m *Memo) settle(key string, e *memoEntry, resp *Response, err error) {
+	e.resp, e.err = resp, err
+	close(e.done)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries[key] != e {
+		return // Reset since the claim
+	}
+	keep := false
+	if resp != nil && keepable(resp, err) {
+		if n := int64(len(resp.Body)); m.size+n <= m.max {
+			m.size += n
+			keep = true
+		}
+	}
+	if !keep {
+		delete(m.entries, key)
+	}
+}
+
+// keepable reports whether an answer is worth keeping: one Graph would
+// give again in the same statement, and a whole result (an entity, or a
+// collection in one page), not a page of a longer one that a scan streams
+// through.
+func keepable(resp *Response, err error) bool {
+	if err == nil {
+		return resp.Status >= 200 && resp.Status < 300 && !gjson.GetBytes(resp.Body, `@odata\.nextLink`).Exists()
+	}
+	var ge *Error
+	return errors.As(err, &ge) && (ge.Status == http.StatusBadRequest || ge.Status == http.StatusNotFound)
+}
+
+// wait waits for e's answer. again is true when the request was cancelled
+// (its owner's scan ended) while the caller's context is live: the caller
+// should claim the key again.
+func (m *Memo) wait(ctx context.Context, e *memoEntry) (resp *Response, err error, again bool) {
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, ctx.Err(), false
+	}
+	if e.err != nil && ctx.Err() == nil &&
+		(errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
+		return nil, nil, true
+	}
+	return e.resp, e.err, false
+}
