@@ -363,7 +363,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		}
 	}
 	exactPlan := allOmitted && (len(info.OrderBy) == 0 || consumed)
-	skip := hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
+	skip := exactPlan && hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
 		!search && !fanout && !single
 	p := index{Used: info.ColUsed, Base: !opt.Pushdown, Skip: skip,
 		Unsorted: len(info.OrderBy) > 0 && !consumed}
