@@ -292,7 +292,11 @@ func printExplain(conn *sql.Conn, w io.Writer) {
 	reqs, _ := driver.Requests(conn)
 	fmt.Fprintln(w)
 	for i, s := range scans {
-		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d\n", i+1, s.Table, s.Rows, s.Pages)
+		cached := ""
+		if s.Cached > 0 {
+			cached = fmt.Sprintf(" cached=%d", s.Cached) // identical requests served once
+		}
+		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
 		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
 		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
 	}
@@ -305,6 +309,13 @@ func printExplain(conn *sql.Conn, w io.Writer) {
 			status = r.Err
 		}
 		fmt.Fprintf(w, "  %2d %s %s -> %s, %d bytes, %s\n", i+1, r.Method, r.URL, status, r.Bytes, r.Duration.Round(100_000))
+		for _, in := range r.Inner { // the GETs of a $batch
+			status := fmt.Sprint(in.Status)
+			if in.Err != "" {
+				status = in.Err
+			}
+			fmt.Fprintf(w, "       %s %s -> %s\n", in.Method, in.URL, status)
+		}
 	}
 	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
 }

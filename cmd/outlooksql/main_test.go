@@ -140,11 +140,35 @@ func TestExplainListsRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"scan 1: messages  rows=3 pages=1",
+		"scan 1: messages  rows=3 pages=1 requests=1\n",
 		"ORDER BY received_date_time DESC → $orderby=receivedDateTime desc",
 		"graph requests: 1\n",
 		"/v1.0/me/messages?$orderby=receivedDateTime%20desc&$select=id,receivedDateTime&$top=3 -> 200",
 		"total: 1 requests",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestExplainBatch: a $batch shows as one POST with its GETs under it, and
+// the scan counts it as one request.
+func TestExplainBatch(t *testing.T) {
+	f := newTenantFixture(t)
+	msgs := f.env.Tenant.Users[0].Messages
+	a, b := msgs[0].ID, msgs[1].ID
+	out, _, err := cli("explain", "-c", f.env.ConnString(), "SELECT subject FROM messages WHERE id IN ('"+a+"', '"+b+"')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := f.env.Server.GraphURL()
+	for _, want := range []string{
+		"scan 1: messages  rows=2 pages=2 requests=1\n",
+		"graph requests: 1\n",
+		"POST " + base + "/$batch -> 200",
+		"       GET " + base + "/me/messages/" + strings.ReplaceAll(a, "=", "%3D") + "?$select=id,subject -> 200\n",
+		"       GET " + base + "/me/messages/" + strings.ReplaceAll(b, "=", "%3D") + "?$select=id,subject -> 200\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain output lacks %q:\n%s", want, out)

@@ -1,7 +1,8 @@
 // Package fakegraph is a fake Microsoft Graph tenant on loopback: real HTTP,
 // real OAuth 2.0 token endpoint, and the mail, folder, attachment and user
-// endpoints that outlooksql reads, with Graph's query options, paging and
-// rejections. Tests, the demo and benchmarks run against it, so a request
+// endpoints that outlooksql reads, with Graph's query options, paging,
+// JSON batching ($batch) and rejections. Tests, the demo and benchmarks run
+// against it, so a request
 // that passes here should work against Microsoft.
 //
 // Use it like net/http/httptest:

@@ -46,7 +46,7 @@ type batchItem struct {
 	u        *url.URL
 	header   http.Header
 	key      string     // Memo key
-	entry    *memoEntry // the Memo entry it owns
+	entry    *memoEntry // the Memo entry it owns or waits for
 	sent     bool       // sent in a batch (not answered by the Memo, not alone)
 	attempts int
 	resp     *Response

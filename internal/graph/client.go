@@ -1,8 +1,10 @@
 // Package graph is an HTTP client for Microsoft Graph: it sends GET requests
-// with the headers Graph needs, follows @odata.nextLink paging, retries
-// throttled or failed attempts as the connection string asks, refreshes a
-// rejected access token once, caps concurrent requests per mailbox and decodes
-// Graph's error bodies. It knows nothing about SQL or OData semantics.
+// with the headers Graph needs, alone or as JSON batches ($batch), follows
+// @odata.nextLink paging, retries throttled or failed attempts as the
+// connection string asks, refreshes a rejected access token once, caps
+// concurrent requests per mailbox, answers identical requests once under a
+// Memo and decodes Graph's error bodies. It knows nothing about SQL or OData
+// semantics.
 package graph
 
 import (

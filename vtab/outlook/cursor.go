@@ -82,8 +82,8 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	for _, r := range scan.Requests {
 		c.info.URLs = append(c.info.URLs, r.URL)
 	}
-	c.conn.addScan(c.info)
 	c.info.log = &graph.Log{}
+	c.conn.addScan(c.info)
 	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.conn.context(), c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
 	c.fan = newFanout(c.ctx, src, scan)

@@ -42,6 +42,7 @@ func (p failedPages) Next() (gjson.Result, error) { return gjson.Result{}, p.err
 // fanout fetches the first answers of a scan's requests ahead of the cursor.
 type fanout struct {
 	ctx    context.Context
+	src    *Source
 	client *graph.Client
 	reqs   []plan.Request
 	hdrs   []http.Header
@@ -54,7 +55,13 @@ type fanout struct {
 
 // fetchUnit is requests [start, end) fetched together: one GET, or a batch
 // of GETs of one mailbox.
-type fetchUnit struct{ start, end int }
+type fetchUnit struct {
+	start, end int
+	done       chan struct{} // closed when the unit is fetched
+	// after is the done of the mailbox's previous batch: the client runs a
+	// mailbox's batches one at a time anyway, and this way in order.
+	after chan struct{}
+}
 
 // firstAnswer is the first answer to one request: the entity of a GET by
 // id, or the first page of a collection.
@@ -71,14 +78,18 @@ type firstAnswer struct {
 // would waste them).
 func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 	mode := src.Config.FanOut
+	if mode == config.FanOutBatch && src.noBatch.Load() {
+		mode = config.FanOutConcurrent
+	}
 	if mode == config.FanOutSequential || len(scan.Requests) < 2 || scan.Limit > 0 {
 		return nil
 	}
-	f := &fanout{ctx: ctx, client: src.Client, reqs: scan.Requests, slots: make(chan struct{}, fanInFlight)}
+	f := &fanout{ctx: ctx, src: src, client: src.Client, reqs: scan.Requests, slots: make(chan struct{}, fanInFlight)}
 	for i := range f.reqs {
 		f.hdrs = append(f.hdrs, header(f.reqs[i].Header))
 		f.firsts = append(f.firsts, &firstAnswer{done: make(chan struct{})})
 	}
+	last := map[string]chan struct{}{} // a mailbox's last batch
 	for i := 0; i < len(f.reqs); {
 		j := i + 1
 		if mode == config.FanOutBatch {
@@ -86,7 +97,12 @@ func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 				j++
 			}
 		}
-		f.units = append(f.units, fetchUnit{i, j})
+		u := fetchUnit{start: i, end: j, done: make(chan struct{})}
+		if j-i > 1 {
+			box := strings.ToLower(f.reqs[i].Mailbox)
+			u.after, last[box] = last[box], u.done
+		}
+		f.units = append(f.units, u)
 		i = j
 	}
 	return f
@@ -106,12 +122,24 @@ func (f *fanout) advance(i int) {
 // run fetches one unit.
 func (f *fanout) run(u fetchUnit) {
 	defer f.wg.Done()
-	select {
-	case f.slots <- struct{}{}:
-	case <-f.ctx.Done():
+	defer close(u.done)
+	cancelled := func() {
 		for i := u.start; i < u.end; i++ {
 			f.firsts[i].set(nil, f.ctx.Err())
 		}
+	}
+	if u.after != nil {
+		select {
+		case <-u.after:
+		case <-f.ctx.Done():
+			cancelled()
+			return
+		}
+	}
+	select {
+	case f.slots <- struct{}{}:
+	case <-f.ctx.Done():
+		cancelled()
 		return
 	}
 	defer func() { <-f.slots }()
@@ -125,9 +153,17 @@ func (f *fanout) run(u fetchUnit) {
 	for i := u.start; i < u.end; i++ {
 		breqs = append(breqs, graph.BatchRequest{Path: f.reqs[i].URL, Header: f.hdrs[i]})
 	}
-	res, err := f.client.Batch(f.ctx, f.reqs[u.start].Mailbox, breqs)
-	if err != nil && batchRefused(err) {
-		// A Graph-compatible server without $batch: one GET each.
+	var res []graph.BatchResult
+	var err error
+	refused := f.src.noBatch.Load()
+	if !refused {
+		res, err = f.client.Batch(f.ctx, f.reqs[u.start].Mailbox, breqs)
+		refused = err != nil && batchRefused(err)
+	}
+	if refused {
+		// A Graph-compatible server without $batch: one GET each, from
+		// now on.
+		f.src.noBatch.Store(true)
 		var wg sync.WaitGroup
 		for i := u.start; i < u.end; i++ {
 			wg.Go(func() {

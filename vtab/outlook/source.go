@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/outlooksql/outlooksql/auth"
@@ -25,6 +26,8 @@ import (
 type Source struct {
 	Config *config.Config
 	Client *graph.Client
+
+	noBatch atomic.Bool // the server refused $batch: fan-outs send GETs
 }
 
 var sources = struct {
