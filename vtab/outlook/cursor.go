@@ -50,6 +50,7 @@ type cursor struct {
 	eof  bool
 	n    int64          // rows returned by this scan
 	seen map[int64]bool // rowids returned, when the scan is Distinct
+	vals fields         // the current row's values by path
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -150,6 +151,7 @@ func (c *cursor) advance() error {
 			return c.fail(err)
 		}
 		c.row = r
+		c.vals.reset(r.item)
 		if c.seen != nil {
 			id := c.identity()
 			if c.seen[id] {
@@ -443,7 +445,7 @@ func (c *cursor) Column(ctx *vtab.Context, col int) error {
 		ctx.ResultNull()
 		return nil
 	}
-	v := c.row.item.Get(colDef.Path)
+	v := c.vals.get(colDef.Path)
 	if !v.Exists() || v.Type == gjson.Null {
 		if colDef.Type == tables.Blob {
 			return c.fetchContent(ctx)
