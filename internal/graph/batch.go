@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -295,32 +294,7 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 		return "", nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.agent)
-	var token string
-	if c.tokens != nil {
-		token, err = c.tokens.AccessToken(ctx)
-		if err != nil {
-			return "", nil, &tokenError{err}
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	c.requests.Add(1)
-	hr, err := c.http.Do(req)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return token, nil, err
-	}
-	defer hr.Body.Close()
-	b, err := io.ReadAll(hr.Body)
-	c.bytes.Add(int64(len(b)))
-	if err != nil {
-		return token, nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
-	}
-	return token, &Response{Status: hr.StatusCode, Header: hr.Header, Body: b}, nil
+	return c.do(ctx, req)
 }
 
 // unpack reads a batch response into the items sent, matching answers by

@@ -320,10 +320,17 @@ func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header ht
 		req.Header[http.CanonicalHeaderKey(k)] = slices.Clone(vs)
 	}
 	req.Header.Set("Prefer", strings.Join(append([]string{c.prefer}, prefer...), ", "))
+	return c.do(ctx, req)
+}
+
+// do sends req with the headers every request carries (Accept, User-Agent,
+// the bearer token) and reads the whole response. It returns the token used.
+func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, error) {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.agent)
 	var token string
 	if c.tokens != nil {
+		var err error
 		token, err = c.tokens.AccessToken(ctx)
 		if err != nil {
 			return "", nil, &tokenError{err}
