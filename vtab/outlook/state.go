@@ -179,7 +179,9 @@ func (c *Conn) context() context.Context {
 	ctx, memo := c.ctx, c.memo
 	c.mu.Unlock()
 	if ctx == nil {
-		ctx = context.Background()
+		// No statement began (a host that loaded the extension): nothing
+		// would ever read or reset a log, so keep none.
+		return context.Background()
 	}
 	if memo != nil {
 		ctx = graph.WithMemo(ctx, memo)
@@ -190,5 +192,8 @@ func (c *Conn) context() context.Context {
 func (c *Conn) addScan(s *ScanInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ctx == nil {
+		return // as in context: without Begin nothing reads the scans
+	}
 	c.scans = append(c.scans, s)
 }
