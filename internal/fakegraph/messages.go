@@ -577,6 +577,10 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 				c.answer(err)
 				return
 			}
+			if c.s.tooComplex.Load() {
+				c.answer(badRequest("InefficientFilter", "The restriction or sort order is too complex for this operation."))
+				return
+			}
 		}
 	}
 	var kql *kqlNode

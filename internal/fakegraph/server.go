@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,7 @@ type Server struct {
 	refresh        map[string]*refreshToken
 	serial         int
 	logGen         int // counts ResetRequests, so a response never updates a newer log
+	tooComplex     atomic.Bool
 	rotatedGrace   time.Duration
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
@@ -228,6 +230,11 @@ func (s *Server) FailNext(n, status int, retryAfter string) {
 	s.failN, s.failStatus, s.failRetryAfter = n, status, retryAfter
 	s.mu.Unlock()
 }
+
+// SetTooComplex makes every message listing with both $filter and $orderby
+// fail with 400 InefficientFilter, as Graph may do even when the filter
+// follows the rule ("some combinations may still be too complex").
+func (s *Server) SetTooComplex(on bool) { s.tooComplex.Store(on) }
 
 // DropNext makes the next n Graph requests lose their connection: the
 // server closes it without a response.

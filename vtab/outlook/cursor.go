@@ -51,6 +51,8 @@ type cursor struct {
 	n    int64          // rows returned by this scan
 	seen map[int64]bool // rowids returned, when the scan is Distinct
 	vals fields         // the current row's values by path
+	// reqRows counts the rows the current request returned.
+	reqRows int64
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -124,6 +126,7 @@ func (c *cursor) advance() error {
 			}
 			c.req = &c.scan.Requests[c.next]
 			c.next++
+			c.reqRows = 0
 			c.opened(c.req)
 			c.rows = c.open(c.req)
 		}
@@ -148,6 +151,17 @@ func (c *cursor) advance() error {
 				c.rows = nil // attachments of a message that does not exist: none
 				continue
 			}
+			if tooComplex(err) && c.reqRows == 0 {
+				src, ok, serr := c.sortLocally(c.req)
+				if serr != nil {
+					return c.fail(serr)
+				}
+				if ok {
+					c.conn.warn(fmt.Sprintf("%s: Graph refused the $filter with $orderby as too complex (InefficientFilter); the rows were sorted locally", c.t.Name))
+					c.rows = src
+					continue
+				}
+			}
 			return c.fail(err)
 		}
 		c.row = r
@@ -160,6 +174,7 @@ func (c *cursor) advance() error {
 			c.seen[id] = true
 		}
 		c.n++
+		c.reqRows++
 		c.count(0)
 		return nil
 	}
