@@ -133,7 +133,15 @@ func (c *call) listAttachments(m *Message) {
 	if canon != nil {
 		ctx += "(" + strings.Join(canon, ",") + ")"
 	}
-	list := m.Attachments
+	writeList(c, q, ctx, m.Attachments, page, func(b []byte, a *Attachment) []byte {
+		return appendAttachment(b, a, sel, true)
+	})
+}
+
+// writeList sends one page of list as a collection: @odata.context, the
+// count when asked for, the items from $skip on, and a nextLink with the
+// next $skip while more remain.
+func writeList[T any](c *call, q *query, ctx string, list []T, page int, item func([]byte, T) []byte) {
 	b := []byte(`{"@odata.context":`)
 	b = appendStr(b, c.context(ctx))
 	if q.count {
@@ -143,11 +151,11 @@ func (c *call) listAttachments(m *Message) {
 	b = append(b, `,"value":[`...)
 	start := min(q.skip, len(list))
 	end := min(start+page, len(list))
-	for i, a := range list[start:end] {
+	for i, v := range list[start:end] {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendAttachment(b, a, sel, true)
+		b = item(b, v)
 	}
 	b = append(b, ']')
 	if end < len(list) {

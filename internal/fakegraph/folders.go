@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -83,25 +82,10 @@ func (c *call) listFolders(mb *mailbox, parent *Folder, ctxPath string) {
 		c.answer(err)
 		return
 	}
-	var filter *expr
-	if q.has["$filter"] {
-		if filter, err = exchangeFilter(folderSchema, q.filter); err != nil {
-			c.answer(err)
-			return
-		}
-	}
-	var keys []orderKey
-	if q.has["$orderby"] {
-		if keys, err = exchangeOrderBy(folderSchema, q.orderby); err != nil {
-			c.answer(err)
-			return
-		}
-		if filter != nil {
-			if err := inefficient(filter, keys); err != nil {
-				c.answer(err)
-				return
-			}
-		}
+	filter, keys, err := filterAndOrder(folderSchema, q)
+	if err != nil {
+		c.answer(err)
+		return
 	}
 	hidden := c.includeHidden()
 	var list []*Folder
@@ -124,27 +108,9 @@ func (c *call) listFolders(mb *mailbox, parent *Folder, ctxPath string) {
 	if canon != nil {
 		ctx += "(" + strings.Join(canon, ",") + ")"
 	}
-	b := []byte(`{"@odata.context":`)
-	b = appendStr(b, c.context(ctx))
-	if q.count {
-		b = append(b, `,"@odata.count":`...)
-		b = strconv.AppendInt(b, int64(len(list)), 10)
-	}
-	b = append(b, `,"value":[`...)
-	start := min(q.skip, len(list))
-	end := min(start+page, len(list))
-	for i, f := range list[start:end] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendFolder(b, mb, f, sel)
-	}
-	b = append(b, ']')
-	if end < len(list) {
-		b = append(b, `,"@odata.nextLink":`...)
-		b = appendStr(b, c.nextLink("$skip", strconv.Itoa(end)))
-	}
-	c.writeJSON(append(b, '}'))
+	writeList(c, q, ctx, list, page, func(b []byte, f *Folder) []byte {
+		return appendFolder(b, mb, f, sel)
+	})
 }
 
 func (c *call) getFolder(mb *mailbox, f *Folder) {

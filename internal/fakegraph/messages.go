@@ -255,6 +255,30 @@ func exchangeOrderBy(s *schema, src string) ([]orderKey, *apiError) {
 	return keys, nil
 }
 
+// filterAndOrder parses a listing's $filter and $orderby the way Exchange
+// does, and applies the InefficientFilter rule to the pair.
+func filterAndOrder(sch *schema, q *query) (*expr, []orderKey, *apiError) {
+	var filter *expr
+	var err *apiError
+	if q.has["$filter"] {
+		if filter, err = exchangeFilter(sch, q.filter); err != nil {
+			return nil, nil, err
+		}
+	}
+	var keys []orderKey
+	if q.has["$orderby"] {
+		if keys, err = exchangeOrderBy(sch, q.orderby); err != nil {
+			return nil, nil, err
+		}
+		if filter != nil {
+			if err := inefficient(filter, keys); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return filter, keys, nil
+}
+
 // inefficient applies the InefficientFilter rule: with both $filter and
 // $orderby, the $orderby properties must come first in the $filter, in the
 // same order.
@@ -559,29 +583,13 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 		c.answer(err)
 		return
 	}
-	var filter *expr
-	if q.has["$filter"] {
-		if filter, err = exchangeFilter(messageSchema, q.filter); err != nil {
-			c.answer(err)
-			return
-		}
+	filter, keys, err := filterAndOrder(messageSchema, q)
+	if err == nil && filter != nil && keys != nil && c.s.tooComplex.Load() {
+		err = badRequest("InefficientFilter", "The restriction or sort order is too complex for this operation.")
 	}
-	var keys []orderKey
-	if q.has["$orderby"] {
-		if keys, err = exchangeOrderBy(messageSchema, q.orderby); err != nil {
-			c.answer(err)
-			return
-		}
-		if filter != nil {
-			if err := inefficient(filter, keys); err != nil {
-				c.answer(err)
-				return
-			}
-			if c.s.tooComplex.Load() {
-				c.answer(badRequest("InefficientFilter", "The restriction or sort order is too complex for this operation."))
-				return
-			}
-		}
+	if err != nil {
+		c.answer(err)
+		return
 	}
 	var kql *kqlNode
 	if q.has["$search"] {
