@@ -349,3 +349,11 @@ func TestKeyDistinguishesSecrets(t *testing.T) {
 		t.Fatalf("Key contains the secret")
 	}
 }
+
+func TestMisspeltKeyAfterSecret(t *testing.T) {
+	_, err := Parse("TokenUrl=https://x/token;ClientId=c;ClientSecret=s3cr3t;RefreshTokenFilPath=/tmp/x")
+	want := `unknown key "RefreshTokenFilPath" (did you mean RefreshTokenFilePath?)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}

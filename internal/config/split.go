@@ -51,6 +51,11 @@ func split(s string) ([]pair, error) {
 		}
 		key, ok := canonical(raw)
 		if !ok {
+			// A misspelt key reads as one even after an unbraced secret:
+			// name the key meant rather than suspect the secret.
+			if near := nearest(raw); near != "" && lettersOnly(raw) {
+				return nil, fmt.Errorf("unknown key %s (did you mean %s?)", showKey(raw), near)
+			}
 			if err := afterSecret(pairs); err != nil {
 				return nil, err
 			}
@@ -129,7 +134,7 @@ func afterSecret(pairs []pair) error {
 	if last.key != "ClientSecret" || last.braced {
 		return nil
 	}
-	return fmt.Errorf("text after ClientSecret is not a Key=Value pair: if the secret contains \";\", wrap it in braces: ClientSecret={…} (write a literal \"}\" as \"}}\")")
+	return fmt.Errorf("text after ClientSecret is not a Key=Value pair: if the secret contains \";\", wrap it in braces: ClientSecret={…} (write a literal \"}\" as \"}}\"); otherwise check the spelling of the key after it (the keys are %s)", strings.Join(names(), ", "))
 }
 
 // canonical returns the canonical spelling of a key, ignoring case.
@@ -216,4 +221,14 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// lettersOnly reports whether s is made of ASCII letters, as every key is.
+func lettersOnly(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }
