@@ -227,6 +227,22 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if strings.TrimSpace(query) == "" {
 		return fmt.Errorf("no SQL given: pass it as an argument or on stdin")
 	}
+	for _, a := range rest {
+		if strings.HasPrefix(a, "-") && len(rest) > 1 {
+			return fmt.Errorf("%q after the SQL: flags go before the SQL, e.g. outlooksql %s -f json \"SELECT …\"", a, name)
+		}
+	}
+	stmts, tail := splitStatements(query)
+	if nonBlank(tail) == 1 {
+		stmts = append(stmts, tail)
+	}
+	if len(stmts) == 0 {
+		return fmt.Errorf("no SQL statement given, only comments")
+	}
+	if len(stmts) != 1 {
+		return fmt.Errorf("%s runs one statement and got %d: use \"outlooksql shell < file.sql\" for scripts", name, len(stmts))
+	}
+	query = stmts[0]
 	db, closeDB, err := q.open()
 	if err != nil {
 		return err
@@ -325,4 +341,21 @@ func listOrNone(xs []string) string {
 		return "(none)"
 	}
 	return strings.Join(xs, " AND ")
+}
+
+// nonBlank is 1 when s holds more than white space and comments, else 0.
+func nonBlank(s string) int {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(s, "--"):
+			_, s, _ = strings.Cut(s, "\n")
+		case strings.HasPrefix(s, "/*"):
+			_, s, _ = strings.Cut(s, "*/")
+		case s == "":
+			return 0
+		default:
+			return 1
+		}
+	}
 }

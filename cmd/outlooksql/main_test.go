@@ -207,3 +207,26 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("demo output:\n%s", out)
 	}
 }
+
+func TestQueryArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		out  string
+		err  string
+	}{
+		{[]string{"query", "--demo", "-f", "csv", "SELECT 1 AS x; -- done"}, "x\n1\n", ""},
+		{[]string{"query", "--demo", "SELECT 1 AS x", "-f", "json"}, "", `"-f" after the SQL: flags go before the SQL`},
+		{[]string{"query", "--demo", "SELECT 1; SELECT 2;"}, "", `query runs one statement and got 2: use "outlooksql shell < file.sql" for scripts`},
+	} {
+		out, _, err := cli(tc.args...)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || out != tc.out {
+			t.Errorf("%q: %q, %v; want %q", tc.args, out, err, tc.out)
+		}
+	}
+}
