@@ -332,9 +332,9 @@ func TestUserTokenEndpointErrors(t *testing.T) {
 		{"revoked", failure{400, with("invalid_grant", desc(50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed."))},
 			`auth: sign-in expired or revoked (AADSTS50173): run "outlooksql login" to sign in again`},
 		{"consent missing", failure{400, with("invalid_grant", desc(65001, "The user or administrator has not consented to use the application with ID 'cid'."))},
-			`auth: refreshing the access token: refused (invalid_grant, AADSTS65001): The user or administrator has not consented to use the application with ID 'cid'.; run "outlooksql login" to sign in again`},
+			`auth: refreshing the access token: refused (invalid_grant, AADSTS65001): The user or administrator has not consented to use the application with ID 'cid'; run "outlooksql login" to sign in again`},
 		{"bad secret echoed", failure{401, with("invalid_client", desc(7000215, "Invalid client secret provided: '"+secret+"'."))},
-			`auth: refreshing the access token: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided: '[redacted]'.; check ClientSecret and ClientId`},
+			`auth: refreshing the access token: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided: '[redacted]'; check ClientSecret and ClientId`},
 		{"no codes", failure{503, `{"error":"temporarily_unavailable","error_description":"Try again later. rt-0"}`},
 			`auth: refreshing the access token: temporarily_unavailable: Try again later. [redacted]`},
 		{"not JSON", failure{502, "<html>Bad Gateway</html>\nmore"},
@@ -580,7 +580,7 @@ func TestApplicationCredentials(t *testing.T) {
 	bad := cfg
 	bad.ClientSecret = "wrong-secret"
 	_, err := ApplicationCredentials(bad).AccessToken(ctx)
-	want := `auth: getting an app-only access token: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'cid'.; check ClientSecret and ClientId`
+	want := `auth: getting an app-only access token: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'cid'; check ClientSecret and ClientId`
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\n        want %s", err, want)
 	}

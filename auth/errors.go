@@ -43,8 +43,18 @@ func tokenError(err error, doing, tokenURL string, secrets ...string) error {
 	if len(e.Codes) > 0 {
 		code += fmt.Sprintf(", AADSTS%d", e.Codes[0])
 	}
-	desc := redact(describe(e.Description), secrets)
+	desc := strings.TrimSuffix(redact(describe(e.Description), secrets), ".")
+	first := 0
+	if len(e.Codes) > 0 {
+		first = e.Codes[0]
+	}
 	switch {
+	case first == 700025:
+		return fmt.Errorf("auth: %s: the token endpoint rejected the app (%s): %s; the app is a public client (its redirect URI is under \"Mobile and desktop applications\"): remove ClientSecret from the connection string, or register the redirect URI under Web", doing, code, desc)
+	case first == 7000218:
+		return fmt.Errorf("auth: %s: the token endpoint rejected the app (%s): %s; the app is a confidential client: add ClientSecret, or register the redirect URI under \"Mobile and desktop applications\" and allow public client flows", doing, code, desc)
+	case first == 90002:
+		return fmt.Errorf("auth: %s: %s: %s; check the tenant in TokenUrl", doing, code, desc)
 	case e.Error == "invalid_grant" && len(e.Codes) > 0 && slices.Contains(expiredGrant, e.Codes[0]):
 		return fmt.Errorf("auth: sign-in expired or revoked (AADSTS%d): run %q to sign in again", e.Codes[0], loginCommand)
 	case e.Error == "invalid_grant" || e.Error == "interaction_required" || e.Error == "consent_required":

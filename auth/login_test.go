@@ -374,7 +374,7 @@ func TestLoginCodeManual(t *testing.T) {
 		{"nothing", func(*url.URL) string { return "\n\n" }, "auth: no address or code was pasted"},
 		{"words", func(*url.URL) string { return "I do not know\n" }, "auth: what was pasted is neither the address the browser was sent to nor a code"},
 		{"tampered code", func(r *url.URL) string { return r.Query().Get("code") + "x" },
-			"auth: redeeming the authorization code: refused (invalid_grant, AADSTS9002313): Invalid request. Request is malformed or invalid.; run \"outlooksql login\" to sign in again"},
+			"auth: redeeming the authorization code: refused (invalid_grant, AADSTS9002313): Invalid request. Request is malformed or invalid; run \"outlooksql login\" to sign in again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,7 +425,7 @@ func TestLoginCodeFailures(t *testing.T) {
 		err    string
 	}{
 		{"wrong secret", func(c *LoginConfig) { c.ClientSecret = "wrong-Secret-Value-1234" },
-			"auth: redeeming the authorization code: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + fakegraph.ClientID + "'.; check ClientSecret and ClientId"},
+			"auth: redeeming the authorization code: the token endpoint rejected the app (invalid_client, AADSTS7000215): Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + fakegraph.ClientID + "'; check ClientSecret and ClientId"},
 		{"no offline_access", func(c *LoginConfig) { c.Scopes = []string{"Mail.Read", "User.Read"} },
 			"auth: the sign-in gave no refresh token, so queries would stop working within the hour: add offline_access to Scope and sign in again (the token file was not written)"},
 		{"unknown scope", func(c *LoginConfig) { c.Scopes = []string{"offline_access", "Mail.Reed"} },
