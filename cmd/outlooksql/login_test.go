@@ -188,7 +188,7 @@ func TestLoginLoopback(t *testing.T) {
 	// A revoked sign-in says what to run.
 	f.env.Server.RevokeUser(f.env.User)
 	_, _, err = cli("query", "-c", cs, "SELECT id FROM messages LIMIT 1")
-	if want := `auth: sign-in expired or revoked (AADSTS700082): run "outlooksql login" to sign in again`; err == nil || !strings.Contains(err.Error(), want) {
+	if want := `auth: sign-in expired or revoked (AADSTS700082): run "outlooksql login -c '<the same connection string>'" to sign in again`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("query after revocation: %v, want %s", err, want)
 	}
 }

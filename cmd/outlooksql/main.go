@@ -245,15 +245,34 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	query = stmts[0]
 	db, closeDB, err := q.open()
 	if err != nil {
-		return err
+		return q.loginHint(err)
 	}
 	defer closeDB()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return err
+		return q.loginHint(err)
 	}
 	defer conn.Close()
-	return execute(ctx, conn, query, printOpts{format: q.format, explain: explain}, stdout, stderr)
+	return q.loginHint(execute(ctx, conn, query, printOpts{format: q.format, explain: explain}, stdout, stderr))
+}
+
+// loginHint makes the sign-in advice in err name the connection the
+// command used: "outlooksql login" alone would sign in another one.
+func (q *queryFlags) loginHint(err error) error {
+	const plain = `"outlooksql login"`
+	if err == nil || !strings.Contains(err.Error(), plain) {
+		return err
+	}
+	var cmd string
+	switch {
+	case q.profile != "":
+		cmd = fmt.Sprintf(`"outlooksql login -p %s"`, q.profile)
+	case q.conn != "":
+		cmd = `"outlooksql login -c '<the same connection string>'"`
+	default:
+		return err
+	}
+	return errors.New(strings.Replace(err.Error(), plain, cmd, 1))
 }
 
 // printOpts says what execute prints besides the rows.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -227,6 +228,23 @@ func TestQueryArguments(t *testing.T) {
 		}
 		if err != nil || out != tc.out {
 			t.Errorf("%q: %q, %v; want %q", tc.args, out, err, tc.out)
+		}
+	}
+}
+
+func TestLoginHintNamesTheConnection(t *testing.T) {
+	base := errors.New(`messages: auth: sign-in expired or revoked (AADSTS700082): run "outlooksql login" to sign in again`)
+	for _, tc := range []struct {
+		q    queryFlags
+		want string
+	}{
+		{queryFlags{profile: "work"}, `run "outlooksql login -p work" to sign in again`},
+		{queryFlags{conn: "TokenUrl=…;ClientSecret=s3cret"}, `run "outlooksql login -c '<the same connection string>'" to sign in again`},
+		{queryFlags{}, `run "outlooksql login" to sign in again`},
+	} {
+		got := tc.q.loginHint(base).Error()
+		if !strings.HasSuffix(got, tc.want) || strings.Contains(got, "s3cret") {
+			t.Errorf("%+v: %s; want …%s", tc.q, got, tc.want)
 		}
 	}
 }

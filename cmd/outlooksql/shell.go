@@ -77,7 +77,7 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	db, closeDB, err := q.open()
 	if err != nil {
-		return err
+		return q.loginHint(err)
 	}
 	defer closeDB()
 	conn, err := db.Conn(ctx)
