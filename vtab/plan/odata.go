@@ -162,6 +162,11 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 		if !ok {
 			return xlat{}
 		}
+		if op == vtab.OpLIKE && !c.CaseInsensitive {
+			// LIKE ignores ASCII case; Graph compares this property
+			// exactly, so it would drop matches that differ in case.
+			return xlat{}
+		}
 		return patternClause(t, c, pat)
 	}
 	// ne, ranges: Graph compares case-insensitively, so `ne` would drop
