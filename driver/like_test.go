@@ -31,3 +31,32 @@ func TestLikeOnCaseSensitiveID(t *testing.T) {
 		}
 	}
 }
+
+// TestPreFilterLimitPages: when Graph only pre-filters (its eq ignores
+// case) and SQLite rejects what comes back, a small LIMIT must not become a
+// small page: every nextLink repeats $top, so pages of LIMIT rows cost a
+// request per LIMIT rejected rows.
+func TestPreFilterLimitPages(t *testing.T) {
+	tenant := small()
+	e := newEnv(t, tenant, nil)
+	count := map[string]int{}
+	best := ""
+	for _, m := range tenant.Users[0].Messages {
+		count[m.Subject]++
+		if count[m.Subject] > count[best] {
+			best = m.Subject
+		}
+	}
+	upper := strings.ToUpper(best)
+	if upper == best || count[best] < 10 {
+		t.Fatalf("subject %q (%d messages) cannot show the waste", best, count[best])
+	}
+	e.Server.ResetRequests()
+	got := e.query(t, "SELECT id FROM messages WHERE subject = ? LIMIT 1", upper)
+	if len(got) != 0 {
+		t.Errorf("%d rows, want none: no subject is %q", len(got), upper)
+	}
+	if n, most := len(e.Server.Requests()), (count[best]+99)/100; n > most {
+		t.Errorf("%d requests for %d rows Graph matches, want at most %d (pages of 100)", n, count[best], most)
+	}
+}

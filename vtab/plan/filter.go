@@ -132,7 +132,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	// The query, the same for every base but for $search and split lists.
 	sel, full := selectList(t, p.Used)
 	page := pageSize(t, p.Used, f.expand)
-	covered, _ := f.coverage()
+	covered, exactAll := f.coverage()
 	var q query
 	switch {
 	case f.single:
@@ -158,10 +158,16 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			q.skip = off
 		}
 		q.top = page
-		if need > 0 && covered {
-			// Rows arrive in SQLite's order and nearly all pass its checks,
-			// so a page of the rows it needs is enough.
+		switch {
+		case need > 0 && exactAll:
+			// Rows arrive in SQLite's order and all pass its checks: a
+			// page of the rows it needs is enough.
 			q.top = min(page, need)
+		case need > 0 && covered:
+			// A pre-filter (Graph's eq ignores case): most rows pass, but
+			// a nextLink repeats $top, so a page as small as LIMIT would
+			// cost a request per LIMIT rows that SQLite rejects.
+			q.top = min(page, max(need, preFilterPage))
 		}
 	}
 	q.count = f.advanced()

@@ -154,7 +154,11 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 			if m == "" {
 				return xlat{}
 			}
-			s = m
+			// Graph sends an enum as its member, so eq on the member is
+			// SQLite's answer exactly when SQLite compares with that spelling
+			// (or ignores case).
+			exact := m == s || nocase(coll)
+			return xlat{out: pushed, clauses: []clause{simple(p, "eq", odataString(m))}, advanced: adv, exact: exact}
 		}
 		return xlat{out: pushed, clauses: []clause{simple(p, "eq", odataString(s))}, advanced: adv}
 	case vtab.OpLIKE, vtab.OpGLOB:

@@ -417,7 +417,10 @@ const (
 	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
 	orSetup     = 1e9  // a scope key as a whole IN list: see estimate
 	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
-	blobPage    = 10   // page size when attachment bytes are selected
+	// preFilterPage is the smallest page under a LIMIT when Graph only
+	// pre-filters: rows SQLite rejects then cost a request per page.
+	preFilterPage = 100
+	blobPage      = 10 // page size when attachment bytes are selected
 )
 
 // estimate returns the rows the plan yields and its cost.

@@ -279,8 +279,8 @@ func TestMessages(t *testing.T) {
 		{"OFFSET not exact: SQLite skips, Graph pages LIMIT+OFFSET",
 			sqlQuery{t: messages, cons: []con{c("subject", eq, "x"), limit(10), offset(5)}, cols: []string{"id"}},
 			want{usage: []string{"1", "2", "3"},
-				reqs:   []Request{me("/me/messages?$filter=subject%20eq%20'x'&$select=id&$top=15")},
-				pushed: []string{"subject = 'x' → subject eq 'x'", "LIMIT 10 → pages of 15"},
+				reqs:   []Request{me("/me/messages?$filter=subject%20eq%20'x'&$select=id&$top=100")},
+				pushed: []string{"subject = 'x' → subject eq 'x'", "LIMIT 10 → pages of 100"},
 				local:  []string{"subject = 'x'"}}},
 		{"a value known only at Filter time that turns out exact still caps the scan",
 			sqlQuery{t: messages, cons: []con{c("is_read", eq, int64(1)), limit(3)}},
@@ -560,12 +560,12 @@ func TestINListSplit(t *testing.T) {
 	check(t, sqlQuery{t: messages, cons: []con{c("is_read", eq, int64(1)).RHS(), c("subject", eq, vals).IN(), limit(7)}},
 		want{usage: []string{"1x", "2i", "3"},
 			reqs: []Request{
-				me(base + "(subject%20eq%20'aaaaaaaaaaaaaaaaaaaa'%20or%20subject%20eq%20'bbbbbbbbbbbbbbbbbbbb')&$select=id&$top=7"),
-				me(base + "(subject%20eq%20'cccccccccccccccccccc'%20or%20subject%20eq%20'dddddddddddddddddddd')&$select=id&$top=7")},
+				me(base + "(subject%20eq%20'aaaaaaaaaaaaaaaaaaaa'%20or%20subject%20eq%20'bbbbbbbbbbbbbbbbbbbb')&$select=id&$top=100"),
+				me(base + "(subject%20eq%20'cccccccccccccccccccc'%20or%20subject%20eq%20'dddddddddddddddddddd')&$select=id&$top=100")},
 			pushed: []string{"is_read = 1 → isRead eq true",
 				"subject IN ('aaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc', 'dddddddddddddddddddd') → " +
 					"(subject eq 'aaaaaaaaaaaaaaaaaaaa' or subject eq 'bbbbbbbbbbbbbbbbbbbb' or subject eq 'cccccccccccccccccccc' or subject eq 'dddddddddddddddddddd') (split into 2 requests)",
-				"LIMIT 7 → pages of 7"},
+				"LIMIT 7 → pages of 100"},
 			local:    []string{"subject IN ('aaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc', 'dddddddddddddddddddd')"},
 			distinct: true})
 
@@ -612,8 +612,8 @@ func TestUsers(t *testing.T) {
 		{"startswith, LIMIT as page size",
 			sqlQuery{t: users, cons: []con{c("display_name", like, "Al%"), limit(5)}, cols: []string{"display_name"}},
 			want{usage: []string{"1", "2"},
-				reqs:   []Request{u("/users?$filter=startswith(displayName,'Al')&$select=id,displayName&$top=5")},
-				pushed: []string{"display_name LIKE 'Al%' → startswith(displayName,'Al')", "LIMIT 5 → pages of 5"},
+				reqs:   []Request{u("/users?$filter=startswith(displayName,'Al')&$select=id,displayName&$top=100")},
+				pushed: []string{"display_name LIKE 'Al%' → startswith(displayName,'Al')", "LIMIT 5 → pages of 100"},
 				local:  []string{"display_name LIKE 'Al%'"}}},
 		{"endswith needs advanced query mode",
 			sqlQuery{t: users, cons: []con{c("mail", like, "%@contoso.com")}},

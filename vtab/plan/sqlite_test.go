@@ -151,14 +151,14 @@ func TestThroughSQLite(t *testing.T) {
 		{q: "SELECT id FROM p_messages WHERE received_date_time LIKE '2024-03%'", rows: []string{"m1", "m2"},
 			scans: []string{"messages: /me/messages?$filter=receivedDateTime%20ge%202024-03-01T00:00:00Z%20and%20receivedDateTime%20lt%202024-04-01T00:00:00Z&$select=id,receivedDateTime&$top=1000"}},
 		{q: "SELECT id FROM p_messages WHERE importance IN ('high', 'low') LIMIT 5",
-			scans: []string{"messages: /me/messages?$filter=(importance%20eq%20'high'%20or%20importance%20eq%20'low')&$select=id,importance&$top=5"}},
+			scans: []string{"messages: /me/messages?$filter=(importance%20eq%20'high'%20or%20importance%20eq%20'low')&$select=id,importance&$top=5 [limit 5]"}},
 		{q: "SELECT id, folder_id FROM p_messages('bob@x.com', 'inbox')", rows: []string{"m1|inbox", "m2|inbox"},
 			scans: []string{"messages: /users/bob%40x.com/mailFolders/inbox/messages?$select=id&$top=1000"}},
 		{q: "SELECT id FROM p_messages WHERE is_read = 0 AND received_date_time >= '2024-01-01T00:00:00Z' ORDER BY received_date_time DESC LIMIT 5 OFFSET 10",
 			rows:  []string{"m1", "m2"}, // the fake ignores $filter, $orderby and $skip: SQLite trusted them
 			scans: []string{"messages: /me/messages?$filter=receivedDateTime%20ge%202024-01-01T00:00:00Z%20and%20isRead%20eq%20false&$orderby=receivedDateTime%20desc&$select=id,receivedDateTime,isRead&$skip=10&$top=5 [limit 5]"}},
 		{q: "SELECT id FROM p_messages WHERE subject = ? LIMIT ?", args: []any{"Budget", 1}, rows: []string{"m1"},
-			scans: []string{"messages: /me/messages?$filter=subject%20eq%20'Budget'&$select=id,subject&$top=1"}},
+			scans: []string{"messages: /me/messages?$filter=subject%20eq%20'Budget'&$select=id,subject&$top=100"}},
 		{q: "SELECT m.id, u.mail FROM p_users u JOIN p_messages m ON m.user_id = u.id WHERE m.is_read = 1",
 			rows: []string{"m1|a@x.com", "m2|a@x.com", "m1|b@x.com", "m2|b@x.com"}, // is_read = 1 trusted to Graph
 			scans: []string{"users: /users?$select=id,mail&$top=999",
