@@ -135,8 +135,8 @@ type Conn struct {
 
 // QueryContext runs a query.
 func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	c.oc.Begin(ctx)
-	return c.SQLiteConn.QueryContext(ctx, query, args)
+	st := c.oc.Begin(ctx)
+	return wrapRows(c.SQLiteConn.QueryContext(ctx, query, args))(c.oc, st)
 }
 
 // ExecContext runs a statement that returns no rows.
@@ -171,8 +171,8 @@ type Stmt struct {
 
 // QueryContext runs the statement as a query.
 func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.oc.Begin(ctx)
-	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	st := s.oc.Begin(ctx)
+	return wrapRows(s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args))(s.oc, st)
 }
 
 // ExecContext runs the statement.
@@ -227,4 +227,33 @@ func withConn(conn *sql.Conn, f func(*outlook.Conn)) error {
 		f(c.oc)
 		return nil
 	})
+}
+
+// wrapRows makes a query's rows resume their statement before each step, so
+// that with two result sets open on one connection each keeps its own
+// context, request log and cache.
+func wrapRows(r driver.Rows, err error) func(*outlook.Conn, *outlook.Statement) (driver.Rows, error) {
+	return func(oc *outlook.Conn, st *outlook.Statement) (driver.Rows, error) {
+		if err != nil {
+			return nil, err
+		}
+		sr, ok := r.(*sqlite3.SQLiteRows)
+		if !ok {
+			return r, nil
+		}
+		return &Rows{SQLiteRows: sr, oc: oc, st: st}, nil
+	}
+}
+
+// Rows is a query's result set (mattn's, with its column-type methods).
+type Rows struct {
+	*sqlite3.SQLiteRows
+	oc *outlook.Conn
+	st *outlook.Statement
+}
+
+// Next steps the statement to its next row.
+func (r *Rows) Next(dest []driver.Value) error {
+	r.oc.Resume(r.st)
+	return r.SQLiteRows.Next(dest)
 }

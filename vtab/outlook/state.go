@@ -17,14 +17,23 @@ import (
 type Conn struct {
 	vc *vtab.Conn
 
-	mu       sync.Mutex
-	src      *Source
+	mu    sync.Mutex
+	src   *Source
+	cur   *Statement // the statement SQLite is stepping; nil before any Begin
+	stmts uint64     // statements begun
+}
+
+// Statement is what one statement did: its context (cancelling it stops
+// its requests), its requests, scans and warnings, and its cache of
+// identical requests. A connection may step several statements in turn
+// (two open result sets): each keeps its own.
+type Statement struct {
 	ctx      context.Context
 	log      *graph.Log
 	memo     *graph.Memo // the statement's answers to identical requests
 	scans    []*ScanInfo
 	warnings []string
-	stmts    uint64 // statements begun
+	n        uint64 // the connection's statement number
 }
 
 // ScanInfo describes one scan of a virtual table in a statement, for explain.
@@ -75,33 +84,49 @@ func stateOf(vc *vtab.Conn) *Conn {
 	if c, ok := vc.Data().(*Conn); ok {
 		return c
 	}
-	c := &Conn{vc: vc, log: &graph.Log{}}
+	c := &Conn{vc: vc}
 	vc.SetData(c)
 	return c
 }
 
-// Begin starts a statement: later requests run under ctx (cancelling it
-// stops them) and the request log, scans and warnings start empty.
-func (c *Conn) Begin(ctx context.Context) {
+// Begin starts a statement and makes it the current one: its requests run
+// under ctx (cancelling it stops them), with an empty request log, scans,
+// warnings and cache.
+func (c *Conn) Begin(ctx context.Context) *Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ctx = ctx
 	c.stmts++
-	c.log.Reset()
-	c.memo = graph.NewMemo(StatementCache)
-	c.scans = nil
-	c.warnings = nil
+	c.cur = &Statement{ctx: ctx, log: &graph.Log{}, memo: graph.NewMemo(StatementCache), n: c.stmts}
+	return c.cur
 }
 
-// Requests returns the Graph requests made since Begin.
-func (c *Conn) Requests() []graph.Record { return c.log.Records() }
+// Resume makes st the current statement again, before SQLite steps it.
+func (c *Conn) Resume(st *Statement) {
+	c.mu.Lock()
+	c.cur = st
+	c.mu.Unlock()
+}
+
+// current returns the current statement, or an empty one before any Begin.
+func (c *Conn) current() *Statement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return &Statement{log: &graph.Log{}}
+	}
+	return c.cur
+}
+
+// Requests returns the Graph requests of the last statement begun or resumed.
+func (c *Conn) Requests() []graph.Record { return c.current().log.Records() }
 
 // Scans returns the virtual-table scans made since Begin.
 func (c *Conn) Scans() []ScanInfo {
+	st := c.current()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]ScanInfo, len(c.scans))
-	for i, s := range c.scans {
+	out := make([]ScanInfo, len(st.scans))
+	for i, s := range st.scans {
 		out[i] = *s
 		if s.log != nil {
 			out[i].Requests, out[i].Cached = len(s.log.Records()), s.log.Cached()
@@ -113,9 +138,10 @@ func (c *Conn) Scans() []ScanInfo {
 // Warnings returns what the statement should tell the user though it did
 // not fail, e.g. a $search result that reached Graph's cap.
 func (c *Conn) Warnings() []string {
+	st := c.current()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.warnings...)
+	return append([]string(nil), st.warnings...)
 }
 
 // Progress is what the running statement has done so far, for a progress
@@ -134,9 +160,10 @@ type Progress struct {
 // It is safe to call from any goroutine while the statement runs.
 func (c *Conn) Progress() Progress {
 	var p Progress
+	st := c.current()
 	c.mu.Lock()
-	p.Statement = c.stmts
-	for _, s := range c.scans {
+	p.Statement = st.n
+	for _, s := range st.scans {
 		if !slices.Contains(p.Tables, s.Table) {
 			p.Tables = append(p.Tables, s.Table)
 		}
@@ -144,7 +171,7 @@ func (c *Conn) Progress() Progress {
 		p.Pages += s.Pages
 	}
 	c.mu.Unlock()
-	for _, r := range c.log.Records() {
+	for _, r := range st.log.Records() {
 		p.Requests++
 		if r.Wait > 0 {
 			p.Waits++
@@ -157,12 +184,15 @@ func (c *Conn) Progress() Progress {
 func (c *Conn) warn(msg string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, w := range c.warnings {
+	if c.cur == nil {
+		return // no statement began: nobody reads warnings
+	}
+	for _, w := range c.cur.warnings {
 		if w == msg {
 			return
 		}
 	}
-	c.warnings = append(c.warnings, msg)
+	c.cur.warnings = append(c.cur.warnings, msg)
 }
 
 func (c *Conn) source() *Source {
@@ -176,24 +206,21 @@ func (c *Conn) source() *Source {
 // extension) there is no statement to cache for.
 func (c *Conn) context() context.Context {
 	c.mu.Lock()
-	ctx, memo := c.ctx, c.memo
+	st := c.cur
 	c.mu.Unlock()
-	if ctx == nil {
+	if st == nil || st.ctx == nil {
 		// No statement began (a host that loaded the extension): nothing
 		// would ever read or reset a log, so keep none.
 		return context.Background()
 	}
-	if memo != nil {
-		ctx = graph.WithMemo(ctx, memo)
-	}
-	return graph.WithLog(ctx, c.log)
+	return graph.WithLog(graph.WithMemo(st.ctx, st.memo), st.log)
 }
 
 func (c *Conn) addScan(s *ScanInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ctx == nil {
+	if c.cur == nil {
 		return // as in context: without Begin nothing reads the scans
 	}
-	c.scans = append(c.scans, s)
+	c.cur.scans = append(c.cur.scans, s)
 }
