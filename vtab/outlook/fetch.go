@@ -49,6 +49,7 @@ type fanout struct {
 	units  []fetchUnit
 	firsts []*firstAnswer
 	next   int           // the next unit to start
+	ahead  int           // how many requests past the cursor's may start
 	slots  chan struct{} // fetches in flight
 	wg     sync.WaitGroup
 }
@@ -84,7 +85,13 @@ func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 	if mode == config.FanOutSequential || len(scan.Requests) < 2 || scan.Limit > 0 {
 		return nil
 	}
-	f := &fanout{ctx: ctx, src: src, client: src.Client, reqs: scan.Requests, slots: make(chan struct{}, fanInFlight)}
+	// Under a LIMIT, start no more requests ahead than rows SQLite may read:
+	// a GET by id gives at most one, a listing one or more.
+	ahead, batch := fanAhead, graph.MaxBatch
+	if scan.Want > 0 {
+		ahead, batch = int(min(int64(ahead), scan.Want)), int(min(int64(batch), scan.Want))
+	}
+	f := &fanout{ctx: ctx, src: src, client: src.Client, reqs: scan.Requests, slots: make(chan struct{}, fanInFlight), ahead: ahead}
 	for i := range f.reqs {
 		f.hdrs = append(f.hdrs, header(f.reqs[i].Header))
 		f.firsts = append(f.firsts, &firstAnswer{done: make(chan struct{})})
@@ -93,7 +100,7 @@ func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 	for i := 0; i < len(f.reqs); {
 		j := i + 1
 		if mode == config.FanOutBatch {
-			for j < len(f.reqs) && j-i < graph.MaxBatch && strings.EqualFold(f.reqs[j].Mailbox, f.reqs[i].Mailbox) {
+			for j < len(f.reqs) && j-i < batch && strings.EqualFold(f.reqs[j].Mailbox, f.reqs[i].Mailbox) {
 				j++
 			}
 		}
@@ -111,7 +118,7 @@ func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 // advance starts the units that begin within fanAhead requests of request
 // i, the one the cursor opens.
 func (f *fanout) advance(i int) {
-	for f.next < len(f.units) && f.units[f.next].start <= i+fanAhead {
+	for f.next < len(f.units) && f.units[f.next].start < i+f.ahead {
 		u := f.units[f.next]
 		f.next++
 		f.wg.Add(1)

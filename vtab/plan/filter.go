@@ -187,6 +187,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	if exact && need > 0 {
 		s.Limit = need
 	}
+	s.Want = need
 	for _, b := range bases {
 		for _, chunk := range chunks {
 			r := f.render(q, b, sortProp, split, chunk)

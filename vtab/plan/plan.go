@@ -45,6 +45,10 @@ type Scan struct {
 	// Pushed and Local say, for people (explain), what was sent to Graph and
 	// what SQLite still checks; a pre-filter appears in both.
 	Pushed, Local []string
+	// Want is LIMIT+OFFSET when the query has a LIMIT (0: none), even where
+	// Limit cannot be set: the most rows SQLite may read, so a runner need
+	// not start more requests ahead than that.
+	Want int64
 	// Distinct is set when several requests may return the same item: an
 	// IN list of a case-insensitive property split over requests ('Bob@x'
 	// in one and 'bob@x' in another both match Bob's mail), or GETs by ids
