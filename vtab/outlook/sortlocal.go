@@ -37,7 +37,9 @@ func (c *cursor) sortLocally(r *plan.Request) (rowSource, bool, error) {
 	q.Del("$orderby")
 	q.Del("$skip")
 	q.Set("$top", strconv.Itoa(c.t.MaxTop))
-	u.RawQuery = strings.ReplaceAll(q.Encode(), "%24", "$")
+	// Encode writes spaces as "+"; the planner's URLs use %20, and a literal
+	// "+" is already %2B.
+	u.RawQuery = strings.NewReplacer("%24", "$", "+", "%20").Replace(q.Encode())
 
 	all := *r
 	all.URL, all.Limit = u.String(), 0
