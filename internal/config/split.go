@@ -83,8 +83,17 @@ func split(s string) ([]pair, error) {
 	return pairs, nil
 }
 
-// readValue reads the value that starts at s[i], up to the next ";" or the
-// end, and returns it with the index just past the ";".
+// ReadValue reads the value of a pair that starts at s[i] (just past its
+// "="), up to the next ";" or the end: braced values lose their braces and
+// "}}" stands for "}". It returns the value and the index just past the
+// ";", or an error for unbalanced braces. Other readers of connection
+// strings (profiles) use it so that both read values alike.
+func ReadValue(s string, i int) (value string, next int, err error) {
+	value, next, _, err = readValue(s, i)
+	return value, next, err
+}
+
+// readValue is ReadValue that also says whether the value was braced.
 func readValue(s string, i int) (value string, next int, braced bool, err error) {
 	j := i
 	for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n') {

@@ -386,8 +386,8 @@ func expandConn(s string, lookup func(string) (string, bool), home string) (stri
 		if !ok {
 			key = strings.TrimSpace(rawKey)
 		}
-		value, next, ok := readValue(s, i+eq+1)
-		if !ok { // unbalanced braces: let config.Parse say so
+		value, next, err := config.ReadValue(s, i+eq+1)
+		if err != nil { // unbalanced braces: let config.Parse say so
 			out = append(out, s[i:])
 			break
 		}
@@ -399,45 +399,6 @@ func expandConn(s string, lookup func(string) (string, bool), home string) (stri
 		i = next
 	}
 	return strings.Join(out, ";"), nil
-}
-
-// readValue reads a value starting at s[i] up to the next ";" (or a braced
-// value), returning it unbraced and the index past the ";".
-func readValue(s string, i int) (value string, next int, ok bool) {
-	j := i
-	for j < len(s) && strings.IndexByte(" \t\r\n", s[j]) >= 0 {
-		j++
-	}
-	if j == len(s) || s[j] != '{' {
-		end := strings.IndexByte(s[i:], ';')
-		if end < 0 {
-			return strings.TrimSpace(s[i:]), len(s), true
-		}
-		return strings.TrimSpace(s[i : i+end]), i + end + 1, true
-	}
-	var b strings.Builder
-	for k := j + 1; k < len(s); k++ {
-		if s[k] != '}' {
-			b.WriteByte(s[k])
-			continue
-		}
-		if k+1 < len(s) && s[k+1] == '}' {
-			b.WriteByte('}')
-			k++
-			continue
-		}
-		rest := s[k+1:]
-		end := strings.IndexByte(rest, ';')
-		next = len(s)
-		if end >= 0 {
-			rest, next = rest[:end], k+1+end+1
-		}
-		if strings.TrimSpace(rest) != "" {
-			return "", 0, false
-		}
-		return b.String(), next, true
-	}
-	return "", 0, false
 }
 
 // quote braces a value when the connection string's syntax needs it.
