@@ -122,15 +122,18 @@ func TestGraphErrors(t *testing.T) {
 		q      string
 		status int
 		text   string // the error up to the request-id
+		hint   string // what follows the request-id: how to fix it
 	}{
 		{"unknown mailbox", "SELECT id FROM messages WHERE user_id = 'nobody@contoso.onmicrosoft.com'", 404,
-			"messages: graph: GET /users/nobody%40contoso.onmicrosoft.com/messages?$select=id&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')"},
+			"messages: graph: GET /users/nobody%40contoso.onmicrosoft.com/messages?$select=id&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
 		{"unknown folder id", "SELECT id FROM messages WHERE folder_id = '" + nonexistentID + "'", 404,
-			"messages: graph: GET /me/mailFolders/" + escaped + "/messages?$select=id&$top=1000: 404 ErrorItemNotFound: The specified object was not found in the store."},
+			"messages: graph: GET /me/mailFolders/" + escaped + "/messages?$select=id&$top=1000: 404 ErrorItemNotFound: The specified object was not found in the store.",
+			"; folder_id \"" + nonexistentID + "\" is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"},
 		{"misspelt folder name", "SELECT id FROM messages('me', 'Inbx')", 400,
-			"messages: graph: GET /me/mailFolders/Inbx/messages?$select=id&$top=1000: 400 ErrorInvalidIdMalformed: Id is malformed."},
+			"messages: graph: GET /me/mailFolders/Inbx/messages?$select=id&$top=1000: 400 ErrorInvalidIdMalformed: Id is malformed.",
+			"; folder_id \"Inbx\" is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"},
 		{"folders of an unknown mailbox", "SELECT id FROM mail_folders('nobody@contoso.onmicrosoft.com')", 404,
-			"mail_folders: graph: GET /users/nobody%40contoso.onmicrosoft.com/mailFolders?includeHiddenFolders=true&$select=id,displayName,parentFolderId,childFolderCount&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')"},
+			"mail_folders: graph: GET /users/nobody%40contoso.onmicrosoft.com/mailFolders?includeHiddenFolders=true&$select=id,displayName,parentFolderId,childFolderCount&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.Server.ResetRequests()
@@ -138,7 +141,7 @@ func TestGraphErrors(t *testing.T) {
 			if len(got) != 0 {
 				t.Errorf("%d rows, want none", len(got))
 			}
-			matchErr(t, tc.q, err, `^`+regexp.QuoteMeta(tc.text)+` `+requestID+`$`)
+			matchErr(t, tc.q, err, `^`+regexp.QuoteMeta(tc.text)+` `+requestID+regexp.QuoteMeta(tc.hint)+`$`)
 			if want := []int{tc.status}; !slices.Equal(e.fakeStatuses(), want) {
 				t.Errorf("the fake saw %v, want %v", e.fakeStatuses(), want)
 			}

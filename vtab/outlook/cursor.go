@@ -188,6 +188,10 @@ func (c *cursor) fail(err error) error {
 	if c.appOnlyMe(err) {
 		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE user_id = 'alice@contoso.com'", c.t.Name, err)
 	}
+	if folder, ok := c.folderEcho(); ok &&
+		(graph.Code(err) == "ErrorInvalidIdMalformed" || graph.Code(err) == "ErrorItemNotFound") {
+		return fmt.Errorf("%s: %w; folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them", c.t.Name, err, folder)
+	}
 	return fmt.Errorf("%s: %w", c.t.Name, err)
 }
 
@@ -622,4 +626,13 @@ func writeJSON(b *strings.Builder, v gjson.Result) {
 	default:
 		b.WriteString(strings.TrimSpace(v.Raw))
 	}
+}
+
+// folderEcho returns the folder_id the current request was scoped to.
+func (c *cursor) folderEcho() (string, bool) {
+	if c.req == nil {
+		return "", false
+	}
+	f, ok := c.req.Echo[c.t.Column("folder_id")].(string)
+	return f, ok
 }
