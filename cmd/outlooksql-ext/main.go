@@ -3,7 +3,7 @@
 //
 //	go build -tags outlooksql_ext -buildmode=c-shared -o outlooksql.so ./cmd/outlooksql-ext
 //
-// and load it into any SQLite 3.22.0 or later, e.g. in the sqlite3 shell:
+// and load it into any SQLite 3.30.0 or later, e.g. in the sqlite3 shell:
 //
 //	.load ./outlooksql
 //	SELECT outlooksql_configure('TokenUrl=…;ClientId=…;RefreshTokenFilePath=…');
