@@ -124,8 +124,8 @@ func TestHostileDatabaseFile(t *testing.T) {
 		"SELECT * FROM report;",
 		"INSERT INTO notes VALUES (1);",
 		"SELECT outlooksql_configure('" + strings.ReplaceAll(env.ConnString(), "'", "''") + "') > 0;", // the user's own
-		"SELECT 'count', count(*) FROM messages;", // the user's query still goes to the user's server
-		"SELECT 'unread', n FROM unread;",         // a view over the mail tables in the file works
+		"SELECT 'count', count(*) FROM messages;",                                                     // the user's query still goes to the user's server
+		"SELECT 'unread', n FROM unread;",                                                             // a view over the mail tables in the file works
 		"SELECT 'notes', count(*) FROM notes;",
 	}, "\n"))
 
