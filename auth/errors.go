@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // expiredGrant are the AADSTS codes meaning the sign-in is gone and only a
@@ -29,7 +31,7 @@ var aadsts = regexp.MustCompile(`^AADSTS\d+:\s*`)
 func tokenError(err error, doing, tokenURL string, secrets ...string) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("auth: %s at %s: %s", doing, tokenURL, redact(err.Error(), secrets))
+		return fmt.Errorf("auth: %s at %s: %s", doing, tokenURL, redact.String(err.Error(), secrets...))
 	}
 	var e entraError
 	if json.Unmarshal(re.Body, &e) != nil || e.Error == "" {
@@ -37,13 +39,13 @@ func tokenError(err error, doing, tokenURL string, secrets ...string) error {
 		if re.Response != nil {
 			status = re.Response.Status
 		}
-		return fmt.Errorf("auth: %s: the token endpoint %s answered %s: %s", doing, tokenURL, status, redact(firstLine(string(re.Body)), secrets))
+		return fmt.Errorf("auth: %s: the token endpoint %s answered %s: %s", doing, tokenURL, status, redact.String(firstLine(string(re.Body)), secrets...))
 	}
 	code := e.Error
 	if len(e.Codes) > 0 {
 		code += fmt.Sprintf(", AADSTS%d", e.Codes[0])
 	}
-	desc := strings.TrimSuffix(redact(describe(e.Description), secrets), ".")
+	desc := strings.TrimSuffix(redact.String(describe(e.Description), secrets...), ".")
 	first := 0
 	if len(e.Codes) > 0 {
 		first = e.Codes[0]
@@ -86,16 +88,6 @@ func firstLine(s string) string {
 	}
 	if len(s) > 200 {
 		s = strings.ToValidUTF8(s[:200], "") + "…"
-	}
-	return s
-}
-
-// redact replaces every secret in s.
-func redact(s string, secrets []string) string {
-	for _, x := range secrets {
-		if x != "" {
-			s = strings.ReplaceAll(s, x, "[redacted]")
-		}
 	}
 	return s
 }

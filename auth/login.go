@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // LoginConfig configures an interactive sign-in that creates or renews the
@@ -239,7 +241,7 @@ func loginError(err error, doing, tokenURL string, secrets ...string) error {
 		if len(e.Codes) > 0 {
 			code += fmt.Sprintf(", AADSTS%d", e.Codes[0])
 		}
-		return fmt.Errorf("auth: %s: consent missing (%s): %s; an administrator must grant the app these permissions, or leave them out of Scope", doing, code, redact(describe(e.Description), secrets))
+		return fmt.Errorf("auth: %s: consent missing (%s): %s; an administrator must grant the app these permissions, or leave them out of Scope", doing, code, redact.String(describe(e.Description), secrets...))
 	}
 	return tokenError(err, doing, tokenURL, secrets...)
 }
@@ -556,7 +558,7 @@ func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("auth: reading /me: %s", redact(err.Error(), []string{tok.AccessToken}))
+		return "", fmt.Errorf("auth: reading /me: %s", redact.String(err.Error(), tok.AccessToken))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -571,7 +573,7 @@ func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 		if ge.Error.Code == "" {
 			return "", fmt.Errorf("auth: reading %s/me: %s", baseURL, resp.Status)
 		}
-		return "", fmt.Errorf("auth: reading %s/me: %s %s: %s", baseURL, resp.Status, ge.Error.Code, redact(ge.Error.Message, []string{tok.AccessToken}))
+		return "", fmt.Errorf("auth: reading %s/me: %s %s: %s", redact.URL(baseURL), resp.Status, ge.Error.Code, redact.String(ge.Error.Message, tok.AccessToken))
 	}
 	var me struct {
 		UPN string `json:"userPrincipalName"`

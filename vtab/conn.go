@@ -111,8 +111,10 @@ type funcEntry struct {
 }
 
 // minVersion is the oldest SQLite (sqlite3_libversion_number) the glue
-// works with; features of newer versions degrade as glue.h describes.
-const minVersion = 3022000
+// works with; features of newer versions degrade as glue.h describes. It is
+// 3.30.0 because older versions ignore SQLITE_DIRECTONLY, which keeps the
+// functions out of reach of a database file's views and triggers.
+const minVersion = 3030000
 
 var installOnce sync.Once
 
@@ -162,7 +164,9 @@ func Register(name string, m Module) error {
 
 // RegisterFunction makes fn a scalar SQL function called name with nArg
 // arguments (-1: any number) on every SQLite connection opened after the
-// call. fn receives the arguments as nil, int64, float64, string or []byte
+// call. The function is SQLITE_DIRECTONLY: SQL the user runs may call it,
+// and so may TEMP views and triggers, but a view or trigger stored in a
+// database file gets "unsafe use of name()", so a file cannot make it act. fn receives the arguments as nil, int64, float64, string or []byte
 // and returns nil, int64, int, float64, string, []byte or bool (true is 1);
 // an error fails the statement with its message.
 func RegisterFunction(name string, nArg int, fn func(c *Conn, args []any) (any, error)) error {
@@ -201,7 +205,7 @@ func osqConnInit(db *C.sqlite3, pzErr **C.char) (rc C.int) {
 		}
 	}()
 	if v := int(C.osq_libversion_number()); v < minVersion {
-		setErr(pzErr, fmt.Sprintf("vtab: SQLite %d.%d.%d is too old; 3.22.0 or later is required", v/1000000, v/1000%1000, v%1000))
+		setErr(pzErr, fmt.Sprintf("vtab: SQLite %d.%d.%d is too old; 3.30.0 or later is required", v/1000000, v/1000%1000, v%1000))
 		return C.SQLITE_ERROR
 	}
 	registry.Lock()

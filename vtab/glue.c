@@ -166,9 +166,13 @@ int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 c
 		osqRelease(conn);
 		return SQLITE_NOMEM;
 	}
-	/* On failure SQLite calls vtClientFree itself. */
-	return sqlite3_create_function_v2(db, name, nArg, SQLITE_UTF8, cd, vtFunc, 0, 0,
-	                                  vtClientFree);
+	/* Every function is SQLITE_DIRECTONLY (3.30+, which osqConnInit
+	** requires): it runs in the user's own SQL, never from a view or
+	** trigger that a database file brings, so a file cannot make the
+	** extension act (e.g. reconfigure it to send tokens elsewhere).
+	** On failure SQLite calls vtClientFree itself. */
+	return sqlite3_create_function_v2(db, name, nArg, SQLITE_UTF8 | SQLITE_DIRECTONLY, cd,
+	                                  vtFunc, 0, 0, vtClientFree);
 }
 
 /* ---- connection setup ---- */

@@ -16,7 +16,7 @@
 // outlooksql_ext it calls SQLite only through the host's sqlite3_api and
 // exports sqlite3_outlooksql_init, for a loadable extension built with
 // go build -tags outlooksql_ext -buildmode=c-shared ./cmd/outlooksql-ext.
-// The host SQLite must be 3.22.0 or later; IN lists, LIMIT/OFFSET, RHS
+// The host SQLite must be 3.30.0 or later (SQLITE_DIRECTONLY); IN lists, LIMIT/OFFSET, RHS
 // values and Distinct need 3.38.0 and Conn.Interrupted 3.41.0 (older hosts
 // report IsIn false, HasRHS false, Distinct 0, Interrupted false).
 package vtab

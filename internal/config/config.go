@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // RetryMode says which failed Graph requests are retried.
@@ -197,7 +199,7 @@ func (c *Config) set(key, v string) error {
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	case "ReturnUrl":
 		if u, perr := url.Parse(v); perr != nil || !u.IsAbs() {
-			return fmt.Errorf("%s: %s is not an absolute URL (e.g. %s)", key, show(v), DefaultReturnURL)
+			return fmt.Errorf("%s: %s is not an absolute URL (e.g. %s)", key, show(redact.URL(v)), DefaultReturnURL)
 		}
 		c.ReturnURL = v
 	case "RetryMode":
@@ -320,15 +322,16 @@ func (c *Config) value(key string) string {
 }
 
 // Key identifies the configuration: equal keys mean equal configurations,
-// secret included (it holds a digest of the secret, not the secret).
+// secrets included (it holds a digest of the client secret and of the URLs,
+// whose passwords String hides, not the secrets).
 func (c *Config) Key() string {
-	sum := sha256.Sum256([]byte(c.ClientSecret))
+	sum := sha256.Sum256([]byte(strings.Join([]string{c.ClientSecret, c.AuthURL, c.TokenURL, c.BaseURL, c.ReturnURL}, "\x00")))
 	return c.String() + ";#" + hex.EncodeToString(sum[:])
 }
 
 // String returns the connection string c stands for: every key that has a
-// value, in the order of Keys, with ClientSecret shown as "***". Parsing it
-// gives back c, except for the secret.
+// value, in the order of Keys, with ClientSecret shown as "***" and the
+// password of a URL as "xxxxx". Parsing it gives back c, except for those.
 func (c *Config) String() string {
 	var b strings.Builder
 	for _, k := range keys {
@@ -339,6 +342,7 @@ func (c *Config) String() string {
 		if k.Name == "ClientSecret" {
 			v = "***"
 		}
+		v = redact.URL(v) // AuthUrl, TokenUrl, BaseUrl, ReturnUrl: https://user:xxxxx@…
 		if b.Len() > 0 {
 			b.WriteByte(';')
 		}
@@ -378,7 +382,7 @@ func httpURL(key, v string) (string, error) {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s: %s is not an absolute http(s) URL (e.g. %s)", key, show(v), example(key))
+		return "", fmt.Errorf("%s: %s is not an absolute http(s) URL (e.g. %s)", key, show(redact.URL(v)), example(key))
 	}
 	return v, nil
 }

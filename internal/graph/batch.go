@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // MaxBatch is the most requests Graph accepts in one JSON batch.
@@ -165,7 +167,7 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		if attempt > 1 {
 			c.retries.Add(1)
 		}
-		rec := Record{Method: http.MethodPost, URL: endpoint.String(), Attempt: attempt, Wait: wait}
+		rec := Record{Method: http.MethodPost, URL: endpoint.Redacted(), Attempt: attempt, Wait: wait}
 		start := time.Now()
 		token, resp, err := c.post(ctx, mailbox, endpoint, pending)
 		rec.Duration = time.Since(start)
@@ -178,14 +180,14 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		var retry []*batchItem
 		var perr error
 		if err == nil && resp.Status >= 200 && resp.Status < 300 {
-			retry, rec.Inner, perr = c.unpack(resp, pending)
+			retry, rec.Inner, perr = c.unpack(resp, pending, token)
 			if perr != nil {
 				rec.Err = perr.Error()
 			}
 		} else if resp != nil {
 			rec.Err = decodeError(resp, "").Code
 			for _, it := range pending {
-				rec.Inner = append(rec.Inner, Record{Method: http.MethodGet, URL: it.u.String()})
+				rec.Inner = append(rec.Inner, Record{Method: http.MethodGet, URL: it.u.Redacted()})
 			}
 		}
 		log.add(rec)
@@ -221,6 +223,7 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		var gerr *Error
 		if resp != nil {
 			gerr = decodeError(resp, "/$batch")
+			gerr.Message = redact.String(gerr.Message, token) // a server may echo it
 			gerr.Method = http.MethodPost
 			gerr.Attempts = attempt
 			if resp.Status == http.StatusUnauthorized && !refreshed && c.tokens != nil &&
@@ -298,9 +301,9 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 }
 
 // unpack reads a batch response into the items sent, matching answers by
-// id. It returns the items to send again (their answers set, in case no
+// id; token is redacted from error messages. It returns the items to send again (their answers set, in case no
 // retry follows) and a record of each inner request.
-func (c *Client) unpack(resp *Response, items []*batchItem) (retry []*batchItem, inner []Record, err error) {
+func (c *Client) unpack(resp *Response, items []*batchItem, token string) (retry []*batchItem, inner []Record, err error) {
 	if !gjson.ValidBytes(resp.Body) {
 		return nil, nil, errors.New("the batch response is not valid JSON")
 	}
@@ -314,7 +317,7 @@ func (c *Client) unpack(resp *Response, items []*batchItem) (retry []*batchItem,
 		return true
 	})
 	for i, it := range items {
-		rec := Record{Method: http.MethodGet, URL: it.u.String()}
+		rec := Record{Method: http.MethodGet, URL: it.u.Redacted()}
 		a, ok := byID[strconv.Itoa(i+1)]
 		if !ok {
 			it.resp, it.err = nil, fmt.Errorf("graph: GET %s: the batch response has no answer to it", c.shorten(it.u))
@@ -342,6 +345,7 @@ func (c *Client) unpack(resp *Response, items []*batchItem) (retry []*batchItem,
 		it.resp, it.err = r, nil
 		if r.Status < 200 || r.Status > 299 {
 			e := decodeError(r, c.shorten(it.u))
+			e.Message = redact.String(e.Message, token)
 			e.Attempts = it.attempts
 			it.err = e
 			rec.Err = e.Code

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // Tokens gives access tokens; auth's sources implement it.
@@ -252,6 +254,7 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		var gerr *Error
 		if resp != nil {
 			gerr = decodeError(resp, shown)
+			gerr.Message = redact.String(gerr.Message, token) // a server may echo it
 			gerr.Attempts = attempt
 			if resp.Status == http.StatusUnauthorized && !refreshed && c.tokens != nil &&
 				(gerr.Code == "InvalidAuthenticationToken" || gerr.Code == "") {
@@ -283,7 +286,7 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 
 // attempt sends one request and reads its body. It returns the token used.
 func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header http.Header, n int, wait time.Duration, log *logChain) (string, *Response, error) {
-	rec := Record{Method: http.MethodGet, URL: u.String(), Attempt: n, Wait: wait}
+	rec := Record{Method: http.MethodGet, URL: u.Redacted(), Attempt: n, Wait: wait}
 	start := time.Now()
 	token, resp, err := c.send(ctx, mailbox, u, header)
 	rec.Duration = time.Since(start)
@@ -373,7 +376,7 @@ func (e *tokenError) Unwrap() error { return e.err }
 // resolve turns path into an absolute URL on the base.
 func (c *Client) resolve(path string) (*url.URL, error) {
 	if c.base == nil || c.base.Scheme == "" || c.base.Host == "" {
-		return nil, fmt.Errorf("graph: BaseUrl %q is not an absolute URL (e.g. https://graph.microsoft.com/v1.0)", c.baseStr)
+		return nil, fmt.Errorf("graph: BaseUrl %q is not an absolute URL (e.g. https://graph.microsoft.com/v1.0)", redact.URL(c.baseStr))
 	}
 	raw := path
 	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
@@ -384,10 +387,10 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("graph: bad request URL %q: %w", raw, err)
+		return nil, fmt.Errorf("graph: bad request URL %q: %w", redact.URL(raw), err)
 	}
 	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
-		return nil, fmt.Errorf("graph: refusing to send the access token to %s://%s: the URL %q is not on BaseUrl %s", u.Scheme, u.Host, raw, c.baseStr)
+		return nil, fmt.Errorf("graph: refusing to send the access token to %s://%s: the URL %q is not on BaseUrl %s", u.Scheme, u.Host, u.Redacted(), redact.URL(c.baseStr))
 	}
 	return u, nil
 }
@@ -400,13 +403,14 @@ func (c *Client) display(path string) string {
 	return path
 }
 
-// shorten shows u relative to the base, as in error messages.
+// shorten shows u relative to the base, as in error messages; a URL off
+// the base is shown whole, with any password as "xxxxx".
 func (c *Client) shorten(u *url.URL) string {
 	s := u.String()
 	if rest, ok := strings.CutPrefix(s, c.baseStr); ok && (rest == "" || rest[0] == '/' || rest[0] == '?') {
 		return rest
 	}
-	return s
+	return u.Redacted()
 }
 
 func (c *Client) retryable(resp *Response, err error) bool {

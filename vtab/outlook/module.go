@@ -9,9 +9,13 @@ import (
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
-// ConfigureFunction is the SQL function that configures a connection from a
-// connection string: SELECT outlooksql_configure('BaseUrl=…;…'). It returns
-// the connection's id.
+// ConfigureFunction is the SQL function that configures a connection:
+// SELECT outlooksql_configure() takes $OUTLOOKSQL_CONNECTION, else the
+// profile "default"; outlooksql_configure('work') takes the profile work;
+// outlooksql_configure('BaseUrl=…;…') takes a connection string (whose
+// secret then shows in the SQL and in the result column's name). It
+// returns the connection's id. Like every function of the package it is
+// SQLITE_DIRECTONLY: a database file's views and triggers cannot call it.
 const ConfigureFunction = "outlooksql_configure"
 
 // ConnectionIDFunction is the SQL function that returns the connection's id,
@@ -31,32 +35,17 @@ func Register() error {
 				return
 			}
 		}
-		if err := vtab.RegisterFunction(ConfigureFunction, 1, configure); err != nil {
-			registerErr = err
-			return
+		for _, nArg := range []int{0, 1} {
+			if err := vtab.RegisterFunction(ConfigureFunction, nArg, configure); err != nil {
+				registerErr = err
+				return
+			}
 		}
 		registerErr = vtab.RegisterFunction(ConnectionIDFunction, 0, func(vc *vtab.Conn, _ []any) (any, error) {
 			return vc.ID(), nil
 		})
 	})
 	return registerErr
-}
-
-// configure is outlooksql_configure(connection_string).
-func configure(vc *vtab.Conn, args []any) (any, error) {
-	s, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("%s: the argument must be a connection string (TEXT)", ConfigureFunction)
-	}
-	src, err := OpenString(s)
-	if err != nil {
-		return nil, err
-	}
-	c := stateOf(vc)
-	c.mu.Lock()
-	c.src = src
-	c.mu.Unlock()
-	return vc.ID(), nil
 }
 
 // module is one table's vtab.Module.

@@ -4,8 +4,9 @@
 //
 // A connection's tables reach Graph through a Source. The database/sql driver
 // attaches one to each connection it opens; a SQLite host that loads the
-// tables as an extension calls outlooksql_configure('<connection string>')
-// instead. Both paths end in the same per-connection state.
+// tables as an extension calls outlooksql_configure() instead (environment,
+// profile or connection string; see configure.go). Both paths end in the
+// same per-connection state.
 package outlook
 
 import (
