@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // Source gives access tokens. It satisfies graph.Tokens.
@@ -54,7 +56,7 @@ type UserConfig struct {
 	// avoids AADSTS65001 when that was less than the Scope list.
 	Scopes     []string
 	TokenFile  string       // RefreshTokenFilePath
-	HTTPClient *http.Client // nil: http.DefaultClient
+	HTTPClient *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
 var (
@@ -227,10 +229,7 @@ func (s *userSource) renew(ctx context.Context) (string, error) {
 	if ft.RefreshToken == "" {
 		return "", noRefreshToken(s.file.Path)
 	}
-	if s.cfg.HTTPClient != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
-	}
-	nt, err := s.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: ft.RefreshToken}).Token()
+	nt, err := s.conf.TokenSource(withClient(ctx, s.cfg.HTTPClient), &oauth2.Token{RefreshToken: ft.RefreshToken}).Token()
 	if err != nil {
 		return "", tokenError(err, "refreshing the access token", s.cfg.TokenURL, s.cfg.ClientSecret, ft.RefreshToken, ft.AccessToken)
 	}
@@ -258,12 +257,19 @@ func (s *userSource) setUnsaved(t *oauth2.Token, from string) {
 	s.unsaved, s.unsavedFrom = t, from
 }
 
+// withClient gives oauth2 c (nil: one like http.DefaultClient), made to
+// refuse redirects: a 307 from the token endpoint would otherwise POST the
+// client secret and the refresh token to wherever it points.
+func withClient(ctx context.Context, c *http.Client) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, redirect.Refuse(c))
+}
+
 // AppConfig configures the client-credentials (app-only) flow.
 type AppConfig struct {
 	TokenURL     string // must name a tenant, not /common
 	ClientID     string
 	ClientSecret string
-	HTTPClient   *http.Client // nil: http.DefaultClient
+	HTTPClient   *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
 // graphDefaultScope is the only scope client credentials accept for Graph.
@@ -315,10 +321,7 @@ func (s *appSource) AccessToken(ctx context.Context) (string, error) {
 	if t := s.current(); t != "" {
 		return t, nil
 	}
-	if s.cfg.HTTPClient != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
-	}
-	t, err := s.conf.Token(ctx)
+	t, err := s.conf.Token(withClient(ctx, s.cfg.HTTPClient))
 	if err != nil {
 		return "", tokenError(err, "getting an app-only access token", s.cfg.TokenURL, s.cfg.ClientSecret)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // expiredGrant are the AADSTS codes meaning the sign-in is gone and only a
@@ -27,6 +29,11 @@ var aadsts = regexp.MustCompile(`^AADSTS\d+:\s*`)
 // tokenError turns a token-endpoint failure into an error that says what
 // to do. secrets (client secret, tokens) are scrubbed from everything shown.
 func tokenError(err error, doing, tokenURL string, secrets ...string) error {
+	var red *redirect.Error
+	if errors.As(err, &red) {
+		// Not err itself: its text quotes the whole Location.
+		return fmt.Errorf("auth: %s at %s: %w", doing, tokenURL, red)
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		return fmt.Errorf("auth: %s at %s: %s", doing, tokenURL, redact(err.Error(), secrets))

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // LoginConfig configures an interactive sign-in that creates or renews the
@@ -39,6 +41,7 @@ type LoginConfig struct {
 	Extra     url.Values // ExtraAttributesForAuthRequest, added to the authorization request
 	TokenFile string     // RefreshTokenFilePath: written when the sign-in succeeds
 	// HTTPClient sends the token requests; nil: http.DefaultClient.
+	// Redirects are never followed.
 	HTTPClient *http.Client
 	// OpenBrowser opens the authorization URL in the user's browser; nil
 	// only prints it. An error is reported and the URL printed.
@@ -84,10 +87,7 @@ func (c *LoginConfig) prompt() io.Writer {
 }
 
 func (c *LoginConfig) context(ctx context.Context) context.Context {
-	if c.HTTPClient != nil {
-		return context.WithValue(ctx, oauth2.HTTPClient, c.HTTPClient)
-	}
-	return ctx
+	return withClient(ctx, c.HTTPClient)
 }
 
 func (c *LoginConfig) oauth2Config(redirect string) *oauth2.Config {
@@ -528,7 +528,7 @@ func readCode(ctx context.Context, in io.Reader, out io.Writer, returnURL, state
 // offline_access when there is a refresh token. When /me cannot be read
 // (it needs User.Read), the user is the preferred_username of the token
 // response's id_token (sent when openid was asked for), if any. client nil
-// means http.DefaultClient.
+// means http.DefaultClient; redirects are never followed.
 func WhoAmI(ctx context.Context, client *http.Client, baseURL string, tok *oauth2.Token) (upn string, scopes []string, err error) {
 	upn, err = readMe(ctx, client, baseURL, tok)
 	if err != nil {
@@ -545,9 +545,7 @@ func WhoAmI(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 }
 
 func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth2.Token) (string, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client = redirect.Refuse(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/me?$select=userPrincipalName", nil)
 	if err != nil {
 		return "", fmt.Errorf("auth: reading /me: %w", err)
@@ -555,6 +553,9 @@ func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
+	if r := (*redirect.Error)(nil); errors.As(err, &r) {
+		return "", fmt.Errorf("auth: reading %s/me: %w", baseURL, r)
+	}
 	if err != nil {
 		return "", fmt.Errorf("auth: reading /me: %s", redact(err.Error(), []string{tok.AccessToken}))
 	}
