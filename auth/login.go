@@ -265,12 +265,17 @@ func saveLogin(ctx context.Context, path string, tok *oauth2.Token) error {
 	if tok.Expiry.IsZero() {
 		tok.Expiry = time.Now().Add(defaultLifetime)
 	}
-	unlock, err := lockFile(ctx, path+".lock")
+	f := TokenFile{Path: path}
+	real, err := f.RealPath()
+	if err != nil {
+		return err
+	}
+	unlock, err := lockToken(ctx, real)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return TokenFile{Path: path}.Save(tok)
+	return f.Save(tok)
 }
 
 // makeDir creates the token file's directory (0700) if it is missing, so
