@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // Source gives access tokens. It satisfies graph.Tokens.
@@ -35,13 +37,22 @@ type Source interface {
 // does not run out during a request.
 const earlyExpiry = time.Minute
 
+// margin is how long before its expiry a token that lives lifetime is
+// renewed: earlyExpiry, or half the lifetime when that is shorter. A token
+// that lives less than earlyExpiry is then still used for half its life,
+// instead of being renewed (and the token file synced) for every request.
+func margin(lifetime time.Duration) time.Duration {
+	return max(0, min(earlyExpiry, lifetime/2))
+}
+
 // defaultLifetime is assumed when the token endpoint gives no expires_in.
 const defaultLifetime = time.Hour
 
-// usable reports whether t can be sent now.
-func usable(t *oauth2.Token, rejected string, now time.Time) bool {
+// usable reports whether t can be sent now, renewing margin before its
+// expiry.
+func usable(t *oauth2.Token, rejected string, now time.Time, margin time.Duration) bool {
 	return t != nil && t.AccessToken != "" && t.AccessToken != rejected &&
-		!t.Expiry.IsZero() && now.Add(earlyExpiry).Before(t.Expiry)
+		!t.Expiry.IsZero() && now.Add(margin).Before(t.Expiry)
 }
 
 // UserConfig configures the delegated refresh-token flow.
@@ -54,12 +65,12 @@ type UserConfig struct {
 	// avoids AADSTS65001 when that was less than the Scope list.
 	Scopes     []string
 	TokenFile  string       // RefreshTokenFilePath
-	HTTPClient *http.Client // nil: http.DefaultClient
+	HTTPClient *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
 var (
 	usersMu sync.Mutex
-	users   = map[string]*userSource{} // by absolute, cleaned token-file path
+	users   = map[string]*userSource{} // by the token file's RealPath
 )
 
 // UserCredentials returns the refresh-token source for cfg.TokenFile, which
@@ -75,9 +86,14 @@ func UserCredentials(cfg UserConfig) (Source, error) {
 		return nil, fmt.Errorf("auth: RefreshTokenFilePath: %w", err)
 	}
 	cfg.TokenFile = filepath.Clean(path)
+	// One source per file, whatever path (a link, a linked folder) reaches it.
+	key, err := TokenFile{Path: cfg.TokenFile}.RealPath()
+	if err != nil {
+		return nil, err
+	}
 	usersMu.Lock()
 	defer usersMu.Unlock()
-	if s, ok := users[cfg.TokenFile]; ok {
+	if s, ok := users[key]; ok {
 		if diff := configDiff(s.cfg, cfg); diff != "" {
 			return nil, fmt.Errorf("auth: RefreshTokenFilePath %s is already in use in this process with a different %s; use one token file per app registration", cfg.TokenFile, diff)
 		}
@@ -87,7 +103,7 @@ func UserCredentials(cfg UserConfig) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	users[cfg.TokenFile] = s
+	users[key] = s
 	return s, nil
 }
 
@@ -120,9 +136,10 @@ type userSource struct {
 
 	mu          sync.Mutex
 	tok         *oauth2.Token
+	margin      time.Duration // renew tok this long before it expires
 	rejected    string
-	unsaved     *oauth2.Token // a rotated token whose write-back failed
-	unsavedFrom string        // the refresh token it was obtained with
+	unsaved     *held  // a rotated token whose write-back failed
+	unsavedFrom string // the refresh token it was obtained with
 }
 
 // newUserSource builds a source without the per-process cache (tests use it
@@ -145,14 +162,14 @@ func newUserSource(cfg UserConfig) (*userSource, error) {
 		file:       TokenFile{Path: cfg.TokenFile},
 		refreshing: make(chan struct{}, 1),
 	}
-	t, err := s.file.Load()
+	t, written, err := s.file.load()
 	if err != nil {
 		return nil, err
 	}
 	if t.RefreshToken == "" {
 		return nil, noRefreshToken(s.file.Path)
 	}
-	s.tok = t
+	s.tok, s.margin = t, margin(t.Expiry.Sub(written))
 	return s, nil
 }
 
@@ -187,7 +204,7 @@ func (s *userSource) Reject(token string) {
 func (s *userSource) current() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if usable(s.tok, s.rejected, time.Now()) {
+	if usable(s.tok, s.rejected, time.Now(), s.margin) {
 		return s.tok.AccessToken
 	}
 	return ""
@@ -197,15 +214,20 @@ func (s *userSource) current() string {
 // another process already renewed, and otherwise refreshes with the newest
 // refresh token and writes the rotated one back before returning it.
 func (s *userSource) renew(ctx context.Context) (string, error) {
-	unlock, err := lockFile(ctx, s.file.Path+".lock")
+	real, err := s.file.RealPath()
+	if err != nil {
+		return "", err
+	}
+	unlock, err := lockToken(ctx, real)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	ft, err := s.file.Load()
+	ft, written, err := s.file.load()
 	if err != nil {
 		return "", err
 	}
+	fmargin := margin(ft.Expiry.Sub(written))
 	s.mu.Lock()
 	rejected, unsaved, from := s.rejected, s.unsaved, s.unsavedFrom
 	s.mu.Unlock()
@@ -213,49 +235,65 @@ func (s *userSource) renew(ctx context.Context) (string, error) {
 		s.setUnsaved(nil, "")
 		if ft.RefreshToken == from {
 			// Nobody rotated since our write-back failed: ours is newest.
-			if err := s.file.Save(unsaved); err != nil {
+			if err := s.file.Save(unsaved.tok); err != nil {
 				s.setUnsaved(unsaved, from)
 				return "", err
 			}
-			ft = unsaved
+			ft, fmargin = unsaved.tok, unsaved.margin
 		}
 	}
-	if usable(ft, rejected, time.Now()) {
-		s.setToken(ft)
+	if usable(ft, rejected, time.Now(), fmargin) {
+		s.setToken(ft, fmargin)
 		return ft.AccessToken, nil
 	}
 	if ft.RefreshToken == "" {
 		return "", noRefreshToken(s.file.Path)
 	}
-	if s.cfg.HTTPClient != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
+	// Never spend a refresh token whose successor could not be stored.
+	if err := s.file.Writable(); err != nil {
+		return "", err
 	}
-	nt, err := s.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: ft.RefreshToken}).Token()
+	sent := time.Now()
+	nt, err := s.conf.TokenSource(withClient(ctx, s.cfg.HTTPClient), &oauth2.Token{RefreshToken: ft.RefreshToken}).Token()
 	if err != nil {
 		return "", tokenError(err, "refreshing the access token", s.cfg.TokenURL, s.cfg.ClientSecret, ft.RefreshToken, ft.AccessToken)
 	}
 	if nt.Expiry.IsZero() {
 		nt.Expiry = time.Now().Add(defaultLifetime)
 	}
+	nm := margin(nt.Expiry.Sub(sent))
 	if err := s.file.Save(nt); err != nil {
 		// Keep the rotated token: the next call writes it back first.
-		s.setUnsaved(nt, ft.RefreshToken)
+		s.setUnsaved(&held{nt, nm}, ft.RefreshToken)
 		return "", fmt.Errorf("%w (the renewed token is kept in memory and written on the next attempt)", err)
 	}
-	s.setToken(nt)
+	s.setToken(nt, nm)
 	return nt.AccessToken, nil
 }
 
-func (s *userSource) setToken(t *oauth2.Token) {
+func (s *userSource) setToken(t *oauth2.Token, margin time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tok = t
+	s.tok, s.margin = t, margin
 }
 
-func (s *userSource) setUnsaved(t *oauth2.Token, from string) {
+// held is a token with its renewal margin.
+type held struct {
+	tok    *oauth2.Token
+	margin time.Duration
+}
+
+func (s *userSource) setUnsaved(t *held, from string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unsaved, s.unsavedFrom = t, from
+}
+
+// withClient gives oauth2 c (nil: one like http.DefaultClient), made to
+// refuse redirects: a 307 from the token endpoint would otherwise POST the
+// client secret and the refresh token to wherever it points.
+func withClient(ctx context.Context, c *http.Client) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, redirect.Refuse(c))
 }
 
 // AppConfig configures the client-credentials (app-only) flow.
@@ -263,7 +301,7 @@ type AppConfig struct {
 	TokenURL     string // must name a tenant, not /common
 	ClientID     string
 	ClientSecret string
-	HTTPClient   *http.Client // nil: http.DefaultClient
+	HTTPClient   *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
 // graphDefaultScope is the only scope client credentials accept for Graph.
@@ -293,6 +331,7 @@ type appSource struct {
 
 	mu       sync.Mutex
 	tok      *oauth2.Token
+	margin   time.Duration // renew tok this long before it expires
 	rejected string
 }
 
@@ -315,10 +354,8 @@ func (s *appSource) AccessToken(ctx context.Context) (string, error) {
 	if t := s.current(); t != "" {
 		return t, nil
 	}
-	if s.cfg.HTTPClient != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
-	}
-	t, err := s.conf.Token(ctx)
+	sent := time.Now()
+	t, err := s.conf.Token(withClient(ctx, s.cfg.HTTPClient))
 	if err != nil {
 		return "", tokenError(err, "getting an app-only access token", s.cfg.TokenURL, s.cfg.ClientSecret)
 	}
@@ -327,7 +364,7 @@ func (s *appSource) AccessToken(ctx context.Context) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tok = t
+	s.tok, s.margin = t, margin(t.Expiry.Sub(sent))
 	return t.AccessToken, nil
 }
 
@@ -341,7 +378,7 @@ func (s *appSource) Reject(token string) {
 func (s *appSource) current() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if usable(s.tok, s.rejected, time.Now()) {
+	if usable(s.tok, s.rejected, time.Now(), s.margin) {
 		return s.tok.AccessToken
 	}
 	return ""

@@ -33,6 +33,7 @@ type endpoint struct {
 	forms    []url.Values
 	stale    int // refreshes with a used or unknown refresh token
 	failWith *failure
+	lifetime int // expires_in of the access tokens issued; 0 means 3599
 }
 
 type failure struct {
@@ -76,7 +77,11 @@ func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	e.n++
 	at := fmt.Sprintf("at-%d", e.n)
-	resp := map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": at}
+	life := 3599
+	if e.lifetime != 0 {
+		life = e.lifetime
+	}
+	resp := map[string]any{"token_type": "Bearer", "expires_in": life, "access_token": at}
 	switch r.PostForm.Get("grant_type") {
 	case "refresh_token":
 		rt := r.PostForm.Get("refresh_token")

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/outlooksql/outlooksql/internal/redact"
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // expiredGrant are the AADSTS codes meaning the sign-in is gone and only a
@@ -29,6 +30,11 @@ var aadsts = regexp.MustCompile(`^AADSTS\d+:\s*`)
 // tokenError turns a token-endpoint failure into an error that says what
 // to do. secrets (client secret, tokens) are scrubbed from everything shown.
 func tokenError(err error, doing, tokenURL string, secrets ...string) error {
+	var red *redirect.Error
+	if errors.As(err, &red) {
+		// Not err itself: its text quotes the whole Location.
+		return fmt.Errorf("auth: %s at %s: %w", doing, tokenURL, red)
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		return fmt.Errorf("auth: %s at %s: %s", doing, tokenURL, redact.String(err.Error(), secrets...))

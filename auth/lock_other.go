@@ -15,11 +15,17 @@ import (
 // behind by a crashed process.
 const staleLock = 2 * time.Minute
 
+// lockToken locks the token file real (a path from RealPath) against other
+// processes with the lock file real+".lock".
+func lockToken(ctx context.Context, real string) (unlock func(), err error) {
+	return lockFile(ctx, real+".lock")
+}
+
 // lockFile takes an exclusive lock by creating path with O_EXCL; unlock
 // removes it. Used where flock is unavailable (e.g. Windows).
 func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := openFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			f.Close()
 			return func() { os.Remove(path) }, nil

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/outlooksql/outlooksql/internal/redact"
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // LoginConfig configures an interactive sign-in that creates or renews the
@@ -41,6 +42,7 @@ type LoginConfig struct {
 	Extra     url.Values // ExtraAttributesForAuthRequest, added to the authorization request
 	TokenFile string     // RefreshTokenFilePath: written when the sign-in succeeds
 	// HTTPClient sends the token requests; nil: http.DefaultClient.
+	// Redirects are never followed.
 	HTTPClient *http.Client
 	// OpenBrowser opens the authorization URL in the user's browser; nil
 	// only prints it. An error is reported and the URL printed.
@@ -86,10 +88,7 @@ func (c *LoginConfig) prompt() io.Writer {
 }
 
 func (c *LoginConfig) context(ctx context.Context) context.Context {
-	if c.HTTPClient != nil {
-		return context.WithValue(ctx, oauth2.HTTPClient, c.HTTPClient)
-	}
-	return ctx
+	return withClient(ctx, c.HTTPClient)
 }
 
 func (c *LoginConfig) oauth2Config(redirect string) *oauth2.Config {
@@ -267,12 +266,17 @@ func saveLogin(ctx context.Context, path string, tok *oauth2.Token) error {
 	if tok.Expiry.IsZero() {
 		tok.Expiry = time.Now().Add(defaultLifetime)
 	}
-	unlock, err := lockFile(ctx, path+".lock")
+	f := TokenFile{Path: path}
+	real, err := f.RealPath()
+	if err != nil {
+		return err
+	}
+	unlock, err := lockToken(ctx, real)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return TokenFile{Path: path}.Save(tok)
+	return f.Save(tok)
 }
 
 // makeDir creates the token file's directory (0700) if it is missing, so
@@ -530,7 +534,7 @@ func readCode(ctx context.Context, in io.Reader, out io.Writer, returnURL, state
 // offline_access when there is a refresh token. When /me cannot be read
 // (it needs User.Read), the user is the preferred_username of the token
 // response's id_token (sent when openid was asked for), if any. client nil
-// means http.DefaultClient.
+// means http.DefaultClient; redirects are never followed.
 func WhoAmI(ctx context.Context, client *http.Client, baseURL string, tok *oauth2.Token) (upn string, scopes []string, err error) {
 	upn, err = readMe(ctx, client, baseURL, tok)
 	if err != nil {
@@ -547,9 +551,7 @@ func WhoAmI(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 }
 
 func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth2.Token) (string, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client = redirect.Refuse(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/me?$select=userPrincipalName", nil)
 	if err != nil {
 		return "", fmt.Errorf("auth: reading /me: %w", err)
@@ -557,6 +559,9 @@ func readMe(ctx context.Context, client *http.Client, baseURL string, tok *oauth
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
+	if r := (*redirect.Error)(nil); errors.As(err, &r) {
+		return "", fmt.Errorf("auth: reading %s/me: %w", redact.URL(baseURL), r)
+	}
 	if err != nil {
 		return "", fmt.Errorf("auth: reading /me: %s", redact.String(err.Error(), tok.AccessToken))
 	}

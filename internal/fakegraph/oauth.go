@@ -334,7 +334,12 @@ func findScope(list []string, sc string) (string, bool) {
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
 	s.mu.Lock()
 	s.stats.TokenRequests++
+	redir := s.tokenRedirect
 	s.mu.Unlock()
+	if redir.status != 0 {
+		redir.answer(w, r)
+		return
+	}
 	fail := func(e tokenError) { s.writeTokenError(w, r, e) }
 	if r.Method != http.MethodPost {
 		fail(tokenError{400, "invalid_request", 900561, "The endpoint only accepts POST requests. Received a " + r.Method + " request."})

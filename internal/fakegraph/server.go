@@ -46,6 +46,8 @@ type Server struct {
 	serial         int
 	logGen         int // counts ResetRequests, so a response never updates a newer log
 	tooComplex     atomic.Bool
+	pageRedirect   redirectTo // answers nextLink pages with a redirect
+	tokenRedirect  redirectTo // answers token requests with a redirect
 	rotatedGrace   time.Duration
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
@@ -252,6 +254,38 @@ func (s *Server) SetMailboxConcurrency(n int, retryAfter string) {
 	s.mu.Unlock()
 }
 
+// redirectTo is a redirect a knob asks for; a zero status means none.
+type redirectTo struct {
+	status int
+	to     string
+}
+
+// answer redirects r to the same path and query on rt.to.
+func (rt redirectTo) answer(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Location", strings.TrimRight(rt.to, "/")+r.URL.RequestURI())
+	w.WriteHeader(rt.status)
+}
+
+// RedirectPages makes every later Graph request for a page after the first
+// (one whose query has $skip or $skiptoken, as nextLinks do) answer status
+// (301, 302, 303, 307 or 308) with Location: the same path and query under
+// to, e.g. another server's URL. Status 0 stops it.
+func (s *Server) RedirectPages(status int, to string) {
+	s.mu.Lock()
+	s.pageRedirect = redirectTo{status, to}
+	s.mu.Unlock()
+}
+
+// RedirectTokenRequests makes every later request to the token endpoint
+// answer status (e.g. 307, which tells a client to repeat the POST, body
+// and all) with Location: the same path and query under to. It is counted
+// in Stats.TokenRequests. Status 0 stops it.
+func (s *Server) RedirectTokenRequests(status int, to string) {
+	s.mu.Lock()
+	s.tokenRedirect = redirectTo{status, to}
+	s.mu.Unlock()
+}
+
 // newRequestID returns a random GUID.
 func newRequestID() string {
 	var b [16]byte
@@ -356,6 +390,13 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	defer logIt()
 
 	batch := isBatch(r)
+	s.mu.Lock()
+	redir := s.pageRedirect
+	s.mu.Unlock()
+	if q := r.URL.Query(); redir.status != 0 && !batch && (q.Has("$skip") || q.Has("$skiptoken")) {
+		redir.answer(rec, r)
+		return
+	}
 	s.mu.Lock()
 	drop, fail, failStatus, retry := false, false, 0, ""
 	if s.dropN > 0 {

@@ -199,6 +199,9 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		if errors.As(err, &terr) {
 			return fail(attempt, terr.err)
 		}
+		if refused(err) {
+			return fail(attempt, err)
+		}
 		if err == nil && resp.Status >= 200 && resp.Status < 300 {
 			if perr != nil {
 				return fail(attempt, perr)

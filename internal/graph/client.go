@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/outlooksql/outlooksql/internal/redact"
+	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
 // Tokens gives access tokens; auth's sources implement it.
@@ -81,7 +82,7 @@ type Retry struct {
 // Options configures a Client.
 type Options struct {
 	BaseURL    string       // e.g. https://graph.microsoft.com/v1.0 (no trailing slash)
-	HTTPClient *http.Client // nil: a default with sane timeouts
+	HTTPClient *http.Client // nil: a default with sane timeouts; redirects are never followed, whatever its CheckRedirect
 	// Tokens supplies the bearer token. Nil sends no Authorization header,
 	// which only suits local Graph-compatible servers.
 	Tokens          Tokens
@@ -138,6 +139,9 @@ func New(o Options) *Client {
 	if c.http == nil {
 		c.http = defaultHTTPClient()
 	}
+	// A redirect would carry the bearer token to wherever it points, and
+	// its answer would be taken as the page asked for.
+	c.http = redirect.Refuse(c.http)
 	if c.retry.Wait <= 0 {
 		c.retry.Wait = time.Second
 	}
@@ -247,6 +251,9 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		if errors.As(err, &terr) {
 			// Retrying cannot fix a refused sign-in; the message says how.
 			return nil, fail(attempt, terr.err)
+		}
+		if refused(err) {
+			return nil, fail(attempt, err)
 		}
 		if err == nil && resp.Status >= 200 && resp.Status < 300 {
 			return resp, nil
@@ -365,6 +372,13 @@ func (c *Client) noAnswer(err error) error {
 		return fmt.Errorf("no answer from Graph: %w", err)
 	}
 	return fmt.Errorf("no answer from Graph: %w (RetryMode=RetryAny retries such failures)", err)
+}
+
+// refused reports whether err is a redirect that was not followed: retrying
+// would only meet it again.
+func refused(err error) bool {
+	var r *redirect.Error
+	return errors.As(err, &r)
 }
 
 // tokenError is a failure to get an access token.
