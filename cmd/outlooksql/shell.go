@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/peterh/liner"
 
@@ -57,6 +58,7 @@ type shell struct {
 	explain     bool
 	timer       bool
 	interactive bool
+	timeout     time.Duration // --timeout of each statement
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running statement
@@ -65,9 +67,9 @@ type shell struct {
 // runShell is "outlooksql shell": statements from a terminal, with line
 // editing and history, or from stdin without prompts, like sqlite3.
 func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	q, rest, err := parseQueryFlags("shell", args, stderr)
+	q, rest, err := parseQueryFlags("shell", args, stdout)
 	if err != nil {
-		return err
+		return helpIsNoError(err)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("shell takes no arguments (got %q); pipe statements to it instead: %w", rest[0], errUsage)
@@ -86,7 +88,7 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer conn.Close()
 
-	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format}
+	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
 	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
 	var lr lineReader
 	if sh.interactive {
@@ -211,7 +213,7 @@ func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer}, sh.out, sh.errw)
+	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}, sh.out, sh.errw)
 	sh.mu.Lock()
 	sh.cancel = nil
 	sh.mu.Unlock()
