@@ -65,9 +65,24 @@ func main() {
 		defer stop()
 	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if ctx.Err() != nil {
+			err = errInterrupt // Ctrl-C: whatever the statement said of it
+		}
 		fmt.Fprintln(os.Stderr, "outlooksql:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// errInterrupt is the error of a command stopped by Ctrl-C (SIGINT).
+var errInterrupt = errors.New("interrupted")
+
+// exitCode is 130 (128 + SIGINT, as shells report an interrupted command)
+// for a command stopped by Ctrl-C, else 1.
+func exitCode(err error) int {
+	if errors.Is(err, errInterrupt) {
+		return 130
+	}
+	return 1
 }
 
 // helpIsNoError turns errHelp (the usage was printed) into success.

@@ -196,7 +196,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 		runAll(stmts)
 	}
 	if ctx.Err() != nil && !sh.interactive {
-		return errors.New("interrupted")
+		return errInterrupt
 	}
 	if failed > 0 && !sh.interactive {
 		return fmt.Errorf("%d of %d statements and commands failed", failed, done)
