@@ -18,6 +18,7 @@ import (
 
 	"github.com/peterh/liner"
 
+	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -311,7 +312,9 @@ func rememberAll(lr lineReader, entries []string) {
 }
 
 // splitStatements cuts text at each ";" that ends a statement, skipping
-// those inside quotes ('…', "…", `…`, […]) and comments (-- …, /* … */).
+// those inside quotes ('…', "…", `…`, […]) and comments (-- …, /* … */),
+// and those that SQLite's sqlite3_complete says do not end one (the ";"s
+// of a CREATE TRIGGER's BEGIN … END).
 // It returns the complete statements (without their ";", blank ones
 // dropped) and the text after the last ";".
 func splitStatements(text string) (stmts []string, rest string) {
@@ -345,6 +348,9 @@ func splitStatements(text string) (stmts []string, rest string) {
 				i += j + 3
 			}
 		case ';':
+			if !vtab.Complete(text[start : i+1]) {
+				continue // a ";" inside CREATE TRIGGER … BEGIN … END
+			}
 			if st := strings.TrimSpace(text[start:i]); !blank(st) {
 				stmts = append(stmts, st)
 			}
