@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/outlooksql/outlooksql/driver"
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 	"github.com/outlooksql/outlooksql/internal/profile"
@@ -68,7 +69,7 @@ func main() {
 		if ctx.Err() != nil {
 			err = errInterrupt // Ctrl-C: whatever the statement said of it
 		}
-		fmt.Fprintln(os.Stderr, "outlooksql:", err)
+		fmt.Fprintln(os.Stderr, "outlooksql:", clip.Message(err.Error()))
 		os.Exit(exitCode(err))
 	}
 }

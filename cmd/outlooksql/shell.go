@@ -18,6 +18,7 @@ import (
 
 	"github.com/peterh/liner"
 
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
@@ -174,7 +175,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			done++
 			quit, err := sh.command(strings.TrimSpace(line))
 			if err != nil {
-				fmt.Fprintln(sh.errw, "error:", err)
+				fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 				failed++
 			}
 			if quit {
@@ -225,7 +226,7 @@ func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
 		fmt.Fprintln(sh.errw, "cancelled: the statement was stopped (Ctrl-C)")
 		return false, true
 	default:
-		fmt.Fprintln(sh.errw, "error:", err)
+		fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 		return false, false
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/clip"
 )
 
 // Error is a non-2xx answer from Graph, with its error body decoded.
@@ -25,14 +27,14 @@ type Error struct {
 // `graph: GET /me/messages?…: 400 InefficientFilter: The restriction … (request-id 1234)`.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "graph: %s %s: %d", e.Method, e.URL, e.Status)
+	fmt.Fprintf(&b, "graph: %s %s: %d", e.Method, clip.String(e.URL), e.Status)
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	} else {
 		b.WriteString(" " + http.StatusText(e.Status))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + clip.String(e.Message))
 	}
 	var notes []string
 	if e.RequestID != "" {
