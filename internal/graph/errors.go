@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -101,18 +100,12 @@ func decodeError(r *Response, url string) *Error {
 	return e
 }
 
-// snippet is the first line of a non-JSON body, at most 200 bytes, valid UTF-8.
+// snippet is the first line of a non-JSON body, valid UTF-8; Error cuts
+// it to clip.Max bytes.
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
-	}
-	if len(s) > 200 {
-		s = s[:200]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "…"
 	}
 	return strings.ToValidUTF8(s, "?")
 }
