@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/redact"
 	"github.com/outlooksql/outlooksql/internal/redirect"
 )
@@ -45,13 +46,13 @@ func tokenError(err error, doing, tokenURL string, secrets ...string) error {
 		if re.Response != nil {
 			status = re.Response.Status
 		}
-		return fmt.Errorf("auth: %s: the token endpoint %s answered %s: %s", doing, tokenURL, status, redact.String(firstLine(string(re.Body)), secrets...))
+		return fmt.Errorf("auth: %s: the token endpoint %s answered %s: %s", doing, tokenURL, status, clip.String(redact.String(firstLine(string(re.Body)), secrets...)))
 	}
 	code := e.Error
 	if len(e.Codes) > 0 {
 		code += fmt.Sprintf(", AADSTS%d", e.Codes[0])
 	}
-	desc := strings.TrimSuffix(redact.String(describe(e.Description), secrets...), ".")
+	desc := clip.String(strings.TrimSuffix(redact.String(describe(e.Description), secrets...), "."))
 	first := 0
 	if len(e.Codes) > 0 {
 		first = e.Codes[0]
@@ -87,13 +88,12 @@ func describe(d string) string {
 	return strings.Join(keep, " ")
 }
 
+// firstLine is the first line of s, in valid UTF-8; callers redact, then
+// clip it.
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 200 {
-		s = strings.ToValidUTF8(s[:200], "") + "…"
-	}
-	return s
+	return strings.ToValidUTF8(s, "?")
 }

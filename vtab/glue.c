@@ -200,6 +200,8 @@ __attribute__((visibility("default"))) int sqlite3_outlooksql_init(
 
 int osq_libversion_number(void) { return osq_version; }
 
+int osq_complete(const char *sql) { return sqlite3_complete(sql); }
+
 int osq_declare_vtab(sqlite3 *db, const char *sql) { return sqlite3_declare_vtab(db, sql); }
 
 char *osq_errmsg(const char *p, int n) {

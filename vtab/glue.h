@@ -44,6 +44,7 @@ int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 c
 ** than the interface: osq_vtab_in/_in_first/_rhs_value/_distinct need 3.38,
 ** osq_collation 3.22, osq_is_interrupted 3.41. */
 int osq_libversion_number(void);
+int osq_complete(const char *sql);
 int osq_declare_vtab(sqlite3 *db, const char *sql);
 void osq_set_vtab_error(sqlite3_vtab *vt, const char *p, int n);
 char *osq_errmsg(const char *p, int n);

@@ -150,16 +150,19 @@ func runProfiles(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "No profiles file at %s. Create it like this:\n\n%s", path, profileExample)
 		return nil
 	}
-	if err != nil {
+	if f == nil {
 		return err
 	}
 	fmt.Fprintf(w, "Profiles in %s:\n", path)
-	for _, name := range f.Names() {
+	for _, p := range f.Profiles {
 		note := ""
-		if name == profile.Default {
+		switch {
+		case p.Err != nil: // the others stay usable
+			note = "   (cannot be used: " + p.Err.Error() + ")"
+		case p.Name == profile.Default:
 			note = "   (used when no -c, -p or $" + profile.EnvConnection + " is given)"
 		}
-		fmt.Fprintf(w, "  %s%s\n", name, note)
+		fmt.Fprintf(w, "  %s%s\n", p.Name, note)
 	}
 	return nil
 }

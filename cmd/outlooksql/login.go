@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,22 +42,15 @@ var browserOpener = systemBrowser
 // token file, then says who signed in, what was granted and what the
 // tables would still need.
 func runLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, loginUsage) }
+	fs := newFlagSet("login", loginUsage, stderr)
 	var conn, name string
 	var device, noBrowser bool
-	fs.StringVar(&conn, "c", "", "connection string")
-	fs.StringVar(&conn, "connection", "", "connection string")
-	fs.StringVar(&name, "p", "", "profile name")
-	fs.StringVar(&name, "profile", "", "profile name")
+	fs.StringVarP(&conn, "connection", "c", "", "connection string")
+	fs.StringVarP(&name, "profile", "p", "", "profile name")
 	fs.BoolVar(&device, "device-code", false, "sign in with a code on another device")
 	fs.BoolVar(&noBrowser, "no-browser", false, "print the sign-in address only")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return helpIsNoError(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("login takes no arguments (got %q): %w", fs.Arg(0), errUsage)

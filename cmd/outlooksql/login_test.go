@@ -341,7 +341,7 @@ func TestLoginErrors(t *testing.T) {
 	}{
 		{"no connection", nil, `no connection: give -c "<connection string>" or -p PROFILE, set OUTLOOKSQL_CONNECTION, or add a [default] profile to `},
 		{"argument", []string{"-c", base, "now"}, `login takes no arguments (got "now"): see 'outlooksql help'`},
-		{"unknown flag", []string{"--frob"}, "see 'outlooksql help'"},
+		{"unknown flag", []string{"--frob"}, "login: unknown flag: --frob: see 'outlooksql help'"},
 		{"bad connection string", []string{"-c", "ClientSecrt=x"}, "connection string: "},
 		{"app-only", []string{"-c", "AuthType=ApplicationCredentials;UserId=a@b;ClientSecret=s;" + base}, "login is for AuthType=UserCredentials: AuthType=ApplicationCredentials (app-only) needs no sign-in"},
 		{"no AuthUrl", []string{"-c", base}, "AuthUrl is required to sign in in a browser (e.g. https://login.microsoftonline.com/common/oauth2/v2.0/authorize); or use --device-code"},

@@ -12,7 +12,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/outlooksql/outlooksql/driver"
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 	"github.com/outlooksql/outlooksql/internal/profile"
@@ -43,6 +43,8 @@ Flags of query, explain and shell:
   -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
+  --timeout DURATION        stop a statement that runs longer, e.g. 30s or 2m
+                            (default 0: no limit of its own)
 
 Flags of login:
   -c, --connection STRING   connection string
@@ -64,9 +66,32 @@ func main() {
 		defer stop()
 	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "outlooksql:", err)
-		os.Exit(1)
+		if ctx.Err() != nil {
+			err = errInterrupt // Ctrl-C: whatever the statement said of it
+		}
+		fmt.Fprintln(os.Stderr, "outlooksql:", clip.Message(err.Error()))
+		os.Exit(exitCode(err))
 	}
+}
+
+// errInterrupt is the error of a command stopped by Ctrl-C (SIGINT).
+var errInterrupt = errors.New("interrupted")
+
+// exitCode is 130 (128 + SIGINT, as shells report an interrupted command)
+// for a command stopped by Ctrl-C, else 1.
+func exitCode(err error) int {
+	if errors.Is(err, errInterrupt) {
+		return 130
+	}
+	return 1
+}
+
+// helpIsNoError turns errHelp (the usage was printed) into success.
+func helpIsNoError(err error) error {
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
 }
 
 // errUsage reports a command line that could not be understood.
@@ -107,21 +132,22 @@ type queryFlags struct {
 	profile string
 	demo    bool
 	format  string
+	timeout time.Duration // of each statement; 0 is no limit
 }
 
-func parseQueryFlags(name string, args []string, stderr io.Writer) (*queryFlags, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags, []string, error) {
+	fs := newFlagSet(name, usage, stdout)
 	q := &queryFlags{}
-	fs.StringVar(&q.conn, "c", "", "connection string")
-	fs.StringVar(&q.conn, "connection", "", "connection string")
-	fs.StringVar(&q.profile, "p", "", "profile name")
-	fs.StringVar(&q.profile, "profile", "", "profile name")
+	fs.StringVarP(&q.conn, "connection", "c", "", "connection string")
+	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
-	fs.StringVar(&q.format, "f", "table", "output format")
-	fs.StringVar(&q.format, "format", "table", "output format")
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, errUsage
+	fs.StringVarP(&q.format, "format", "f", "table", "output format")
+	fs.DurationVar(&q.timeout, "timeout", 0, "the longest a statement may run (0: no limit)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, err
+	}
+	if q.timeout < 0 {
+		return nil, nil, fmt.Errorf("--timeout %s: a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
 	}
 	return q, fs.Args(), nil
 }
@@ -212,9 +238,9 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if explain {
 		name = "explain"
 	}
-	q, rest, err := parseQueryFlags(name, args, stderr)
+	q, rest, err := parseQueryFlags(name, args, stdout)
 	if err != nil {
-		return err
+		return helpIsNoError(err)
 	}
 	query := strings.Join(rest, " ")
 	if strings.TrimSpace(query) == "" {
@@ -253,7 +279,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return q.loginHint(err)
 	}
 	defer conn.Close()
-	return q.loginHint(execute(ctx, conn, query, printOpts{format: q.format, explain: explain}, stdout, stderr))
+	return q.loginHint(execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout}, stdout, stderr))
 }
 
 // loginHint makes the sign-in advice in err name the connection the
@@ -277,19 +303,43 @@ func (q *queryFlags) loginHint(err error) error {
 
 // printOpts says what execute prints besides the rows.
 type printOpts struct {
-	format  string // one of Formats
-	explain bool   // the scans and Graph requests, after the rows
-	timer   bool   // the elapsed time, after the rows
+	format  string        // one of Formats
+	explain bool          // the scans and Graph requests, after the rows
+	timer   bool          // the elapsed time, after the rows
+	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
+}
+
+// timeoutError is the error of a statement stopped by --timeout.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("statement timed out after %s (--timeout): give a longer --timeout, or --timeout 0 for no limit", formatDuration(e.d))
 }
 
 // execute runs one statement on conn and prints its rows, then its warnings
 // (stderr) and, as asked, the Graph requests it made and the time it took.
 // On a terminal, table output is cut to the terminal's width and a
 // progress line is kept on stderr while the statement runs.
+// With po.timeout, the statement runs under a deadline: when it passes,
+// the statement and its Graph requests are cancelled and the error says so.
 func execute(ctx context.Context, conn *sql.Conn, query string, po printOpts, stdout, stderr io.Writer) error {
 	if err := checkFormat(po.format); err != nil {
 		return err
 	}
+	if po.timeout <= 0 {
+		return executeRows(ctx, conn, query, po, stdout, stderr)
+	}
+	tctx, cancel := context.WithTimeoutCause(ctx, po.timeout, &timeoutError{po.timeout})
+	defer cancel()
+	err := executeRows(tctx, conn, query, po, stdout, stderr)
+	var te *timeoutError
+	if err != nil && ctx.Err() == nil && errors.As(context.Cause(tctx), &te) {
+		return te
+	}
+	return err
+}
+
+func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts, stdout, stderr io.Writer) error {
 	watch, _ := driver.Watch(conn)
 	start := time.Now()
 	// SQLite runs the first step of a query in QueryContext, which may

@@ -271,7 +271,7 @@ func TestShellPTYEOF(t *testing.T) {
 }
 
 // TestShellPipeInterrupt checks Ctrl-C (SIGINT) without a terminal: the
-// running statement stops at once, then the shell, with exit code 1.
+// running statement stops at once, then the shell, with exit code 130.
 func TestShellPipeInterrupt(t *testing.T) {
 	f := newTenantFixture(t)
 	exe, err := os.Executable()
@@ -300,7 +300,7 @@ func TestShellPipeInterrupt(t *testing.T) {
 	if d := time.Since(sent); d > 1500*time.Millisecond {
 		t.Errorf("the shell took %v to stop", d)
 	}
-	if cmd.ProcessState.ExitCode() != 1 || !strings.HasSuffix(stderr.String(), "outlooksql: interrupted\n") {
-		t.Errorf("exit %v, stderr %q; want exit code 1 and interrupted", err, stderr.String())
+	if cmd.ProcessState.ExitCode() != 130 || !strings.HasSuffix(stderr.String(), "outlooksql: interrupted\n") {
+		t.Errorf("exit %v, stderr %q; want exit code 130 and interrupted", err, stderr.String())
 	}
 }

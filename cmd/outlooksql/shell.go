@@ -14,9 +14,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/peterh/liner"
 
+	"github.com/outlooksql/outlooksql/internal/clip"
+	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -57,6 +60,7 @@ type shell struct {
 	explain     bool
 	timer       bool
 	interactive bool
+	timeout     time.Duration // --timeout of each statement
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running statement
@@ -65,9 +69,9 @@ type shell struct {
 // runShell is "outlooksql shell": statements from a terminal, with line
 // editing and history, or from stdin without prompts, like sqlite3.
 func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	q, rest, err := parseQueryFlags("shell", args, stderr)
+	q, rest, err := parseQueryFlags("shell", args, stdout)
 	if err != nil {
-		return err
+		return helpIsNoError(err)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("shell takes no arguments (got %q); pipe statements to it instead: %w", rest[0], errUsage)
@@ -86,7 +90,7 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer conn.Close()
 
-	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format}
+	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
 	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
 	var lr lineReader
 	if sh.interactive {
@@ -171,7 +175,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			done++
 			quit, err := sh.command(strings.TrimSpace(line))
 			if err != nil {
-				fmt.Fprintln(sh.errw, "error:", err)
+				fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 				failed++
 			}
 			if quit {
@@ -194,7 +198,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 		runAll(stmts)
 	}
 	if ctx.Err() != nil && !sh.interactive {
-		return errors.New("interrupted")
+		return errInterrupt
 	}
 	if failed > 0 && !sh.interactive {
 		return fmt.Errorf("%d of %d statements and commands failed", failed, done)
@@ -211,7 +215,7 @@ func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer}, sh.out, sh.errw)
+	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}, sh.out, sh.errw)
 	sh.mu.Lock()
 	sh.cancel = nil
 	sh.mu.Unlock()
@@ -222,7 +226,7 @@ func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
 		fmt.Fprintln(sh.errw, "cancelled: the statement was stopped (Ctrl-C)")
 		return false, true
 	default:
-		fmt.Fprintln(sh.errw, "error:", err)
+		fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 		return false, false
 	}
 }
@@ -309,7 +313,9 @@ func rememberAll(lr lineReader, entries []string) {
 }
 
 // splitStatements cuts text at each ";" that ends a statement, skipping
-// those inside quotes ('…', "…", `…`, […]) and comments (-- …, /* … */).
+// those inside quotes ('…', "…", `…`, […]) and comments (-- …, /* … */),
+// and those that SQLite's sqlite3_complete says do not end one (the ";"s
+// of a CREATE TRIGGER's BEGIN … END).
 // It returns the complete statements (without their ";", blank ones
 // dropped) and the text after the last ";".
 func splitStatements(text string) (stmts []string, rest string) {
@@ -343,6 +349,9 @@ func splitStatements(text string) (stmts []string, rest string) {
 				i += j + 3
 			}
 		case ';':
+			if !vtab.Complete(text[start : i+1]) {
+				continue // a ";" inside CREATE TRIGGER … BEGIN … END
+			}
 			if st := strings.TrimSpace(text[start:i]); !blank(st) {
 				stmts = append(stmts, st)
 			}

@@ -563,8 +563,8 @@ func TestErrorDecoding(t *testing.T) {
 			Error{Status: 504, Method: "GET", URL: "/me/messages?$orderby=subject", Attempts: 1},
 			"graph: GET /me/messages?$orderby=subject: 504 Gateway Timeout"},
 		{"long body truncated", step{status: 500, body: strings.Repeat("é", 150)},
-			Error{Status: 500, Message: strings.Repeat("é", 100) + "…", Method: "GET", URL: "/me/messages?$orderby=subject", Attempts: 1},
-			"graph: GET /me/messages?$orderby=subject: 500 Internal Server Error: " + strings.Repeat("é", 100) + "…"},
+			Error{Status: 500, Message: strings.Repeat("é", 150), Method: "GET", URL: "/me/messages?$orderby=subject", Attempts: 1},
+			"graph: GET /me/messages?$orderby=subject: 500 Internal Server Error: " + strings.Repeat("é", 100) + "… (300 bytes)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

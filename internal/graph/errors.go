@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/clip"
 )
 
 // Error is a non-2xx answer from Graph, with its error body decoded.
@@ -25,14 +26,14 @@ type Error struct {
 // `graph: GET /me/messages?…: 400 InefficientFilter: The restriction … (request-id 1234)`.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "graph: %s %s: %d", e.Method, e.URL, e.Status)
+	fmt.Fprintf(&b, "graph: %s %s: %d", e.Method, clip.String(e.URL), e.Status)
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	} else {
 		b.WriteString(" " + http.StatusText(e.Status))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + clip.String(e.Message))
 	}
 	var notes []string
 	if e.RequestID != "" {
@@ -99,18 +100,12 @@ func decodeError(r *Response, url string) *Error {
 	return e
 }
 
-// snippet is the first line of a non-JSON body, at most 200 bytes, valid UTF-8.
+// snippet is the first line of a non-JSON body, valid UTF-8; Error cuts
+// it to clip.Max bytes.
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
-	}
-	if len(s) > 200 {
-		s = s[:200]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "…"
 	}
 	return strings.ToValidUTF8(s, "?")
 }

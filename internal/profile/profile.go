@@ -58,6 +58,11 @@ type Profile struct {
 	Line int    // the line of its [name] header
 	// Entries are its key = value lines, in file order.
 	Entries []Entry
+	// Err is the first problem found in its section (a bad header, a
+	// line that is not key = value, an unknown or repeated key, a name
+	// defined twice); using the profile is then an error that names it.
+	// Other profiles of the file stay usable.
+	Err error
 }
 
 // Entry is one key = value line of a profile.
@@ -82,7 +87,8 @@ func Path(lookup func(string) (string, bool)) (string, error) {
 }
 
 // Load reads and parses the profiles file at path. A file that does not
-// exist is an error that wraps fs.ErrNotExist.
+// exist is an error that wraps fs.ErrNotExist. A file with malformed
+// profiles is returned together with Parse's error.
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -91,10 +97,16 @@ func Load(path string) (*File, error) {
 	return Parse(path, data)
 }
 
-// Parse parses the text of a profiles file; path is used in errors.
+// Parse parses the text of a profiles file; path is used in errors. The
+// error joins every problem found. A problem inside a profile's section
+// marks that profile (Profile.Err) and the returned File is still usable
+// for the others; a problem outside any section (a key = value before the
+// first [name]) returns a nil File.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
 	var cur *Profile
+	var problems []error
+	outside := false
 	text := strings.TrimPrefix(string(data), "\ufeff")
 	for i, raw := range strings.Split(text, "\n") {
 		n := i + 1
@@ -102,43 +114,74 @@ func Parse(path string, data []byte) (*File, error) {
 		at := func(format string, args ...any) error {
 			return fmt.Errorf("%s:%d: %s", path, n, fmt.Sprintf(format, args...))
 		}
+		bad := func(p *Profile, err error) {
+			problems = append(problems, err)
+			if p.Err == nil {
+				p.Err = err
+			}
+		}
 		switch {
 		case line == "" || line[0] == '#' || line[0] == ';':
 			continue
 		case line[0] == '[':
-			if !strings.HasSuffix(line, "]") {
-				return nil, at("a section header ends with \"]\": write [name]")
-			}
-			name := strings.TrimSpace(line[1 : len(line)-1])
-			if !validName(name) {
-				return nil, at("profile name %q: use letters, digits, \"-\", \"_\" and \".\"", name)
-			}
-			if p := f.find(name); p != nil {
-				return nil, at("profile %s is defined twice (first on line %d)", name, p.Line)
-			}
+			name := strings.TrimSpace(strings.TrimSuffix(line[1:], "]"))
+			first := f.find(name)
 			cur = &Profile{Name: name, Path: path, Line: n}
 			f.Profiles = append(f.Profiles, cur)
+			switch {
+			case !strings.HasSuffix(line, "]"):
+				bad(cur, at("a section header ends with \"]\": write [name]"))
+			case !validName(name):
+				bad(cur, at("profile name %q: use letters, digits, \"-\", \"_\" and \".\"", name))
+			case first != nil:
+				err := at("profile %s is defined twice (first on line %d)", name, first.Line)
+				bad(cur, err)
+				if first.Err == nil {
+					first.Err = err
+				}
+			}
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, at("expected [name] or key = value")
-		}
 		if cur == nil {
-			return nil, at("key = value before the first [name]: put it under a profile's [name]")
+			problems = append(problems, at("key = value before the first [name]: put it under a profile's [name]"))
+			outside = true
+			continue
+		}
+		if !ok {
+			bad(cur, at("expected [name] or key = value"))
+			continue
 		}
 		key, ok := canonicalKey(strings.TrimSpace(k))
 		if !ok {
-			return nil, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, strings.TrimSpace(k), keyNames())
+			bad(cur, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, clip(strings.TrimSpace(k)), keyNames()))
+			continue
 		}
+		twice := false
 		for _, e := range cur.Entries {
 			if e.Key == key {
-				return nil, at("profile %s: %s is given twice (first on line %d)", cur.Name, key, e.Line)
+				bad(cur, at("profile %s: %s is given twice (first on line %d)", cur.Name, key, e.Line))
+				twice = true
+				break
 			}
 		}
-		cur.Entries = append(cur.Entries, Entry{Key: key, Value: strings.TrimSpace(v), Line: n})
+		if !twice {
+			cur.Entries = append(cur.Entries, Entry{Key: key, Value: strings.TrimSpace(v), Line: n})
+		}
 	}
-	return f, nil
+	if outside {
+		return nil, errors.Join(problems...)
+	}
+	return f, errors.Join(problems...)
+}
+
+// clip shortens a name echoed from the file for a message.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 // Names returns the profiles' names in file order.
@@ -154,6 +197,9 @@ func (f *File) Names() []string {
 // the known ones.
 func (f *File) Get(name string) (*Profile, error) {
 	if p := f.find(name); p != nil {
+		if p.Err != nil {
+			return nil, fmt.Errorf("profile %s cannot be used: %w", name, p.Err)
+		}
 		return p, nil
 	}
 	if len(f.Profiles) == 0 {
@@ -248,7 +294,7 @@ func Resolve(conn, name string, lookup func(string) (string, bool)) (Choice, err
 		return Choice{}, err
 	}
 	f, err := Load(path)
-	if err != nil {
+	if err != nil && f == nil {
 		if name == "" && errors.Is(err, os.ErrNotExist) {
 			return Choice{}, ErrNoConnection
 		}
@@ -259,6 +305,9 @@ func Resolve(conn, name string, lookup func(string) (string, bool)) (Choice, err
 	}
 	if name == "" {
 		if f.find(Default) == nil {
+			if err != nil { // perhaps the user's [default] is the broken part
+				return Choice{}, fmt.Errorf("no connection given and no [%s] profile; the profiles file has problems: %w", Default, err)
+			}
 			return Choice{}, ErrNoConnection
 		}
 		name = Default

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab"
@@ -190,7 +191,7 @@ func (c *cursor) fail(err error) error {
 	}
 	if folder, ok := c.folderEcho(); ok &&
 		(graph.Code(err) == "ErrorInvalidIdMalformed" || graph.Code(err) == "ErrorItemNotFound") {
-		return fmt.Errorf("%s: %w; folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them", c.t.Name, err, folder)
+		return fmt.Errorf("%s: %w; folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them", c.t.Name, err, clip.String(folder))
 	}
 	return fmt.Errorf("%s: %w", c.t.Name, err)
 }

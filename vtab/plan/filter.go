@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
@@ -259,13 +260,13 @@ func (f *filterRun) keyValues() (*Scan, error) {
 			case keyMailbox:
 				seg, err := mailboxSegment(s)
 				if err != nil {
-					return nil, fmt.Errorf("plan: %s: user_id %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, s, err)
+					return nil, fmt.Errorf("plan: %s: user_id %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, clip.String(s), err)
 				}
 				kv.seg = seg
 			case keyFolder:
 				seg, err := segment(s)
 				if err != nil {
-					return nil, fmt.Errorf("plan: %s: folder_id %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, s, err)
+					return nil, fmt.Errorf("plan: %s: folder_id %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, clip.String(s), err)
 				}
 				kv.seg = seg
 			default: // message, id
@@ -371,7 +372,7 @@ func (f *filterRun) bases(d Defaults) ([]base, error) {
 		}
 		seg, err := mailboxSegment(u)
 		if err != nil {
-			return nil, fmt.Errorf("plan: %s: the connection's UserId %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, u, err)
+			return nil, fmt.Errorf("plan: %s: the connection's UserId %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, clip.String(u), err)
 		}
 		mailboxes = []keyVal{{v: u, text: u, seg: seg}}
 	}
