@@ -419,7 +419,6 @@ const (
 	reqCost     = 1000.0
 	inGuess     = 5.0  // values in an IN list, unknown when planning
 	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
-	orSetup     = 1e9  // a scope key as a whole IN list: see estimate
 	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
@@ -441,8 +440,6 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	}
 	var scanned float64
 	switch {
-	case single:
-		scanned = 1
 	case search:
 		scanned = 250
 	case t.Fetch == tables.FolderTree:
@@ -457,6 +454,10 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		scanned = 10000
 	default:
 		scanned = 50000
+	}
+	unfiltered := scanned // the scan by the path keys alone
+	if single {
+		scanned = 1
 	}
 	out := 1.0
 	for i, c := range info.Constraints {
@@ -482,23 +483,49 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		rows = math.Min(rows, float64(limit))
 	}
 	page := float64(pageSize(t, info.ColUsed, t.Fetch == tables.Attachments && !message))
-	reqs := math.Max(1, math.Ceil(scanned/page))
-	if t.Fetch == tables.Attachments && !message {
-		reqs = math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+	requests := func(scanned float64) float64 {
+		if t.Fetch == tables.Attachments && !message {
+			return math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+		}
+		return math.Max(1, math.Ceil(scanned/page))
 	}
-	cost = fan * (reqs*reqCost + scanned)
+	cost = fan * (requests(scanned)*reqCost + scanned)
+	// keyOnly is the cost of the plan were it to push nothing but its path
+	// keys: no filter, no GET by id.
+	keyOnly := fan * (requests(unfiltered)*reqCost + unfiltered)
 	rows *= fan
-	// SQLite runs WHERE a OR b as one scan per branch, and when it codes
-	// them it plans each branch again without the WHERE terms that hold a
-	// subquery (tag-20220303a in where.c). A scope key given as
-	// user_id IN (SELECT …) would then be missing from the scans, which
-	// would read the default mailbox and lose every row. A scope key taken
-	// as a whole IN list therefore costs a setup that one scan pays once
-	// and an OR of scans once per branch, so SQLite never splits it.
+	// A scope key (mailbox, folder, search) whose value SQLite knows only
+	// when it runs (a join, a parameter, a subquery, an IN list) may be
+	// lost on the way to xFilter. SQLite may run WHERE a OR b as one scan
+	// per branch; when it codes them it plans each branch again without
+	// the WHERE terms that hold a subquery (tag-20220303a in where.c), and
+	// 3.40 leaves those terms out when it plans the branches already. A
+	// branch would then read the default scope (/me, every folder) and
+	// SQLite would reject its rows. Two rules make one scan by the key
+	// cheaper than any OR of branches, as SQLite sees them in either
+	// version:
+	//   - with a key whose value is unknown, pushed filters and ids never
+	//     make a plan cheaper than the key alone (branches that keep the
+	//     key then cost at least twice the one scan);
+	//   - a plan that leaves a scope column the query uses unbound costs
+	//     at least what the widest key-only plan (an IN list) would, so
+	//     branches that lost the key cost more than the scan by it.
+	// The floors hold for the rows too, which SQLite sorts when it cannot
+	// use the order of the scan. They are floors, not extra costs: a plan
+	// never grows by more than inGuess, so join orders still follow the
+	// keys.
 	for k, i := range keys {
-		if info.Constraints[i].IsIn && (k == keyMailbox || k == keyFolder || k == keySearch) {
-			cost += orSetup
+		if (k == keyMailbox || k == keyFolder || k == keySearch) && !info.Constraints[i].HasRHS {
+			cost, rows = math.Max(cost, keyOnly), math.Max(rows, fan*unfiltered)
 			break
+		}
+	}
+	for _, k := range []string{keyMailbox, keyFolder, keySearch} {
+		if col := keyColumn(t, k); col >= 0 && used(info.ColUsed, col) {
+			if _, ok := keys[k]; !ok {
+				cost, rows = math.Max(cost, inGuess*keyOnly), math.Max(rows, inGuess*fan*unfiltered)
+				break
+			}
 		}
 	}
 	// A scope key (mailbox, folder, search) that is constrained but not
