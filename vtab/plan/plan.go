@@ -416,9 +416,13 @@ func collation(c string) string {
 
 // Cost model: a request costs as much as reading reqCost rows.
 const (
-	reqCost     = 1000.0
-	inGuess     = 5.0  // values in an IN list, unknown when planning
-	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
+	reqCost = 1000.0
+	inGuess = 5.0 // values in an IN list, unknown when planning
+	// missingCost: a scope key given but unusable here; the plan reads the
+	// wrong rows. It must outweigh unboundCost times any row count SQLite
+	// may multiply it by, so that joins still put such a table inside.
+	missingCost = 1e40
+	unboundCost = 1e10 // a scope column used but not bound: see estimate
 	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
@@ -501,19 +505,16 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	// the WHERE terms that hold a subquery (tag-20220303a in where.c), and
 	// 3.40 leaves those terms out when it plans the branches already. A
 	// branch would then read the default scope (/me, every folder) and
-	// SQLite would reject its rows. Two rules make one scan by the key
-	// cheaper than any OR of branches, as SQLite sees them in either
-	// version:
+	// SQLite would reject its rows. So:
 	//   - with a key whose value is unknown, pushed filters and ids never
-	//     make a plan cheaper than the key alone (branches that keep the
-	//     key then cost at least twice the one scan);
-	//   - a plan that leaves a scope column the query uses unbound costs
-	//     at least what the widest key-only plan (an IN list) would, so
-	//     branches that lost the key cost more than the scan by it.
-	// The floors hold for the rows too, which SQLite sorts when it cannot
-	// use the order of the scan. They are floors, not extra costs: a plan
-	// never grows by more than inGuess, so join orders still follow the
-	// keys.
+	//     make a plan cheaper (cost and rows, which SQLite sorts) than the
+	//     key alone: branches that keep the key cost at least twice the
+	//     one scan by it;
+	//   - a plan that leaves a scope column the query uses unbound reads
+	//     only the default scope, where the query may want others (a key
+	//     lost from an OR branch, or an OR across mailboxes, which only
+	//     one scan per branch reads): it costs unboundCost more, so any
+	//     plan that binds the column wins.
 	for k, i := range keys {
 		if (k == keyMailbox || k == keyFolder || k == keySearch) && !info.Constraints[i].HasRHS {
 			cost, rows = math.Max(cost, keyOnly), math.Max(rows, fan*unfiltered)
@@ -523,7 +524,7 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	for _, k := range []string{keyMailbox, keyFolder, keySearch} {
 		if col := keyColumn(t, k); col >= 0 && used(info.ColUsed, col) {
 			if _, ok := keys[k]; !ok {
-				cost, rows = math.Max(cost, inGuess*keyOnly), math.Max(rows, inGuess*fan*unfiltered)
+				cost += unboundCost
 				break
 			}
 		}
