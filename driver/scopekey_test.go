@@ -55,6 +55,16 @@ func TestScopeKeyFromSubqueryWithOr(t *testing.T) {
 				"AND (is_read = 0 OR flag_status = 'flagged') ORDER BY received_date_time",
 			plain: "SELECT id, received_date_time FROM messages WHERE user_id = " + byUPN + " AND folder_id = 'inbox' " +
 				"AND (is_read = 0 OR flag_status = 'flagged') ORDER BY received_date_time", keys: []int{1}},
+		{name: "an OR across mailboxes is one scan per branch",
+			vt: "SELECT id FROM messages WHERE (user_id = 'me' AND is_read = 0) OR (user_id = " + sqlLiteral(other) +
+				" AND importance = 'high') OR (user_id = " + byUPN + " AND flag_status = 'flagged')",
+			plain: "SELECT id FROM messages WHERE folder_id IS NULL AND ((user_id = 'me' AND is_read = 0) OR (user_id = " + sqlLiteral(other) +
+				" AND importance = 'high') OR (user_id = " + byUPN + " AND flag_status = 'flagged'))"},
+		{name: "users LEFT JOIN messages, a user without a mailbox included",
+			vt: "SELECT u.user_principal_name, count(m.id) FROM users u LEFT JOIN messages m ON m.user_id = u.id " +
+				"AND (m.is_read = 0 OR m.importance = 'high') GROUP BY u.user_principal_name",
+			plain: "SELECT u.user_principal_name, count(m.id) FROM users u LEFT JOIN messages m ON m.user_id = u.id AND m.folder_id IS NULL " +
+				"AND (m.is_read = 0 OR m.importance = 'high') GROUP BY u.user_principal_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := &diffQuery{vt: tc.vt, plain: tc.plain, plainAll: tc.plain, limit: -1, keys: tc.keys}

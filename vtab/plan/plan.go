@@ -419,11 +419,17 @@ const (
 	reqCost = 1000.0
 	inGuess = 5.0 // values in an IN list, unknown when planning
 	// missingCost: a scope key given but unusable here; the plan reads the
-	// wrong rows. It must outweigh unboundCost times any row count SQLite
-	// may multiply it by, so that joins still put such a table inside.
+	// wrong rows. It must outweigh the unbound costs times any row count
+	// SQLite may multiply them by, so that joins still put such a table
+	// inside.
 	missingCost = 1e40
-	unboundCost = 1e10 // a scope column used but not bound: see estimate
-	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
+	// A scope column used but not bound (see estimate): a mailbox weighs
+	// more than a folder or a search within it, so that an OR of scans
+	// that each bind a mailbox (and some a folder) beats one scan of the
+	// default mailbox.
+	unboundMailbox = 1e15
+	unboundScope   = 1e10
+	sparsePage     = 100 // page size when bodies or headers are selected (504s otherwise)
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
 	preFilterPage = 100
@@ -513,8 +519,8 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	//   - a plan that leaves a scope column the query uses unbound reads
 	//     only the default scope, where the query may want others (a key
 	//     lost from an OR branch, or an OR across mailboxes, which only
-	//     one scan per branch reads): it costs unboundCost more, so any
-	//     plan that binds the column wins.
+	//     one scan per branch reads): it costs unboundMailbox or
+	//     unboundScope more, so any plan that binds the column wins.
 	for k, i := range keys {
 		if (k == keyMailbox || k == keyFolder || k == keySearch) && !info.Constraints[i].HasRHS {
 			cost, rows = math.Max(cost, keyOnly), math.Max(rows, fan*unfiltered)
@@ -523,9 +529,10 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	}
 	for _, k := range []string{keyMailbox, keyFolder, keySearch} {
 		if col := keyColumn(t, k); col >= 0 && used(info.ColUsed, col) {
-			if _, ok := keys[k]; !ok {
-				cost += unboundCost
-				break
+			if _, ok := keys[k]; !ok && k == keyMailbox {
+				cost += unboundMailbox
+			} else if !ok {
+				cost += unboundScope
 			}
 		}
 	}
