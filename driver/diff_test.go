@@ -105,10 +105,17 @@ type diffFixture struct {
 
 func newDiffFixture(tb testing.TB) *diffFixture {
 	tb.Helper()
+	return newDiffFixturePaged(tb, diffPageCap)
+}
+
+// newDiffFixturePaged is newDiffFixture with pages of at most pageCap
+// items (0: pages of $top, for tests that pin requests).
+func newDiffFixturePaged(tb testing.TB, pageCap int) *diffFixture {
+	tb.Helper()
 	tenant := diffTenantData()
 	f := &diffFixture{tenant: tenant}
-	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(diffPageCap))
-	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(diffPageCap))
+	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(pageCap))
+	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(pageCap))
 	var err error
 	f.plain, err = sql.Open("sqlite3", ":memory:")
 	if err != nil {
