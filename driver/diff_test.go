@@ -13,18 +13,27 @@ package driver_test
 // same literal on both sides. A $search is spelled out as the ids the fake's
 // own search oracle (Tenant.Search) finds.
 //
+// Scopes come as literals, parameters, IN lists, scalar and correlated
+// subqueries and joins, next to random predicates with OR; an OR across
+// mailboxes ((user_id = A AND …) OR (user_id = B AND …)) is one shape of
+// its own. The tenant has a user without a mailbox, whose mailbox reads as
+// empty (with a warning), and the fake pages by at most diffPageCap items,
+// so scans, inner ones included, run over several pages. Literals hold
+// control characters and NUL now and then.
+//
 // What the generator avoids, and why (semantic differences, not bugs):
-//   - Scope columns (user_id, folder_id, search) appear only as top-level
-//     conjuncts or table-valued-function arguments, never inside OR/NOT: a
-//     virtual table is a function of them, and SQLite may evaluate an OR of
-//     a key with other terms as two scans with different scopes, which a
-//     plain table cannot mimic.
+//   - Scope columns (user_id, folder_id, search) are never under NOT, and
+//     appear in an OR only as the OR across mailboxes above, where every
+//     branch names its mailbox: a virtual table is a function of them, and
+//     a branch without a scope reads the default one, which a plain table
+//     cannot mimic.
 //   - Scope values are spelled as the copy stores them ("me", a
 //     userPrincipalName or user id exactly as the directory has it, a
 //     well-known folder name in lower case): Graph resolves 'INBOX' or an
 //     upper-case UPN, a plain table does not.
 //   - No mailbox that does not exist: Graph answers 404, an error, where
-//     the copy has no rows. Attachments are joined with the mailbox of
+//     the copy has no rows. (A user without a mailbox does exist: Graph's
+//     404 MailboxNotEnabledForRESTAPI is an empty mailbox.) Attachments are joined with the mailbox of
 //     their message for the same reason.
 //   - The hidden search column is never selected or compared with anything
 //     but its KQL: the copy holds NULL there.
@@ -64,13 +73,26 @@ var (
 )
 
 // diffTenantData is the differential tests' tenant: 4 users (one with null
-// directory fields) with 400 messages each, made once per test binary.
+// directory fields) with 400 messages each, and a user without a mailbox,
+// made once per test binary.
 func diffTenantData() *fakegraph.Tenant {
 	diffOnce.Do(func() {
 		diffTenant = fakegraph.Generate(fakegraph.GenConfig{Seed: 42, Users: 4, MessagesPerUser: 400})
+		diffTenant.Users = append(diffTenant.Users, &fakegraph.User{
+			ID:                "5c1d7a2e-3b4f-4e6a-9d8c-7f0e1a2b3c4d",
+			DisplayName:       "Scanner Service",
+			UserPrincipalName: "scanner@" + diffTenant.Domain,
+			BusinessPhones:    []string{},
+			NoMailbox:         true,
+		})
 	})
 	return diffTenant
 }
+
+// diffPageCap is the most items the differential tests' fake puts on a
+// page, whatever $top asks: a mailbox of 400 messages is several pages,
+// and so is an inner scan of a join.
+const diffPageCap = 150
 
 // diffFixture is the fake tenant served with pushdown on and off, and the
 // plain copy of its data.
@@ -83,10 +105,17 @@ type diffFixture struct {
 
 func newDiffFixture(tb testing.TB) *diffFixture {
 	tb.Helper()
+	return newDiffFixturePaged(tb, diffPageCap)
+}
+
+// newDiffFixturePaged is newDiffFixture with pages of at most pageCap
+// items (0: pages of $top, for tests that pin requests).
+func newDiffFixturePaged(tb testing.TB, pageCap int) *diffFixture {
+	tb.Helper()
 	tenant := diffTenantData()
 	f := &diffFixture{tenant: tenant}
-	f.e = newEnv(tb, tenant, nil)
-	f.base = newEnv(tb, tenant, []string{"Pushdown=False"})
+	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(pageCap))
+	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(pageCap))
 	var err error
 	f.plain, err = sql.Open("sqlite3", ":memory:")
 	if err != nil {
@@ -290,6 +319,10 @@ type diffGen struct {
 	args  []any
 	preds []string
 	depth int
+	// noCollate leaves COLLATE out of predicates: SQLite does not run an
+	// OR as one scan per branch when a branch compares a column of the
+	// virtual table with COLLATE (see orMailboxes).
+	noCollate bool
 }
 
 func newDiffGen(p *diffPools, seed uint64) *diffGen {
@@ -315,6 +348,9 @@ func sqlLiteral(v any) string {
 	case nil:
 		return "NULL"
 	case string:
+		if hasControlChar(x) {
+			return controlLiteral(x)
+		}
 		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
 	case int64:
 		return strconv.FormatInt(x, 10)
@@ -326,6 +362,42 @@ func sqlLiteral(v any) string {
 		return s
 	}
 	panic(fmt.Sprintf("sqlLiteral: %T", v))
+}
+
+func hasControlChar(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// controlLiteral writes a string with control characters as a
+// concatenation with char(…), in parentheses: SQL text ends at a NUL.
+func controlLiteral(s string) string {
+	var parts []string
+	lit := ""
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			if lit != "" {
+				parts = append(parts, "'"+strings.ReplaceAll(lit, "'", "''")+"'")
+				lit = ""
+			}
+			parts = append(parts, "char("+strconv.Itoa(int(r))+")")
+			continue
+		}
+		lit += string(r)
+	}
+	if lit != "" {
+		parts = append(parts, "'"+strings.ReplaceAll(lit, "'", "''")+"'")
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}
+
+// controlChars are the control characters the generator puts in literals.
+var controlChars = []string{"\x00", "\x00", "\t", "\n", "\r", "\x01", "\x1f", "\x7f"}
+
+// withControl puts a control character (often NUL) into s at a random place.
+func (g *diffGen) withControl(s string) string {
+	r := []rune(s)
+	i := g.n(len(r) + 1)
+	return string(r[:i]) + pickOne(g, controlChars) + string(r[i:])
 }
 
 // column picks a column of table by weight (kinds in skip left out).
@@ -357,7 +429,8 @@ var nastyStrings = []string{"", " ", "'", "''", "O'Brien", "it''s", "%", "_", "5
 	"Müller", "Ünïcödé ✓", `"hello world"`, "Re:", "re:", "RE: ", `\`, `a\%b`, "[External]", "*", "?",
 	"[a-z]*", "null", "NULL", "me", "Inbox", "AAMk", "x' or '1'='1", "%' OR 1=1 --", ")", "(", "&",
 	"$filter=x", "#", "+", "/", " eq ", " and ", "🎉 Party on Friday", "Budget", "BUDGET review",
-	"Mixed CASE Subject", "mixed case subject", "alice.smith@fabrikam.com", "ALICE.SMITH@FABRIKAM.COM"}
+	"Mixed CASE Subject", "mixed case subject", "alice.smith@fabrikam.com", "ALICE.SMITH@FABRIKAM.COM",
+	"\x00", "a\x00b", "Budget\x00", "\tBudget", "line\nbreak", "\x7f", "%\x00zz"}
 
 // sample is a value of table.col from the data, or nil when it has none.
 func (g *diffGen) sample(table, col string) any {
@@ -415,6 +488,10 @@ func (g *diffGen) textValue(table, col string) any {
 		return nil
 	case k < 90:
 		return int64(g.n(3))
+	case k < 93:
+		if v, ok := g.sample(table, col).(string); ok {
+			return g.withControl(v)
+		}
 	}
 	return pickOne(g, nastyStrings)
 }
@@ -475,6 +552,9 @@ func (g *diffGen) pattern(table, col string, glob bool) string {
 	default:
 		p = sub() + anyc + sub() + anyc
 	}
+	if g.chance(6) { // SQLite ends a pattern at a NUL
+		p = g.withControl(p)
+	}
 	return p
 }
 
@@ -514,7 +594,8 @@ func (g *diffGen) dateValue(table, col string) any {
 	case 10:
 		return pickOne(g, []any{"", "abc", "2024", "9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z", "1900-01-01",
 			"2024-02-30T00:00:00Z", "2024-13", "0000", "2024-03-01T10:00:00+01:00", int64(2024), nil, "2024-03-01 10:00:00",
-			"2024-03", "2024-03-01", "2024-03-01T10:00:00Z", "2025-06-30T18:00:00Z", "2023-06-30T18:00:00Z"})
+			"2024-03", "2024-03-01", "2024-03-01T10:00:00Z", "2025-06-30T18:00:00Z", "2023-06-30T18:00:00Z",
+			"2024-03\x00zz", "2024-03-01T10:00:00Z\x00", "\x002024"})
 	}
 	return d
 }
@@ -614,7 +695,7 @@ func (g *diffGen) leaf(ref diffTable, c diffCol) sqlPair {
 		if g.chance(15) { // the value first: SQLite commutes it
 			return bothSQL(val() + " " + op + " " + col)
 		}
-		if c.kind == 't' && g.chance(10) {
+		if c.kind == 't' && !g.noCollate && g.chance(10) {
 			return bothSQL(col + " " + op + " " + val() + " COLLATE NOCASE")
 		}
 		return bothSQL(col + " " + op + " " + val())
@@ -818,9 +899,14 @@ func (g *diffGen) scope(ref diffTable) diffScope {
 		fc = bothSQL(ref.col("folder_id") + " = " + g.lit(pickOne(g, g.p.folders)))
 	case k < 96 && msgs:
 		fc = bothSQL(ref.col("folder_id") + " IN (" + g.lit(pickOne(g, g.p.folders)) + ", " + g.lit(pickOne(g, g.p.folders)) + ")")
-	default:
+	case k < 97:
 		uc = bothSQL(ref.col("user_id") + " IN (SELECT u" + ref.alias + "." + pickOne(g, []string{"id", "user_principal_name"}) +
 			" FROM users AS u" + ref.alias + ")")
+	default: // scalar subqueries
+		uc = bothSQL(ref.col("user_id") + " = " + g.userSubquery("u"+ref.alias))
+		if msgs && g.chance(30) {
+			fc = bothSQL(ref.col("folder_id") + " = (SELECT " + g.lit(pickOne(g, g.p.folders)) + ")")
+		}
 	}
 	s.defaultUser = uc.vt == "" && !strings.Contains(s.from.vt, "(")
 	s.where = append(s.where, uc)
@@ -828,6 +914,25 @@ func (g *diffGen) scope(ref diffTable) diffScope {
 		s.where = append(s.where, fc)
 	}
 	return s
+}
+
+// userSubquery is a scalar subquery naming a mailbox: a user's id or
+// userPrincipalName looked up by the other, now and then by a name that
+// finds nobody (NULL: no rows).
+func (g *diffGen) userSubquery(alias string) string {
+	i := g.n(len(g.p.upns))
+	col, by, val := "id", "user_principal_name", g.p.upns[i]
+	if g.chance(50) {
+		col, by, val = "user_principal_name", "id", g.p.ids[i]
+	}
+	if g.chance(5) {
+		val = "nobody@nowhere.example"
+	}
+	if g.chance(30) { // a LIKE, as people write it
+		return "(SELECT " + alias + "." + col + " FROM users AS " + alias + " WHERE " + alias + "." + by + " LIKE " +
+			g.lit(strings.SplitN(val, "@", 2)[0][:3]+"%") + " ORDER BY " + alias + ".id LIMIT 1)"
+	}
+	return "(SELECT " + alias + "." + col + " FROM users AS " + alias + " WHERE " + alias + "." + by + " = " + g.lit(val) + ")"
 }
 
 // selectList picks output columns of refs; the ORDER BY keys are added.
@@ -959,6 +1064,10 @@ func (g *diffGen) query() *diffQuery {
 		return g.foldersJoin()
 	case k < 91:
 		return g.sendersJoin()
+	case k < 93:
+		return g.perUser()
+	case k < 96:
+		return g.orMailboxes()
 	}
 	return g.aggregate()
 }
@@ -1084,6 +1193,9 @@ func (g *diffGen) usersJoin() *diffQuery {
 		join = " LEFT JOIN "
 	}
 	on := bothSQL("m.user_id = u." + pickOne(g, []string{"id", "user_principal_name"}))
+	if g.chance(25) { // the key from a correlated scalar subquery
+		on = bothSQL("m.user_id = (SELECT u2." + pickOne(g, []string{"id", "user_principal_name"}) + " FROM users AS u2 WHERE u2.id = u.id)")
+	}
 	if g.chance(30) {
 		on = catSQL(on, bothSQL(" AND "), g.pred([]diffTable{m}))
 	}
@@ -1094,6 +1206,93 @@ func (g *diffGen) usersJoin() *diffQuery {
 	from := catSQL(bothSQL("users AS u"+join+"messages AS m ON "), on, folder)
 	refs := []diffTable{u, m}
 	return g.assemble(g.selectList(refs), from, g.where(refs), g.orderBy([]diffTable{m, u}), false)
+}
+
+// perUser runs a correlated subquery over each user's mailbox: a count in
+// the select list, or an EXISTS in WHERE, the mailbox given by the outer
+// user (directly or through a scalar subquery), next to random predicates.
+func (g *diffGen) perUser() *diffQuery {
+	u, m := diffTable{"users", "u"}, diffTable{"messages", "cm"}
+	count := g.chance(50)
+	// Parameters are numbered in text order: the select list, then WHERE.
+	var where []sqlPair
+	if !count {
+		where = g.where([]diffTable{u})
+	}
+	key := "u." + pickOne(g, []string{"id", "user_principal_name"})
+	if g.chance(40) {
+		key = "(SELECT u2." + pickOne(g, []string{"id", "user_principal_name"}) + " FROM users AS u2 WHERE u2.id = u.id)"
+	}
+	inner := []sqlPair{bothSQL("cm.user_id = " + key), {"", "cm.folder_id IS NULL"}}
+	if g.chance(25) {
+		inner[1] = bothSQL("cm.folder_id = " + g.lit(pickOne(g, g.p.folders)))
+	}
+	for range 1 + g.n(2) {
+		inner = append(inner, g.pred([]diffTable{m}))
+	}
+	w := joinSQL(inner, " AND ")
+	sel := g.selectList([]diffTable{u})
+	if count {
+		sub := catSQL(bothSQL("(SELECT count(*) FROM messages AS cm WHERE "), w, bothSQL(")"))
+		where = g.where([]diffTable{u})
+		return g.assemble(append(sel, sub.vt), bothSQL("users AS u"), where, g.orderBy([]diffTable{u}), false).withPlainSelect(sub)
+	}
+	not := ""
+	if g.chance(30) {
+		not = "NOT "
+	}
+	where = append(where, catSQL(bothSQL(not+"EXISTS (SELECT 1 FROM messages AS cm WHERE "), w, bothSQL(")")))
+	return g.assemble(sel, bothSQL("users AS u"), where, g.orderBy([]diffTable{u}), false)
+}
+
+// withPlainSelect replaces, in the plain queries, the virtual side of a
+// select-list expression by its plain side.
+func (q *diffQuery) withPlainSelect(e sqlPair) *diffQuery {
+	q.plain = strings.Replace(q.plain, e.vt, e.pl, 1)
+	q.plainAll = strings.Replace(q.plainAll, e.vt, e.pl, 1)
+	return q
+}
+
+// orMailboxes reads several mailboxes in one OR, each branch naming its
+// mailbox (and, now and then, every branch its folder) next to its own
+// predicates: SQLite must run one scan per branch. Branches compare
+// without COLLATE, and name a folder all or none: otherwise SQLite may run
+// one scan of the default scope (README, Known limits).
+func (g *diffGen) orMailboxes() *diffQuery {
+	table := pickOne(g, []string{"messages", "messages", "messages", "attachments", "mail_folders"})
+	ref := diffTable{table, "o"}
+	msgs := table == "messages"
+	refs := []diffTable{ref}
+	var branches []sqlPair
+	g.noCollate = true
+	defer func() { g.noCollate = false }()
+	withFolder := msgs && g.chance(20)
+	for range 2 + g.n(3) {
+		var parts []sqlPair
+		if g.chance(15) {
+			parts = append(parts, bothSQL(ref.col("user_id")+" = "+g.userSubquery("ou"+strconv.Itoa(len(branches)))))
+		} else {
+			mb := pickOne(g, append([]string{"me"}, append(g.p.upns, g.p.ids...)...))
+			parts = append(parts, bothSQL(ref.col("user_id")+" = "+g.lit(mb)))
+		}
+		if msgs {
+			if withFolder {
+				parts = append(parts, bothSQL(ref.col("folder_id")+" = "+g.lit(pickOne(g, g.p.folders))))
+			} else {
+				parts = append(parts, sqlPair{"", ref.col("folder_id") + " IS NULL"})
+			}
+		}
+		for range g.n(3) {
+			parts = append(parts, g.pred(refs))
+		}
+		branches = append(branches, catSQL(bothSQL("("), joinSQL(parts, " AND "), bothSQL(")")))
+	}
+	or := catSQL(bothSQL("("), joinSQL(branches, " OR "), bothSQL(")"))
+	where := []sqlPair{or}
+	if g.chance(40) {
+		where = append(where, g.pred(refs))
+	}
+	return g.assemble(g.selectList(refs), bothSQL(table+" AS o"), where, g.orderBy(refs), g.chance(5))
 }
 
 // attachmentsJoin joins messages and their attachments, in the messages'
@@ -1223,7 +1422,7 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 		// 429: throttled and retried; 0: no answer, as when the scan
 		// stopped and cancelled requests started ahead of it (a failed
 		// request fails the query, which is checked above).
-		if r.Status != 200 && r.Status != 429 && r.Status != 0 && !graphIDMiss(r) {
+		if r.Status != 200 && r.Status != 429 && r.Status != 0 && !graphIDMiss(r) && !noMailbox(r) {
 			return report(fmt.Sprintf("Graph rejected a request with %d %s (a planner bug): %s", r.Status, r.Err, r.URL))
 		}
 	}
@@ -1263,6 +1462,12 @@ func graphIDMiss(r driver.Request) bool {
 		return r.Status == 400 || r.Status == 404
 	}
 	return false
+}
+
+// noMailbox reports whether Graph said a user has no mailbox: the driver
+// reads it as an empty mailbox, as the copy holds it.
+func noMailbox(r driver.Request) bool {
+	return r.Status == 404 && r.Err == "MailboxNotEnabledForRESTAPI"
 }
 
 func plainRows(ctx context.Context, db *sql.DB, q string, args []any) ([][]string, error) {
@@ -1519,10 +1724,7 @@ func TestDifferentialRegressions(t *testing.T) {
 			vt: "SELECT id, received_date_time FROM messages WHERE user_id = (SELECT id FROM users WHERE user_principal_name = '" + other + "') " +
 				"AND (is_read = 0 OR importance = 'high') ORDER BY received_date_time DESC",
 			plain: "SELECT id, received_date_time FROM messages WHERE user_id = (SELECT id FROM users WHERE user_principal_name = '" + other + "') " +
-				"AND folder_id IS NULL AND (is_read = 0 OR importance = 'high') ORDER BY received_date_time DESC", keys: []int{1},
-			gap: "SQLite plans each OR branch again without the terms that hold a subquery, and a scalar " +
-				"subquery on user_id looks like a join key to BestIndex, so the planner cannot price it away: " +
-				"the branches read /me. Write user_id IN (SELECT …) instead."},
+				"AND folder_id IS NULL AND (is_read = 0 OR importance = 'high') ORDER BY received_date_time DESC", keys: []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := &diffQuery{vt: tc.vt, plain: tc.plain, plainAll: tc.plain, limit: -1, keys: tc.keys}

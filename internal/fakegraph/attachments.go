@@ -150,7 +150,7 @@ func writeList[T any](c *call, q *query, ctx string, list []T, page int, item fu
 	}
 	b = append(b, `,"value":[`...)
 	start := min(q.skip, len(list))
-	end := min(start+page, len(list))
+	end := min(start+c.capPage(page), len(list))
 	for i, v := range list[start:end] {
 		if i > 0 {
 			b = append(b, ',')

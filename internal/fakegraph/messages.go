@@ -649,7 +649,7 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 	}
 	b = append(b, `,"value":[`...)
 	start := min(q.skip, len(list))
-	end := min(start+page, len(list))
+	end := min(start+c.capPage(page), len(list))
 	for i, m := range list[start:end] {
 		if i > 0 {
 			b = append(b, ',')

@@ -49,6 +49,7 @@ type Server struct {
 	pageRedirect   redirectTo // answers nextLink pages with a redirect
 	tokenRedirect  redirectTo // answers token requests with a redirect
 	rotatedGrace   time.Duration
+	pageCap        int // most items on a page, whatever $top asks (0: no cap)
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
 }
@@ -108,6 +109,20 @@ func WithAccessTokenLifetime(d time.Duration) Option {
 // revoked at once.
 func WithRotatedTokenGrace(d time.Duration) Option {
 	return func(s *Server) { s.rotatedGrace = d }
+}
+
+// WithPageCap makes every page of a listing (messages, folders,
+// attachments, users) hold at most n items, whatever $top asks, as Graph
+// may ("a page may hold fewer items even when more exist"): a client must
+// follow @odata.nextLink. 0 (the default) means pages of $top.
+func WithPageCap(n int) Option { return func(s *Server) { s.pageCap = n } }
+
+// capPage is the number of items a page of the given size may hold.
+func (c *call) capPage(page int) int {
+	if c.s.pageCap > 0 && page > c.s.pageCap {
+		return c.s.pageCap
+	}
+	return page
 }
 
 // New starts a fake Graph tenant serving t on a loopback port. The server

@@ -390,7 +390,7 @@ func (c *call) listUsers() {
 		}
 		start = min(n, len(list))
 	}
-	end := min(start+page, len(list))
+	end := min(start+c.capPage(page), len(list))
 	ctx := "users"
 	if canon != nil {
 		ctx += "(" + strings.Join(canon, ",") + ")"

@@ -144,6 +144,9 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 	adv := t.Directory && c.Advanced
 	switch op {
 	case vtab.OpEQ, vtab.OpIS:
+		if hasControl(s) {
+			return xlat{}
+		}
 		// Graph's equality must keep every row SQLite's does: a NOCASE
 		// comparison only on a case-insensitive property.
 		if !ops.Has(tables.Eq) || !binary(coll) && !(nocase(coll) && c.CaseInsensitive) {
@@ -163,7 +166,7 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 		return xlat{out: pushed, clauses: []clause{simple(p, "eq", odataString(s))}, advanced: adv}
 	case vtab.OpLIKE, vtab.OpGLOB:
 		pat, ok := parsePattern(s, op == vtab.OpGLOB)
-		if !ok {
+		if !ok || hasControl(pat.lit) {
 			return xlat{}
 		}
 		if op == vtab.OpLIKE && !c.CaseInsensitive {
@@ -176,6 +179,18 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 	// ne, ranges: Graph compares case-insensitively, so `ne` would drop
 	// rows SQLite keeps and string order is not SQLite's.
 	return xlat{}
+}
+
+// hasControl reports whether s holds a control character (U+0000 to U+001F,
+// U+007F). How Graph reads one in a string literal is not documented, so
+// such a literal is never sent: SQLite checks the constraint instead.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func member(members []string, s string) string {
@@ -196,8 +211,13 @@ type pattern struct {
 
 // parsePattern accepts 'abc', 'abc%', '%abc', '%abc%' (LIKE, no escape
 // character: SQLite offers no LIKE … ESCAPE to a virtual table) and the GLOB
-// forms with '*'; any other wildcard makes the pattern unpushable.
+// forms with '*'; any other wildcard makes the pattern unpushable. Like
+// SQLite's like() and glob(), which read the pattern as a C string, it
+// ends the pattern at its first NUL: '%' || char(0) || 'zz%' is '%'.
 func parsePattern(s string, glob bool) (pattern, bool) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
 	any, single := byte('%'), "_"
 	if glob {
 		any, single = '*', "?["

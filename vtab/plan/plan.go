@@ -416,11 +416,20 @@ func collation(c string) string {
 
 // Cost model: a request costs as much as reading reqCost rows.
 const (
-	reqCost     = 1000.0
-	inGuess     = 5.0  // values in an IN list, unknown when planning
-	missingCost = 1e12 // a scope key given but unusable: the plan reads the wrong rows
-	orSetup     = 1e9  // a scope key as a whole IN list: see estimate
-	sparsePage  = 100  // page size when bodies or headers are selected (504s otherwise)
+	reqCost = 1000.0
+	inGuess = 5.0 // values in an IN list, unknown when planning
+	// missingCost: a scope key given but unusable here; the plan reads the
+	// wrong rows. It must outweigh the unbound costs times any row count
+	// SQLite may multiply them by, so that joins still put such a table
+	// inside.
+	missingCost = 1e40
+	// A scope column used but not bound (see estimate): a mailbox weighs
+	// more than a folder or a search within it, so that an OR of scans
+	// that each bind a mailbox (and some a folder) beats one scan of the
+	// default mailbox.
+	unboundMailbox = 1e15
+	unboundScope   = 1e10
+	sparsePage     = 100 // page size when bodies or headers are selected (504s otherwise)
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
 	preFilterPage = 100
@@ -441,8 +450,6 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 	}
 	var scanned float64
 	switch {
-	case single:
-		scanned = 1
 	case search:
 		scanned = 250
 	case t.Fetch == tables.FolderTree:
@@ -457,6 +464,10 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		scanned = 10000
 	default:
 		scanned = 50000
+	}
+	unfiltered := scanned // the scan by the path keys alone
+	if single {
+		scanned = 1
 	}
 	out := 1.0
 	for i, c := range info.Constraints {
@@ -482,23 +493,47 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		rows = math.Min(rows, float64(limit))
 	}
 	page := float64(pageSize(t, info.ColUsed, t.Fetch == tables.Attachments && !message))
-	reqs := math.Max(1, math.Ceil(scanned/page))
-	if t.Fetch == tables.Attachments && !message {
-		reqs = math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+	requests := func(scanned float64) float64 {
+		if t.Fetch == tables.Attachments && !message {
+			return math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+		}
+		return math.Max(1, math.Ceil(scanned/page))
 	}
-	cost = fan * (reqs*reqCost + scanned)
+	cost = fan * (requests(scanned)*reqCost + scanned)
+	// keyOnly is the cost of the plan were it to push nothing but its path
+	// keys: no filter, no GET by id.
+	keyOnly := fan * (requests(unfiltered)*reqCost + unfiltered)
 	rows *= fan
-	// SQLite runs WHERE a OR b as one scan per branch, and when it codes
-	// them it plans each branch again without the WHERE terms that hold a
-	// subquery (tag-20220303a in where.c). A scope key given as
-	// user_id IN (SELECT …) would then be missing from the scans, which
-	// would read the default mailbox and lose every row. A scope key taken
-	// as a whole IN list therefore costs a setup that one scan pays once
-	// and an OR of scans once per branch, so SQLite never splits it.
+	// A scope key (mailbox, folder, search) whose value SQLite knows only
+	// when it runs (a join, a parameter, a subquery, an IN list) may be
+	// lost on the way to xFilter. SQLite may run WHERE a OR b as one scan
+	// per branch; when it codes them it plans each branch again without
+	// the WHERE terms that hold a subquery (tag-20220303a in where.c), and
+	// 3.40 leaves those terms out when it plans the branches already. A
+	// branch would then read the default scope (/me, every folder) and
+	// SQLite would reject its rows. So:
+	//   - with a key whose value is unknown, pushed filters and ids never
+	//     make a plan cheaper (cost and rows, which SQLite sorts) than the
+	//     key alone: branches that keep the key cost at least twice the
+	//     one scan by it;
+	//   - a plan that leaves a scope column the query uses unbound reads
+	//     only the default scope, where the query may want others (a key
+	//     lost from an OR branch, or an OR across mailboxes, which only
+	//     one scan per branch reads): it costs unboundMailbox or
+	//     unboundScope more, so any plan that binds the column wins.
 	for k, i := range keys {
-		if info.Constraints[i].IsIn && (k == keyMailbox || k == keyFolder || k == keySearch) {
-			cost += orSetup
+		if (k == keyMailbox || k == keyFolder || k == keySearch) && !info.Constraints[i].HasRHS {
+			cost, rows = math.Max(cost, keyOnly), math.Max(rows, fan*unfiltered)
 			break
+		}
+	}
+	for _, k := range []string{keyMailbox, keyFolder, keySearch} {
+		if col := keyColumn(t, k); col >= 0 && used(info.ColUsed, col) {
+			if _, ok := keys[k]; !ok && k == keyMailbox {
+				cost += unboundMailbox
+			} else if !ok {
+				cost += unboundScope
+			}
 		}
 	}
 	// A scope key (mailbox, folder, search) that is constrained but not
