@@ -287,3 +287,36 @@ func TestPagerLoops(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoKeepsRepeatedPages: the pages of a collection longer than one
+// page are kept from their second request, so a scan repeated N times (the
+// inner scan of a nested-loop join) costs two fetches of each page, not N.
+func TestMemoKeepsRepeatedPages(t *testing.T) {
+	s := serve(t,
+		ok(`{"value":[{"id":"a"}],"@odata.nextLink":"{{base}}/me/messages?$skip=1"}`),
+		ok(`{"value":[{"id":"b"}]}`),
+	)
+	// The scripted server answers in order, whatever the URL: serve the
+	// two pages by URL instead.
+	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, seen{URI: r.RequestURI})
+		s.mu.Unlock()
+		if strings.Contains(r.RequestURI, "skip") {
+			io.WriteString(w, `{"value":[{"id":"b"}]}`)
+			return
+		}
+		io.WriteString(w, strings.ReplaceAll(`{"value":[{"id":"a"}],"@odata.nextLink":"{{base}}/me/messages?$skip=1"}`, "{{base}}", s.URL+"/v1.0"))
+	})
+	c := client(s, Options{})
+	ctx := WithMemo(context.Background(), NewMemo(1<<20))
+	for i := range 5 {
+		ids, err := collect(c.Pages(ctx, "me", "/me/messages?$top=1", nil))
+		if err != io.EOF || !reflect.DeepEqual(ids, []string{"a", "b"}) {
+			t.Fatalf("scan %d: %v, %v", i+1, ids, err)
+		}
+	}
+	if n := len(s.requests()); n != 3 {
+		t.Errorf("%d requests for 5 scans of 2 pages, want 3 (page 1 twice, then kept; page 2 a whole result kept at once): %q", n, s.uris())
+	}
+}
