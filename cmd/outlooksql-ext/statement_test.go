@@ -101,9 +101,11 @@ func TestExtensionStatements(t *testing.T) {
 	if errOut != "" || out != "1\n810000|810000\n" {
 		t.Fatalf("stdout %q, stderr %q", out, errOut)
 	}
-	// 9 outer pages; pages 2-8 once more for the inner scan's first pass
-	// and once more for its second, then kept; page 1 once more (kept).
-	// Without a statement there was no cache: 9 + 900 × 9 requests.
+	// The outer scan's page 1; the inner's first pass fetches pages 1-9
+	// (1 and 9 are kept: 1 is asked for the second time, 9 is a last page);
+	// its second pass fetches pages 2-8 again and keeps them. Everything
+	// else is a cache hit. Without a statement there was no cache: 9 + 900
+	// × 9 requests.
 	if n := len(env.Server.Requests()); n != 17 {
 		t.Errorf("cross join: %d requests, want 17", n)
 	}
