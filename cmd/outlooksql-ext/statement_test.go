@@ -54,7 +54,9 @@ type buildError struct {
 	out []byte
 }
 
-func (e *buildError) Error() string { return "build the extension: " + e.err.Error() + "\n" + string(e.out) }
+func (e *buildError) Error() string {
+	return "build the extension: " + e.err.Error() + "\n" + string(e.out)
+}
 
 // runShell configures the extension with conn in Debian's sqlite3 and runs
 // the statements, one per line, with .bail off: it returns stdout and
