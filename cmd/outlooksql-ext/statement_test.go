@@ -16,9 +16,19 @@ import (
 
 var (
 	soOnce sync.Once
+	soDir  string
 	soPath string
 	soErr  error
 )
+
+// TestMain removes the extension built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if soDir != "" {
+		os.RemoveAll(soDir)
+	}
+	os.Exit(code)
+}
 
 // extension builds the loadable extension once per test binary and returns
 // the sqlite3 shell and the .so.
@@ -37,7 +47,7 @@ func extension(t *testing.T) (shell, so string) {
 			soErr = err
 			return
 		}
-		soPath = filepath.Join(dir, "outlooksql.so")
+		soDir, soPath = dir, filepath.Join(dir, "outlooksql.so")
 		out, err := exec.Command("go", "build", "-tags", "outlooksql_ext", "-buildmode=c-shared", "-o", soPath, ".").CombinedOutput()
 		if err != nil {
 			soErr = &buildError{err, out}
