@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // TestRetryAfterCap: a Retry-After longer than MaxRetryAfter fails at once,
@@ -318,5 +320,43 @@ func TestMemoKeepsRepeatedPages(t *testing.T) {
 	}
 	if n := len(s.requests()); n != 3 {
 		t.Errorf("%d requests for 5 scans of 2 pages, want 3 (page 1 twice, then kept; page 2 a whole result kept at once): %q", n, s.uris())
+	}
+}
+
+// TestPagerCycleByURL: a server that answers by URL, page A linking to B
+// and B back to A, is stopped after B; before, the first page's relative
+// path never matched an absolute nextLink and the scan paged forever.
+func TestPagerCycleByURL(t *testing.T) {
+	s := serve(t, ok(`{}`))
+	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, seen{URI: r.RequestURI})
+		s.mu.Unlock()
+		base := s.URL + "/v1.0"
+		if r.URL.Query().Has("$skip") {
+			io.WriteString(w, `{"value":[{"id":"b"}],"@odata.nextLink":"`+base+`/me/messages?$top=1"}`)
+			return
+		}
+		io.WriteString(w, `{"value":[{"id":"a"}],"@odata.nextLink":"`+base+`/me/messages?$skip=1"}`)
+	})
+	c := client(s, Options{})
+	p := c.Pages(context.Background(), "me", "/me/messages?$top=1", nil)
+	var ids []string
+	var err error
+	for range 100 {
+		var v gjson.Result
+		if v, err = p.Next(); err != nil {
+			break
+		}
+		for _, m := range v.Array() {
+			ids = append(ids, m.Get("id").String())
+		}
+	}
+	want := "graph: GET /me/messages?$skip=1: the @odata.nextLink of page 2 points back to page 1 (/me/messages?$top=1); stopping: the server's paging loops"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant %s", err, want)
+	}
+	if !reflect.DeepEqual(ids, []string{"a", "b"}) || len(s.requests()) != 2 {
+		t.Errorf("ids %v after %d requests, want [a b] after 2", ids, len(s.requests()))
 	}
 }
