@@ -133,16 +133,19 @@ type Conn struct {
 	oc *outlook.Conn
 }
 
-// QueryContext runs a query.
+// QueryContext runs a query. The connection string's Timeout bounds it
+// until its rows are closed.
 func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	st := c.oc.Begin(ctx)
-	return wrapRows(c.SQLiteConn.QueryContext(ctx, query, args))(c.oc, st)
+	return wrapRows(c.SQLiteConn.QueryContext(st.Context(), query, args))(c.oc, st)
 }
 
 // ExecContext runs a statement that returns no rows.
 func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.oc.Begin(ctx)
-	return c.SQLiteConn.ExecContext(ctx, query, args)
+	st := c.oc.Begin(ctx)
+	defer st.End()
+	r, err := c.SQLiteConn.ExecContext(st.Context(), query, args)
+	return r, st.Err(err)
 }
 
 // PrepareContext prepares a statement.
@@ -172,13 +175,15 @@ type Stmt struct {
 // QueryContext runs the statement as a query.
 func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	st := s.oc.Begin(ctx)
-	return wrapRows(s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args))(s.oc, st)
+	return wrapRows(s.Stmt.(driver.StmtQueryContext).QueryContext(st.Context(), args))(s.oc, st)
 }
 
 // ExecContext runs the statement.
 func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.oc.Begin(ctx)
-	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	st := s.oc.Begin(ctx)
+	defer st.End()
+	r, err := s.Stmt.(driver.StmtExecContext).ExecContext(st.Context(), args)
+	return r, st.Err(err)
 }
 
 // Requests returns the Graph requests made by the last statement run on conn.
@@ -235,11 +240,12 @@ func withConn(conn *sql.Conn, f func(*outlook.Conn)) error {
 func wrapRows(r driver.Rows, err error) func(*outlook.Conn, *outlook.Statement) (driver.Rows, error) {
 	return func(oc *outlook.Conn, st *outlook.Statement) (driver.Rows, error) {
 		if err != nil {
-			return nil, err
+			st.End()
+			return nil, st.Err(err)
 		}
 		sr, ok := r.(*sqlite3.SQLiteRows)
 		if !ok {
-			return r, nil
+			return r, nil // its Timeout, if any, ends it on its own
 		}
 		return &Rows{SQLiteRows: sr, oc: oc, st: st}, nil
 	}
@@ -252,8 +258,16 @@ type Rows struct {
 	st *outlook.Statement
 }
 
-// Next steps the statement to its next row.
+// Next steps the statement to its next row. A statement stopped by its
+// deadline says so: "statement timed out after 2s (connection key
+// Timeout)", not "context deadline exceeded".
 func (r *Rows) Next(dest []driver.Value) error {
 	r.oc.Resume(r.st)
-	return r.SQLiteRows.Next(dest)
+	return r.st.Err(r.SQLiteRows.Next(dest))
+}
+
+// Close closes the rows and ends their statement.
+func (r *Rows) Close() error {
+	defer r.st.End()
+	return r.SQLiteRows.Close()
 }

@@ -18,8 +18,7 @@ import (
 // shell prints it as the header); errors say where the connection came
 // from and never show the secret.
 func TestConfigureWithoutSecretInSQL(t *testing.T) {
-	shell := sqliteShell(t)
-	so := buildExtension(t)
+	shell, so := extension(t)
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 9, Users: 1, MessagesPerUser: 15})
 	env, err := demo.Start(tenant)
 	if err != nil {
@@ -72,7 +71,7 @@ func TestConfigureWithoutSecretInSQL(t *testing.T) {
 				"SELECT " + tt.call + ";",
 				"SELECT count(*) AS n FROM messages;",
 			}, "\n")
-			stdout, stderr := runShell(t, shell, ":memory:", script, cleanEnv(tt.env)...)
+			stdout, stderr := runScript(t, shell, ":memory:", script, cleanEnv(tt.env)...)
 			if want := strings.ReplaceAll(tt.stdout, "{n}", n); stdout != want {
 				t.Errorf("stdout:\n%s\nwant:\n%s\nstderr: %s", stdout, want, stderr)
 			}

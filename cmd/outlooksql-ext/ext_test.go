@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,18 +18,7 @@ import (
 // the rows against the fake tenant's model: the same tables, configured the
 // way a host that is not Go configures them.
 func TestExtensionInSQLiteShell(t *testing.T) {
-	shell, err := exec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-		}
-		t.Skip("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-	}
-	so := filepath.Join(t.TempDir(), "outlooksql.so")
-	build := exec.Command("go", "build", "-tags", "outlooksql_ext", "-buildmode=c-shared", "-o", so, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the extension: %v\n%s", err, out)
-	}
+	shell, so := extension(t)
 
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 5, Users: 2, MessagesPerUser: 300})
 	env, err := demo.Start(tenant)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,44 +12,6 @@ import (
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
-// sqliteShell returns the path of Debian's sqlite3 shell, or skips the test
-// (fails it under CI) when it is not installed.
-func sqliteShell(t *testing.T) string {
-	t.Helper()
-	shell, err := exec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-		}
-		t.Skip("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-	}
-	return shell
-}
-
-// buildExtension builds the loadable extension into a temporary folder.
-func buildExtension(t *testing.T) string {
-	t.Helper()
-	so := filepath.Join(t.TempDir(), "outlooksql.so")
-	build := exec.Command("go", "build", "-tags", "outlooksql_ext", "-buildmode=c-shared", "-o", so, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the extension: %v\n%s", err, out)
-	}
-	return so
-}
-
-// runShell runs script in the sqlite3 shell on the database file db, with
-// the environment env added, and returns stdout and stderr.
-func runShell(t *testing.T, shell, db, script string, env ...string) (string, string) {
-	t.Helper()
-	cmd := exec.Command(shell, db)
-	cmd.Stdin = strings.NewReader(script)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	_ = cmd.Run() // the shell exits 1 after an error; the output says which
-	return stdout.String(), stderr.String()
-}
-
 // TestHostileDatabaseFile opens a .db that an attacker prepared in the stock
 // sqlite3 shell with the extension loaded: a view and a trigger stored in
 // the file call outlooksql_configure with a BaseUrl and TokenUrl of the
@@ -62,8 +21,7 @@ func runShell(t *testing.T, shell, db, script string, env ...string) (string, st
 // configuration, views over the mail tables stored in the file, and the
 // user's own queries keep working.
 func TestHostileDatabaseFile(t *testing.T) {
-	shell := sqliteShell(t)
-	so := buildExtension(t)
+	shell, so := extension(t)
 
 	// The attacker's server: counts every connection made to it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +60,7 @@ func TestHostileDatabaseFile(t *testing.T) {
 	call := "outlooksql_configure('" + strings.ReplaceAll(hostileConn, "'", "''") + "')"
 	db := filepath.Join(t.TempDir(), "hostile.db")
 	// The file is made without the extension: SQLite stores the SQL.
-	_, stderr := runShell(t, shell, db, strings.Join([]string{
+	_, stderr := runScript(t, shell, db, strings.Join([]string{
 		"CREATE TABLE notes(x);",
 		"CREATE VIEW report AS SELECT " + call + " AS c, (SELECT count(*) FROM messages) AS n;",
 		"CREATE TRIGGER grab AFTER INSERT ON notes BEGIN SELECT " + call + "; SELECT count(*) FROM messages; END;",
@@ -118,7 +76,7 @@ func TestHostileDatabaseFile(t *testing.T) {
 			unread++
 		}
 	}
-	stdout, stderr := runShell(t, shell, db, strings.Join([]string{
+	stdout, stderr := runScript(t, shell, db, strings.Join([]string{
 		".load " + so,
 		".mode list",
 		"SELECT * FROM report;",

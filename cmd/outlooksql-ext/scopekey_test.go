@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,18 +17,7 @@ import (
 // queries whose mailbox comes from a subquery next to an OR: each must read
 // that mailbox, never the default one.
 func TestScopeKeyFromSubqueryWithOrInSQLiteShell(t *testing.T) {
-	shell, err := exec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-		}
-		t.Skip("the sqlite3 shell is not installed (apt-get install sqlite3); .ci/run installs it")
-	}
-	so := filepath.Join(t.TempDir(), "outlooksql.so")
-	build := exec.Command("go", "build", "-tags", "outlooksql_ext", "-buildmode=c-shared", "-o", so, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the extension: %v\n%s", err, out)
-	}
+	shell, so := extension(t)
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 5, Users: 3, MessagesPerUser: 300})
 	env, err := demo.Start(tenant)
 	if err != nil {

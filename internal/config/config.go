@@ -72,6 +72,18 @@ const (
 	DefaultBaseURL         = "https://graph.microsoft.com/v1.0"
 	DefaultBodyContentType = "html"
 	DefaultRetryCountMax   = 5
+	// DefaultRetryWaitMax is the longest Retry-After waited for: Graph's
+	// throttling waits are seconds; one of minutes or hours is better
+	// reported at once than waited out in silence.
+	DefaultRetryWaitMax = time.Minute
+	// DefaultMaxResponseBytes caps one response body: 64 MiB is over ten
+	// times a page of 1000 messages with their bodies, far above anything
+	// Graph sends for a page, and small enough to hold in memory.
+	DefaultMaxResponseBytes = 64 << 20
+	// DefaultMaxRequests is a statement's request budget: a full scan of a
+	// 100,000-message mailbox with bodies takes 1,000 requests; 10,000 is
+	// about what Graph lets one app send to one mailbox in ten minutes.
+	DefaultMaxRequests = 10000
 )
 
 // Config is a parsed, validated connection string.
@@ -105,6 +117,18 @@ type Config struct {
 	// FanOut says how a scan runs many requests: concurrently and in JSON
 	// batches (the default), concurrently, or one after another.
 	FanOut FanOut
+
+	// RetryWaitMax is the longest Retry-After a retry waits for; a server
+	// that asks for longer fails the request at once.
+	RetryWaitMax time.Duration
+	// Timeout bounds the time of one statement; 0 means no limit.
+	Timeout time.Duration
+	// MaxRequests is the most HTTP requests one statement may send to Graph;
+	// 0 means no limit.
+	MaxRequests int64
+	// MaxResponseBytes caps the body of one response (attachment bytes
+	// excepted); 0 means no limit.
+	MaxResponseBytes int64
 }
 
 // Key describes one connection-string key.
@@ -135,6 +159,10 @@ var keys = []Key{
 	{"BodyContentType", DefaultBodyContentType, "html or text: the format of body and unique_body"},
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
 	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
+	{"RetryWaitMax", "60", "seconds (or a duration such as 5m): the longest Retry-After waited for; a server that asks for longer fails the statement at once; 0: no limit"},
+	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
+	{"MaxRequests", strconv.Itoa(DefaultMaxRequests), "the most HTTP requests to Graph one statement may send (identical requests answered from the statement's cache do not count); 0: no limit"},
+	{"MaxResponseBytes", strconv.Itoa(DefaultMaxResponseBytes), "the largest response body accepted, in bytes (attachment bytes, up to Graph's 150 MB, are exempt); 0: no limit"},
 }
 
 // Keys returns every connection-string key with its default and meaning.
@@ -239,8 +267,49 @@ func (c *Config) set(key, v string) error {
 		c.FanOut = FanOut(f)
 	case "ExtraAttributesForAuthRequest":
 		c.ExtraAttributesForAuthRequest, err = attributes(key, v)
+	case "RetryWaitMax":
+		c.RetryWaitMax, err = duration(key, v, "60")
+	case "Timeout":
+		c.Timeout, err = duration(key, v, "300")
+	case "MaxRequests":
+		c.MaxRequests, err = count(key, v)
+	case "MaxResponseBytes":
+		c.MaxResponseBytes, err = count(key, v)
 	}
 	return err
+}
+
+// duration parses seconds (fractions allowed) or a Go duration ("90s",
+// "5m", "1h30m"), from 0 to a day.
+func duration(key, v, example string) (time.Duration, error) {
+	bad := fmt.Errorf("%s: %s is not a number of seconds or a duration from 0 to 24h (e.g. %s, or 5m)", key, show(v), example)
+	var d time.Duration
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f != f || f < 0 || f > 86400 {
+			return 0, bad
+		}
+		d = time.Duration(f * float64(time.Second))
+	} else if pd, err := time.ParseDuration(v); err == nil {
+		d = pd
+	} else {
+		return 0, bad
+	}
+	if d < 0 || d > 24*time.Hour {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// count parses a whole number from 0 up.
+func count(key, v string) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s is not a whole number (0 for no limit)", key, show(v))
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("%s: %d is negative; use 0 for no limit", key, n)
+	}
+	return n, nil
 }
 
 // check applies the rules that involve more than one key.
@@ -317,6 +386,14 @@ func (c *Config) value(key string) string {
 		return formatBool(c.Pushdown)
 	case "FanOut":
 		return string(c.FanOut)
+	case "RetryWaitMax":
+		return strconv.FormatFloat(c.RetryWaitMax.Seconds(), 'f', -1, 64)
+	case "Timeout":
+		return strconv.FormatFloat(c.Timeout.Seconds(), 'f', -1, 64)
+	case "MaxRequests":
+		return strconv.FormatInt(c.MaxRequests, 10)
+	case "MaxResponseBytes":
+		return strconv.FormatInt(c.MaxResponseBytes, 10)
 	}
 	return ""
 }

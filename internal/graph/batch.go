@@ -199,7 +199,8 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		if errors.As(err, &terr) {
 			return fail(attempt, terr.err)
 		}
-		if refused(err) {
+		var lerr *LimitError
+		if refused(err) || errors.As(err, &lerr) {
 			return fail(attempt, err)
 		}
 		if err == nil && resp.Status >= 200 && resp.Status < 300 {
@@ -214,7 +215,11 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 			}
 			wait = 0
 			for _, it := range retry {
-				wait = max(wait, c.backoff(retries, it.resp.Header))
+				d, err := c.backoff(retries, it.resp.Header)
+				if err != nil {
+					return fail(attempt, err)
+				}
+				wait = max(wait, d)
 			}
 			retries++
 			if err := sleep(ctx, wait); err != nil {
@@ -247,7 +252,13 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		if resp != nil {
 			h = resp.Header
 		}
-		wait = c.backoff(retries, h)
+		wait, err = c.backoff(retries, h)
+		if err != nil {
+			if gerr != nil {
+				return fmt.Errorf("%w; %w", gerr, err)
+			}
+			return fail(attempt, err)
+		}
 		retries++
 		if err := sleep(ctx, wait); err != nil {
 			return fail(attempt, err)

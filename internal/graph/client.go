@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -77,6 +76,10 @@ type Retry struct {
 	Wait time.Duration
 	// MaxWait caps the computed wait (not a server's Retry-After); 0 means 60s.
 	MaxWait time.Duration
+	// MaxRetryAfter is the longest Retry-After waited for (connection-string
+	// key RetryWaitMax); a server that asks for more fails the request at
+	// once. 0 means DefaultMaxRetryAfter.
+	MaxRetryAfter time.Duration
 }
 
 // Options configures a Client.
@@ -90,6 +93,18 @@ type Options struct {
 	MaxPerMailbox   int    // concurrent requests per mailbox; 0 means 4
 	BodyContentType string // "html" or "text": Prefer: outlook.body-content-type="…"; "" sends none
 	UserAgent       string // "" means "outlooksql"
+	// MaxResponseBytes caps the body of one response (connection-string key
+	// MaxResponseBytes); 0 means no limit. An attachment's bytes (a GET of
+	// …/$value) are bounded by MaxAttachmentBytes instead.
+	MaxResponseBytes int64
+	// StallTimeout abandons a response whose body delivers fewer than
+	// StallBytes in this long (a stalled or trickling connection); 0 means
+	// DefaultStallTimeout.
+	StallTimeout time.Duration
+	// MaxEmptyPages is how many empty pages in a row that still carry an
+	// @odata.nextLink a Pager follows before it gives up; 0 means
+	// DefaultMaxEmptyPages.
+	MaxEmptyPages int
 }
 
 // Stats are a Client's totals since creation.
@@ -117,6 +132,10 @@ type Client struct {
 	prefer  string
 	agent   string
 
+	maxBody    int64
+	stall      time.Duration
+	emptyPages int
+
 	mu    sync.Mutex
 	boxes map[string]*box
 
@@ -134,6 +153,19 @@ func New(o Options) *Client {
 		perBox:  o.MaxPerMailbox,
 		agent:   o.UserAgent,
 		boxes:   map[string]*box{},
+
+		maxBody:    o.MaxResponseBytes,
+		stall:      o.StallTimeout,
+		emptyPages: o.MaxEmptyPages,
+	}
+	if c.stall <= 0 {
+		c.stall = DefaultStallTimeout
+	}
+	if c.emptyPages <= 0 {
+		c.emptyPages = DefaultMaxEmptyPages
+	}
+	if c.retry.MaxRetryAfter <= 0 {
+		c.retry.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	c.base, _ = url.Parse(c.baseStr)
 	if c.http == nil {
@@ -252,7 +284,9 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 			// Retrying cannot fix a refused sign-in; the message says how.
 			return nil, fail(attempt, terr.err)
 		}
-		if refused(err) {
+		var lerr *LimitError
+		if refused(err) || errors.As(err, &lerr) {
+			// The same request would meet the redirect or the limit again.
 			return nil, fail(attempt, err)
 		}
 		if err == nil && resp.Status >= 200 && resp.Status < 300 {
@@ -283,7 +317,13 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		if resp != nil {
 			h = resp.Header
 		}
-		wait = c.backoff(retries, h)
+		wait, err = c.backoff(retries, h)
+		if err != nil {
+			if gerr != nil {
+				return resp, fmt.Errorf("%w; %w", gerr, err)
+			}
+			return nil, fail(attempt, err)
+		}
 		retries++
 		if err := sleep(ctx, wait); err != nil {
 			return nil, fail(attempt, err)
@@ -347,6 +387,12 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if err := budgetFrom(ctx).take(); err != nil {
+		return token, nil, err
+	}
+	rctx, cancel := context.WithCancelCause(req.Context())
+	defer cancel(nil)
+	req = req.WithContext(rctx)
 	c.requests.Add(1)
 	hr, err := c.http.Do(req)
 	if err != nil {
@@ -357,9 +403,17 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 		return token, nil, err
 	}
 	defer hr.Body.Close()
-	body, err := io.ReadAll(hr.Body)
+	limit := c.maxBody
+	if strings.HasSuffix(req.URL.Path, "/$value") {
+		limit = MaxAttachmentBytes // streamed bytes, not a JSON page
+	}
+	body, err := readBody(hr.Body, limit, c.stall, cancel)
 	c.bytes.Add(int64(len(body)))
 	if err != nil {
+		var lerr *LimitError
+		if errors.As(err, &lerr) {
+			return token, nil, err
+		}
 		return token, nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
 	}
 	return token, &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, nil
@@ -439,10 +493,15 @@ func (c *Client) retryable(resp *Response, err error) bool {
 
 // backoff is the wait before retry number n (0-based): the server's
 // Retry-After if any, else Wait (doubled n times if Multiply) plus up to 10%
-// jitter, capped by MaxWait.
-func (c *Client) backoff(n int, h http.Header) time.Duration {
+// jitter, capped by MaxWait. A Retry-After longer than MaxRetryAfter is an
+// error: waiting hours in silence is worse than failing now.
+func (c *Client) backoff(n int, h http.Header) (time.Duration, error) {
 	if d, ok := retryAfter(h, time.Now()); ok {
-		return d
+		if d > c.retry.MaxRetryAfter {
+			return 0, limitError("RetryWaitMax", "Graph asked to wait %s before a retry (Retry-After), longer than the %s allowed (connection key RetryWaitMax, in seconds): raise RetryWaitMax to wait that long, or try again later",
+				roundWait(d), roundWait(c.retry.MaxRetryAfter))
+		}
+		return d, nil
 	}
 	d := c.retry.Wait
 	if c.retry.Multiply {
@@ -451,7 +510,15 @@ func (c *Client) backoff(n int, h http.Header) time.Duration {
 		}
 	}
 	d += rand.N(d/10 + 1)
-	return min(d, c.retry.MaxWait)
+	return min(d, c.retry.MaxWait), nil
+}
+
+// roundWait shows a wait without spurious digits: 1h0m0s, 2.5s, 150ms.
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // retryAfter parses a Retry-After header: seconds, possibly fractional

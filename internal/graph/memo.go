@@ -18,8 +18,11 @@ import (
 // waited for rather than sent again. It keeps whole results (2xx answers
 // without an @odata.nextLink: an entity, a collection in one page) and the
 // final 400 and 404 errors, what Graph would answer again, up to a byte
-// budget; past the budget, and for the pages of longer collections, it
-// still joins requests in flight but keeps nothing.
+// budget. A page of a longer collection is kept from the second time it is
+// asked for: a scan that is read once (the outer scan of a join) does not
+// fill the budget, and one that is repeated (its inner scan) is fetched at
+// most twice. Past the budget it still joins requests in flight but keeps
+// nothing.
 //
 // A Memo is meant for the requests of one SQL statement, which may repeat
 // the same scan (a nested-loop join) and must see one answer to it. It is
@@ -30,7 +33,11 @@ type Memo struct {
 	mu      sync.Mutex
 	size    int64
 	entries map[string]*memoEntry
+	seen    map[string]bool // pages answered once and not kept
 }
+
+// memoSeenMax bounds the pages a Memo remembers having answered once.
+const memoSeenMax = 100000
 
 // memoEntry is one request: in flight until done is closed, then answered.
 type memoEntry struct {
@@ -41,7 +48,7 @@ type memoEntry struct {
 
 // NewMemo returns a Memo that keeps up to maxBytes of response bodies.
 func NewMemo(maxBytes int64) *Memo {
-	return &Memo{max: maxBytes, entries: map[string]*memoEntry{}}
+	return &Memo{max: maxBytes, entries: map[string]*memoEntry{}, seen: map[string]bool{}}
 }
 
 // Reset forgets every kept answer. Requests in flight still answer those
@@ -50,6 +57,7 @@ func (m *Memo) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries = map[string]*memoEntry{}
+	m.seen = map[string]bool{}
 	m.size = 0
 }
 
@@ -114,7 +122,11 @@ func (m *Memo) settle(key string, e *memoEntry, resp *Response, err error) {
 		return // Reset since the claim
 	}
 	keep := false
-	if resp != nil && keepable(resp, err) {
+	if page := resp != nil && isPage(resp, err); page && !m.seen[key] {
+		if len(m.seen) < memoSeenMax {
+			m.seen[key] = true // kept if asked for again
+		}
+	} else if resp != nil && (page || keepable(resp, err)) {
 		if n := int64(len(resp.Body)); m.size+n <= m.max {
 			m.size += n
 			keep = true
@@ -135,6 +147,12 @@ func keepable(resp *Response, err error) bool {
 	}
 	var ge *Error
 	return errors.As(err, &ge) && (ge.Status == http.StatusBadRequest || ge.Status == http.StatusNotFound)
+}
+
+// isPage reports whether an answer is a page of a longer collection: a
+// 2xx with an @odata.nextLink.
+func isPage(resp *Response, err error) bool {
+	return err == nil && resp.Status >= 200 && resp.Status < 300 && gjson.GetBytes(resp.Body, `@odata\.nextLink`).Exists()
 }
 
 // wait waits for e's answer. again is true when the request was cancelled

@@ -23,6 +23,9 @@ type Pager struct {
 	pages int
 	delta string
 	err   error
+
+	visited map[string]int // the URLs fetched, with their page numbers
+	empty   int            // empty pages in a row that had a nextLink
 }
 
 // Pages starts streaming the collection at path (as for Get). No request is
@@ -83,9 +86,30 @@ func (p *Pager) Next() (gjson.Result, error) {
 	}
 	p.body = resp.Body
 	p.pages++
-	if p.next == url {
-		p.err = fmt.Errorf("graph: GET %s: @odata.nextLink points to the same page; stopping to avoid a loop", shown)
-		p.next = ""
+	if p.visited == nil {
+		p.visited = map[string]int{}
+	}
+	p.visited[p.c.absolute(url)] = p.pages
+	if p.next != "" {
+		// Graph's paging must end: a nextLink back to a page already read
+		// (A→B→A) or an endless run of empty pages would loop forever. The
+		// rows read so far stand; the error after them ends the scan.
+		if n, ok := p.visited[p.c.absolute(p.next)]; ok {
+			what := fmt.Sprintf("back to page %d", n)
+			if n == p.pages {
+				what = "to the same page"
+			}
+			p.err = fmt.Errorf("graph: GET %s: the @odata.nextLink of page %d points %s (%s); stopping: the server's paging loops", shown, p.pages, what, p.c.display(p.next))
+			p.next = ""
+		} else if len(value.Array()) == 0 {
+			p.empty++
+			if p.empty >= p.c.emptyPages {
+				p.err = fmt.Errorf("graph: GET %s: %d pages in a row were empty yet had an @odata.nextLink (page %d); stopping: the server's paging does not end", shown, p.empty, p.pages)
+				p.next = ""
+			}
+		} else {
+			p.empty = 0
+		}
 	}
 	return value, nil
 }
@@ -99,3 +123,12 @@ func (p *Pager) Pages() int { return p.pages }
 // DeltaLink returns the current page's @odata.deltaLink (the last page of a
 // delta round carries it), or "".
 func (p *Pager) DeltaLink() string { return p.delta }
+
+// absolute returns path as the absolute URL a request for it goes to, so
+// that a relative path and a nextLink to the same page compare equal.
+func (c *Client) absolute(path string) string {
+	if u, err := c.resolve(path); err == nil {
+		return u.String()
+	}
+	return path
+}

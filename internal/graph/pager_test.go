@@ -92,8 +92,8 @@ func TestPagesErrors(t *testing.T) {
 			`graph: GET /me/messages?$skip=10: page 2 is not valid JSON`},
 		{"foreign nextLink", []step{ok(`{"value":[{"id":"a"}],"@odata.nextLink":"https://elsewhere.example/v1.0/me/messages?$skip=10"}`)}, []string{"a"},
 			`graph: refusing to send the access token to https://elsewhere.example: the URL "https://elsewhere.example/v1.0/me/messages?$skip=10" is not on BaseUrl {{base}}`},
-		{"nextLink loops", []step{ok(`{"value":[{"id":"a"}],"@odata.nextLink":"{{base}}/me/messages"}`), ok(`{"value":[{"id":"b"}],"@odata.nextLink":"{{base}}/me/messages"}`)}, []string{"a", "b"},
-			`graph: GET /me/messages: @odata.nextLink points to the same page; stopping to avoid a loop`},
+		{"nextLink loops", []step{ok(`{"value":[{"id":"a"}],"@odata.nextLink":"{{base}}/me/messages"}`), ok(`{"value":[{"id":"b"}],"@odata.nextLink":"{{base}}/me/messages"}`)}, []string{"a"},
+			`graph: GET /me/messages: the @odata.nextLink of page 1 points to the same page (/me/messages); stopping: the server's paging loops`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

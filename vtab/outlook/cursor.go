@@ -39,6 +39,7 @@ type cursor struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	stmt   *Statement // the statement of the last Filter; nil without one
 	src    *Source
 	scan   *plan.Scan
 	info   *ScanInfo
@@ -88,7 +89,9 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	}
 	c.info.log = &graph.Log{}
 	c.conn.addScan(c.info)
-	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.conn.context(), c.info.log))
+	st, ctx := c.conn.context()
+	c.stmt = st
+	c.ctx, c.cancel = context.WithCancel(graph.WithLog(ctx, c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
 	c.fan = newFanout(c.ctx, src, scan)
 	return c.advance()
@@ -183,6 +186,9 @@ func (c *cursor) advance() error {
 
 func (c *cursor) fail(err error) error {
 	c.eof = true
+	if te := c.stmt.Err(err); te != err {
+		return fmt.Errorf("%s: %w", c.t.Name, te)
+	}
 	if errors.Is(err, context.Canceled) && c.conn.vc.Interrupted() {
 		return fmt.Errorf("%s: interrupted", c.t.Name)
 	}
@@ -268,6 +274,7 @@ func missingMessage(t *tables.Table, r *plan.Request, err error) bool {
 
 func (c *cursor) Close() error {
 	c.stop()
+	c.conn.closed()
 	return nil
 }
 
@@ -518,7 +525,7 @@ func (c *cursor) fetchContent(ctx *vtab.Context) error {
 		url.PathEscape(msgID), url.PathEscape(c.row.item.Get("id").String()))
 	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, nil)
 	if err != nil {
-		return fmt.Errorf("attachments.content: %w", err)
+		return fmt.Errorf("attachments.content: %w", c.stmt.Err(err))
 	}
 	ctx.ResultBlob(resp.Body)
 	return nil

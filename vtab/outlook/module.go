@@ -72,6 +72,7 @@ func (t *table) BestIndex(info *vtab.IndexInfo) error {
 }
 
 func (t *table) Open() (vtab.Cursor, error) {
+	t.conn.opened()
 	return &cursor{t: t.t, conn: t.conn}, nil
 }
 

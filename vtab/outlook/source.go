@@ -10,7 +10,9 @@
 package outlook
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -61,10 +63,13 @@ func Open(cfg *config.Config) (*Source, error) {
 			Multiply:    cfg.RetryMultiplyWaitTime,
 			Wait:        cfg.RetryWaitTime,
 			MaxWait:     time.Minute,
+			// RetryWaitMax=0 means no cap.
+			MaxRetryAfter: cmp.Or(cfg.RetryWaitMax, time.Duration(math.MaxInt64)),
 		},
-		MaxPerMailbox:   4,
-		BodyContentType: cfg.BodyContentType,
-		UserAgent:       "outlooksql",
+		MaxResponseBytes: cfg.MaxResponseBytes,
+		MaxPerMailbox:    4,
+		BodyContentType:  cfg.BodyContentType,
+		UserAgent:        "outlooksql",
 	})
 	s := &Source{Config: cfg, Client: client}
 	sources.byKey[key] = s

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab"
 )
@@ -21,6 +22,11 @@ type Conn struct {
 	src   *Source
 	cur   *Statement // the statement SQLite is stepping; nil before any Begin
 	stmts uint64     // statements begun
+	// driven is true once a driver called Begin: it marks where statements
+	// begin. Without one (a host that loaded the extension) a statement is
+	// the span while at least one of the connection's cursors is open.
+	driven bool
+	open   int // cursors open
 }
 
 // Statement is what one statement did: its context (cancelling it stops
@@ -29,11 +35,76 @@ type Conn struct {
 // (two open result sets): each keeps its own.
 type Statement struct {
 	ctx      context.Context
+	cancel   context.CancelFunc // ends the statement's Timeout; nil without one
+	start    time.Time
 	log      *graph.Log
-	memo     *graph.Memo // the statement's answers to identical requests
+	memo     *graph.Memo   // the statement's answers to identical requests
+	budget   *graph.Budget // the statement's requests (connection key MaxRequests)
 	scans    []*ScanInfo
 	warnings []string
 	n        uint64 // the connection's statement number
+	implicit bool   // begun by a cursor opening, not by a driver
+}
+
+// TimeoutError ends a statement that ran past its deadline: the connection
+// string's Timeout, or the deadline of the context it runs under (e.g. the
+// command line's --timeout). It wraps context.DeadlineExceeded.
+type TimeoutError struct {
+	After time.Duration // how long the statement was allowed
+	Key   bool          // the deadline is the connection key Timeout's
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Key {
+		return fmt.Sprintf("statement timed out after %s (connection key Timeout)", e.After)
+	}
+	return fmt.Sprintf("statement timed out after %s (the deadline it was run with)", e.After)
+}
+
+// Unwrap makes errors.Is(err, context.DeadlineExceeded) hold.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// Context returns the context the statement's requests run under: the one
+// Begin was given, with the connection's Timeout.
+func (st *Statement) Context() context.Context { return st.ctx }
+
+// Err explains err, an error of the statement: one caused by its deadline
+// passing becomes a *TimeoutError saying how long it was allowed and by
+// what; any other error is returned as is.
+func (st *Statement) Err(err error) error {
+	if err == nil || st == nil || st.ctx == nil || st.ctx.Err() == nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return err
+	}
+	if errors.As(context.Cause(st.ctx), &te) {
+		return te
+	}
+	if d, ok := st.ctx.Deadline(); ok {
+		return &TimeoutError{After: roundDuration(d.Sub(st.start))}
+	}
+	return err
+}
+
+// End ends the statement: its deadline's timer stops. Requests still in
+// flight under it are cancelled.
+func (st *Statement) End() {
+	if st != nil && st.cancel != nil {
+		st.cancel()
+	}
+}
+
+// roundDuration shows a deadline as a person set it: 2s, not 1.999873s.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= 100*time.Millisecond:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // ScanInfo describes one scan of a virtual table in a statement, for explain.
@@ -92,12 +163,57 @@ func stateOf(vc *vtab.Conn) *Conn {
 // Begin starts a statement and makes it the current one: its requests run
 // under ctx (cancelling it stops them), with an empty request log, scans,
 // warnings and cache.
+//
+// The connection string's Timeout bounds the statement from now on, and
+// MaxRequests its requests. The caller ends it with End.
 func (c *Conn) Begin(ctx context.Context) *Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.driven = true
+	return c.begin(ctx)
+}
+
+// begin is Begin with c.mu held.
+func (c *Conn) begin(ctx context.Context) *Statement {
 	c.stmts++
-	c.cur = &Statement{ctx: ctx, log: &graph.Log{}, memo: graph.NewMemo(StatementCache), n: c.stmts}
-	return c.cur
+	st := &Statement{start: time.Now(), log: &graph.Log{}, memo: graph.NewMemo(StatementCache), n: c.stmts}
+	max, timeout := int64(config.DefaultMaxRequests), time.Duration(0)
+	if c.src != nil {
+		max, timeout = c.src.Config.MaxRequests, c.src.Config.Timeout
+	}
+	st.budget = graph.NewBudget(max)
+	if timeout > 0 {
+		ctx, st.cancel = context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout, Key: true})
+	}
+	st.ctx = ctx
+	c.cur = st
+	return st
+}
+
+// opened counts a cursor opening. Without a driver, the first cursor to
+// open begins a statement.
+func (c *Conn) opened() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.open++
+	if c.open == 1 && !c.driven {
+		c.begin(context.Background()).implicit = true
+	}
+}
+
+// closed counts a cursor closing. Without a driver, the last cursor to
+// close ends the statement.
+func (c *Conn) closed() {
+	c.mu.Lock()
+	var end *Statement
+	if c.open > 0 {
+		c.open--
+	}
+	if c.open == 0 && c.cur != nil && c.cur.implicit {
+		end = c.cur
+	}
+	c.mu.Unlock()
+	end.End()
 }
 
 // Resume makes st the current statement again, before SQLite steps it.
@@ -201,19 +317,18 @@ func (c *Conn) source() *Source {
 	return c.src
 }
 
-// context returns the statement's context, with the request log and the
-// statement's cache attached. Without Begin (a host that loaded the
-// extension) there is no statement to cache for.
-func (c *Conn) context() context.Context {
+// context returns the current statement and its context, with the request
+// log, the statement's cache and its request budget attached.
+func (c *Conn) context() (*Statement, context.Context) {
 	c.mu.Lock()
 	st := c.cur
 	c.mu.Unlock()
 	if st == nil || st.ctx == nil {
-		// No statement began (a host that loaded the extension): nothing
-		// would ever read or reset a log, so keep none.
-		return context.Background()
+		// No statement began: a cursor used without opening (never by
+		// SQLite). Keep nothing, bound nothing but the default budget.
+		return nil, graph.WithBudget(context.Background(), graph.NewBudget(config.DefaultMaxRequests))
 	}
-	return graph.WithLog(graph.WithMemo(st.ctx, st.memo), st.log)
+	return st, graph.WithBudget(graph.WithLog(graph.WithMemo(st.ctx, st.memo), st.log), st.budget)
 }
 
 func (c *Conn) addScan(s *ScanInfo) {

@@ -1,0 +1,140 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the limits that keep a request from hanging or growing
+// without end.
+const (
+	// DefaultMaxRetryAfter is the longest Retry-After honoured when
+	// Retry.MaxRetryAfter is 0.
+	DefaultMaxRetryAfter = time.Minute
+	// DefaultStallTimeout is Options.StallTimeout when 0.
+	DefaultStallTimeout = 30 * time.Second
+	// StallBytes is the least a response body must deliver in each
+	// StallTimeout: a body that trickles slower than that is abandoned.
+	StallBytes = 1024
+	// DefaultMaxEmptyPages is Options.MaxEmptyPages when 0.
+	DefaultMaxEmptyPages = 1000
+	// MaxAttachmentBytes bounds an attachment's bytes (a GET of …/$value),
+	// which MaxResponseBytes does not: Graph's largest attachment is 150 MB.
+	MaxAttachmentBytes = 160 << 20
+)
+
+// LimitError is a request refused because it would pass a limit the
+// connection string sets. It is never retried: the same request would pass
+// it again. Key names the connection-string key that raises the limit.
+type LimitError struct {
+	Key string
+	msg string
+}
+
+func (e *LimitError) Error() string { return e.msg }
+
+func limitError(key, format string, args ...any) *LimitError {
+	return &LimitError{Key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// Budget counts the HTTP requests of one SQL statement against a limit
+// (connection-string key MaxRequests). Requests answered by a Memo cost
+// nothing; every attempt sent, retries included, costs one. It is safe for
+// concurrent use.
+type Budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBudget returns a budget of max requests; 0 or less means no limit.
+func NewBudget(max int64) *Budget { return &Budget{max: max} }
+
+// Used returns the requests sent under the budget.
+func (b *Budget) Used() int64 { return b.used.Load() }
+
+// take spends one request, or returns the error that ends the statement.
+func (b *Budget) take() error {
+	if b == nil {
+		return nil
+	}
+	n := b.used.Add(1)
+	if b.max > 0 && n > b.max {
+		b.used.Add(-1)
+		return limitError("MaxRequests", "the statement reached its limit of %d requests to Graph (connection key MaxRequests): raise MaxRequests, or narrow the query (a join that repeats a scan larger than the statement's cache fetches it again for each outer row)", b.max)
+	}
+	return nil
+}
+
+type budgetKeyT struct{}
+
+// WithBudget returns a context under which every request sent spends from b.
+func WithBudget(ctx context.Context, b *Budget) context.Context {
+	return context.WithValue(ctx, budgetKeyT{}, b)
+}
+
+func budgetFrom(ctx context.Context) *Budget {
+	b, _ := ctx.Value(budgetKeyT{}).(*Budget)
+	return b
+}
+
+// errStalled is the cause that cancels a request whose body stalled.
+var errStalled = errors.New("stalled")
+
+// readBody reads a response body of at most max bytes (0: no limit). The
+// body must deliver at least StallBytes in every window of stall, or the
+// read ends: cancel (the request's) is called with errStalled and the error
+// says so. A body that ends, even slowly, within those bounds is read whole.
+func readBody(body io.Reader, max int64, stall time.Duration, cancel context.CancelCauseFunc) ([]byte, error) {
+	var (
+		mu      sync.Mutex
+		got     int64 // bytes in the current window
+		stalled bool
+	)
+	var t *time.Timer
+	t = time.AfterFunc(stall, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if got < StallBytes {
+			stalled = true
+			cancel(errStalled)
+			return
+		}
+		got = 0
+		t.Reset(stall)
+	})
+	defer t.Stop()
+	var buf strings.Builder
+	chunk := make([]byte, 32<<10)
+	var total int64
+	for {
+		n, err := body.Read(chunk)
+		if n > 0 {
+			total += int64(n)
+			if max > 0 && total > max {
+				return nil, limitError("MaxResponseBytes", "the response is larger than %d bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns", max)
+			}
+			buf.Write(chunk[:n])
+			mu.Lock()
+			got += int64(n)
+			mu.Unlock()
+		}
+		if err == io.EOF {
+			return []byte(buf.String()), nil
+		}
+		if err != nil {
+			mu.Lock()
+			s := stalled
+			mu.Unlock()
+			if s {
+				return nil, fmt.Errorf("the response stalled: fewer than %d bytes arrived in %s", StallBytes, stall)
+			}
+			return nil, err
+		}
+	}
+}
