@@ -2,11 +2,8 @@ package auth
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,38 +12,11 @@ import (
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
-// witness is a second host that records everything sent to it and answers
-// like a token endpoint and like Graph's /me, so that a followed redirect
-// would succeed.
-type witness struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []string
-}
-
-func newWitness(t *testing.T) *witness {
-	w := &witness{}
-	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.reqs = append(w.reqs, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization")+" body="+string(b))
-		w.mu.Unlock()
-		rw.Header().Set("Content-Type", "application/json")
-		io.WriteString(rw, `{"access_token":"planted","refresh_token":"planted","token_type":"Bearer","expires_in":3600,"userPrincipalName":"planted@evil.example"}`)
-	}))
+// newWitness starts a second host that records what reaches it.
+func newWitness(t *testing.T) *fakegraph.Witness {
+	w := fakegraph.NewWitness()
 	t.Cleanup(w.Close)
 	return w
-}
-
-func (w *witness) host() string {
-	u, _ := url.Parse(w.URL)
-	return u.Host
-}
-
-func (w *witness) received() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.reqs...)
 }
 
 const neverFollows = "; outlooksql never follows redirects (they could carry the token or secret elsewhere): check that the URL in the connection string is the service's final address"
@@ -111,12 +81,12 @@ func TestTokenRedirectIsRefused(t *testing.T) {
 				s.RedirectTokenRequests(http.StatusTemporaryRedirect, w.URL)
 				dir := t.TempDir()
 				file, err := f.run(t, s, c.hc, dir)
-				want := "auth: " + f.doing + " at " + s.TokenURL() + ": the server answered 307 redirecting to " + w.host() + neverFollows
+				want := "auth: " + f.doing + " at " + s.TokenURL() + ": the server answered 307 redirecting to " + w.Host() + neverFollows
 				if err == nil || err.Error() != want {
 					t.Fatalf("error %v\n want %s", err, want)
 				}
 				noSecrets(t, err, fakegraph.ClientSecret)
-				if r := w.received(); len(r) != 0 {
+				if r := w.Received(); len(r) != 0 {
 					t.Errorf("the other host received %q", r)
 				}
 				if file != "" {
@@ -140,13 +110,13 @@ func TestWhoAmIRedirectIsRefused(t *testing.T) {
 	defer g.Close()
 	for _, hc := range []*http.Client{nil, {}} {
 		upn, _, err := WhoAmI(context.Background(), hc, g.URL+"/v1.0", &oauth2.Token{AccessToken: "at-secret", RefreshToken: "rt-secret"})
-		want := "auth: reading " + g.URL + "/v1.0/me: the server answered 302 redirecting to " + w.host() + neverFollows
+		want := "auth: reading " + g.URL + "/v1.0/me: the server answered 302 redirecting to " + w.Host() + neverFollows
 		if upn != "" || err == nil || err.Error() != want {
 			t.Errorf("WhoAmI = %q, %v\n want %s", upn, err, want)
 		}
 		noSecrets(t, err, "at-secret")
 	}
-	if r := w.received(); len(r) != 0 {
+	if r := w.Received(); len(r) != 0 {
 		t.Errorf("the other host received %q", r)
 	}
 }

@@ -1,49 +1,18 @@
 package driver_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
-// witness is a second host that records everything sent to it and answers
-// like Graph and like a token endpoint, so that a followed redirect would
-// show as rows or as a sign-in.
-type witness struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []string
-}
-
-func newWitness(t *testing.T) *witness {
-	w := &witness{}
-	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.reqs = append(w.reqs, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization")+" body="+string(b))
-		w.mu.Unlock()
-		rw.Header().Set("Content-Type", "application/json")
-		io.WriteString(rw, `{"value":[{"id":"planted"}],"access_token":"planted","refresh_token":"planted","token_type":"Bearer","expires_in":3600}`)
-	}))
+// newWitness starts a second host that records what reaches it.
+func newWitness(t *testing.T) *fakegraph.Witness {
+	w := fakegraph.NewWitness()
 	t.Cleanup(w.Close)
 	return w
-}
-
-func (w *witness) host() string {
-	u, _ := url.Parse(w.URL)
-	return u.Host
-}
-
-func (w *witness) received() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.reqs...)
 }
 
 const neverFollows = "; outlooksql never follows redirects (they could carry the token or secret elsewhere): check that the URL in the connection string is the service's final address"
@@ -63,7 +32,7 @@ func TestGraphRedirectOnPage2(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := readRows(rows)
-			if err == nil || !strings.Contains(err.Error(), "the server answered 302 redirecting to "+w.host()+neverFollows) {
+			if err == nil || !strings.Contains(err.Error(), "the server answered 302 redirecting to "+w.Host()+neverFollows) {
 				t.Fatalf("%d rows, error %v; want the redirect refused", len(got), err)
 			}
 			for _, r := range got {
@@ -71,7 +40,7 @@ func TestGraphRedirectOnPage2(t *testing.T) {
 					t.Errorf("a row from the other host was returned")
 				}
 			}
-			if r := w.received(); len(r) != 0 {
+			if r := w.Received(); len(r) != 0 {
 				t.Errorf("the other host received %q", r)
 			}
 			pages := 0
@@ -97,7 +66,7 @@ func TestTokenEndpointRedirect(t *testing.T) {
 	before := e.readTokenFile(t)
 	e.Server.RedirectTokenRequests(http.StatusTemporaryRedirect, w.URL)
 	err := e.queryErr("SELECT count(*) FROM mail_folders")
-	want := "auth: refreshing the access token at " + e.Server.TokenURL() + ": the server answered 307 redirecting to " + w.host() + neverFollows
+	want := "auth: refreshing the access token at " + e.Server.TokenURL() + ": the server answered 307 redirecting to " + w.Host() + neverFollows
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v\nwant it to hold %s", err, want)
 	}
@@ -106,7 +75,7 @@ func TestTokenEndpointRedirect(t *testing.T) {
 			t.Error("the error shows a secret")
 		}
 	}
-	if r := w.received(); len(r) != 0 {
+	if r := w.Received(); len(r) != 0 {
 		t.Errorf("the other host received %q", r)
 	}
 	if after := e.readTokenFile(t); after.raw != before.raw {

@@ -3,47 +3,21 @@ package graph
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/outlooksql/outlooksql/internal/fakegraph"
 
 	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
-// witness is a second host that records every request it receives and
-// answers as a Graph page would, so that a followed redirect would show as
-// rows.
-type witness struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []string
-}
-
-func newWitness(t *testing.T) *witness {
-	w := &witness{}
-	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		w.mu.Lock()
-		w.reqs = append(w.reqs, r.Method+" "+r.RequestURI+" auth="+r.Header.Get("Authorization")+" body="+string(b))
-		w.mu.Unlock()
-		rw.Header().Set("Content-Type", "application/json")
-		io.WriteString(rw, `{"value":[{"id":"planted"}],"responses":[]}`)
-	}))
+// newWitness starts a second host that records what reaches it.
+func newWitness(t *testing.T) *fakegraph.Witness {
+	w := fakegraph.NewWitness()
 	t.Cleanup(w.Close)
 	return w
-}
-
-func (w *witness) host() string { u, _ := url.Parse(w.URL); return u.Host }
-
-func (w *witness) received() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.reqs...)
 }
 
 // TestRedirectIsRefused: a redirect on page 2 (or on a $batch POST) is an
@@ -70,13 +44,13 @@ func TestRedirectIsRefused(t *testing.T) {
 				c := New(Options{BaseURL: s.URL + "/v1.0", HTTPClient: hc.http, Tokens: &tokens{},
 					Retry: Retry{Mode: RetryAny, MaxRetries: 3, Wait: 1}})
 				ids, err := collect(c.Pages(context.Background(), "me", "/me/messages", nil))
-				want := "graph: GET /me/messages?$skip=2: the server answered " + itoa(status) + " redirecting to " + w.host() +
+				want := "graph: GET /me/messages?$skip=2: the server answered " + itoa(status) + " redirecting to " + w.Host() +
 					"; outlooksql never follows redirects (they could carry the token or secret elsewhere): check that the URL in the connection string is the service's final address"
 				if err == nil || err.Error() != want {
 					t.Fatalf("error = %v\n        want %s", err, want)
 				}
 				var re *redirect.Error
-				if !errors.As(err, &re) || re.Status != status || re.Host != w.host() {
+				if !errors.As(err, &re) || re.Status != status || re.Host != w.Host() {
 					t.Errorf("error chain has %+v", re)
 				}
 				if strings.Join(ids, ",") != "a,b" {
@@ -85,7 +59,7 @@ func TestRedirectIsRefused(t *testing.T) {
 				if got := s.uris(); len(got) != 2 {
 					t.Errorf("requests %q, want page 1 and one attempt at page 2", got)
 				}
-				if got := w.received(); len(got) != 0 {
+				if got := w.Received(); len(got) != 0 {
 					t.Errorf("the other host received %q", got)
 				}
 
@@ -94,13 +68,13 @@ func TestRedirectIsRefused(t *testing.T) {
 				c2 := New(Options{BaseURL: s2.URL + "/v1.0", HTTPClient: hc.http, Tokens: &tokens{},
 					Retry: Retry{Mode: RetryAny, MaxRetries: 3, Wait: 1}})
 				_, err = c2.Batch(context.Background(), "me", []BatchRequest{{Path: "/me/messages?$top=1"}, {Path: "/me/mailFolders?$top=1"}})
-				if !errors.As(err, &re) || !strings.Contains(err.Error(), "answered "+itoa(status)+" redirecting to "+w.host()) {
+				if !errors.As(err, &re) || !strings.Contains(err.Error(), "answered "+itoa(status)+" redirecting to "+w.Host()) {
 					t.Errorf("batch error = %v", err)
 				}
 				if got := s2.uris(); len(got) != 1 || !strings.HasPrefix(got[0], "/v1.0/$batch") {
 					t.Errorf("batch requests %q, want one", got)
 				}
-				if got := w.received(); len(got) != 0 {
+				if got := w.Received(); len(got) != 0 {
 					t.Errorf("the other host received %q", got)
 				}
 			})
