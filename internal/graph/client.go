@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -530,7 +531,10 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil {
 		if s < 0 || s != s {
-			return 0, true
+			return 0, false // not a wait: the client's own backoff applies
+		}
+		if s >= float64(math.MaxInt64)/float64(time.Second) {
+			return math.MaxInt64, true // beyond any cap: refused, never a wrapped negative wait
 		}
 		return time.Duration(s * float64(time.Second)), true
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -317,7 +318,11 @@ func TestRetryAfterParse(t *testing.T) {
 		{"2.128", 2128 * time.Millisecond, true},
 		{"3", 3 * time.Second, true},
 		{" 0 ", 0, true},
-		{"-1", 0, true},
+		{"-1", 0, false},
+		{"-5", 0, false},
+		{"NaN", 0, false},
+		{"99999999999999999999999", math.MaxInt64, true},
+		{"1e300", math.MaxInt64, true},
 		{"Fri, 02 Jan 2026 03:04:15 GMT", 10 * time.Second, true},
 		{"Fri, 02 Jan 2026 03:04:00 GMT", 0, true},
 		{"", 0, false},
