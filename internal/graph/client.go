@@ -102,6 +102,10 @@ type Options struct {
 	// StallBytes in this long (a stalled or trickling connection); 0 means
 	// DefaultStallTimeout.
 	StallTimeout time.Duration
+	// ResponseTimeout abandons a response whose body has not ended this
+	// long after its headers, however steadily it trickles; 0 means
+	// DefaultResponseTimeout.
+	ResponseTimeout time.Duration
 	// MaxEmptyPages is how many empty pages in a row that still carry an
 	// @odata.nextLink a Pager follows before it gives up; 0 means
 	// DefaultMaxEmptyPages.
@@ -135,6 +139,7 @@ type Client struct {
 
 	maxBody    int64
 	stall      time.Duration
+	whole      time.Duration
 	emptyPages int
 
 	mu    sync.Mutex
@@ -157,10 +162,14 @@ func New(o Options) *Client {
 
 		maxBody:    o.MaxResponseBytes,
 		stall:      o.StallTimeout,
+		whole:      o.ResponseTimeout,
 		emptyPages: o.MaxEmptyPages,
 	}
 	if c.stall <= 0 {
 		c.stall = DefaultStallTimeout
+	}
+	if c.whole <= 0 {
+		c.whole = DefaultResponseTimeout
 	}
 	if c.emptyPages <= 0 {
 		c.emptyPages = DefaultMaxEmptyPages
@@ -408,7 +417,7 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 	if strings.HasSuffix(req.URL.Path, "/$value") {
 		limit = MaxAttachmentBytes // streamed bytes, not a JSON page
 	}
-	body, err := readBody(hr.Body, limit, c.stall, cancel)
+	body, err := readBody(hr.Body, limit, c.stall, c.whole, cancel)
 	c.bytes.Add(int64(len(body)))
 	if err != nil {
 		var lerr *LimitError

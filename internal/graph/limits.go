@@ -22,6 +22,10 @@ const (
 	// StallBytes is the least a response body must deliver in each
 	// StallTimeout: a body that trickles slower than that is abandoned.
 	StallBytes = 1024
+	// DefaultResponseTimeout is Options.ResponseTimeout when 0: long
+	// enough for Graph's largest attachment (150 MB) on a slow line, short
+	// enough that a body trickling just above StallBytes ends.
+	DefaultResponseTimeout = 10 * time.Minute
 	// DefaultMaxEmptyPages is Options.MaxEmptyPages when 0.
 	DefaultMaxEmptyPages = 1000
 	// MaxAttachmentBytes bounds an attachment's bytes (a GET of …/$value),
@@ -83,19 +87,32 @@ func budgetFrom(ctx context.Context) *Budget {
 	return b
 }
 
-// errStalled is the cause that cancels a request whose body stalled.
-var errStalled = errors.New("stalled")
+// errStalled and errTooLong are the causes that cancel a request whose
+// body stalled or took too long in all.
+var (
+	errStalled = errors.New("stalled")
+	errTooLong = errors.New("too long")
+)
 
 // readBody reads a response body of at most max bytes (0: no limit). The
-// body must deliver at least StallBytes in every window of stall, or the
-// read ends: cancel (the request's) is called with errStalled and the error
-// says so. A body that ends, even slowly, within those bounds is read whole.
-func readBody(body io.Reader, max int64, stall time.Duration, cancel context.CancelCauseFunc) ([]byte, error) {
+// body must deliver at least StallBytes in every window of stall, and end
+// within whole, or the read ends: cancel (the request's) is called with
+// errStalled or errTooLong and the error says so. A body that ends, even
+// slowly, within those bounds is read whole.
+func readBody(body io.Reader, max int64, stall, whole time.Duration, cancel context.CancelCauseFunc) ([]byte, error) {
 	var (
 		mu      sync.Mutex
 		got     int64 // bytes in the current window
 		stalled bool
+		tooLong bool
 	)
+	all := time.AfterFunc(whole, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		tooLong = true
+		cancel(errTooLong)
+	})
+	defer all.Stop()
 	var t *time.Timer
 	t = time.AfterFunc(stall, func() {
 		mu.Lock()
@@ -129,10 +146,13 @@ func readBody(body io.Reader, max int64, stall time.Duration, cancel context.Can
 		}
 		if err != nil {
 			mu.Lock()
-			s := stalled
+			s, l := stalled, tooLong
 			mu.Unlock()
 			if s {
 				return nil, fmt.Errorf("the response stalled: fewer than %d bytes arrived in %s", StallBytes, stall)
+			}
+			if l {
+				return nil, fmt.Errorf("the response did not end within %s of its headers: the connection trickles", whole)
 			}
 			return nil, err
 		}

@@ -137,6 +137,44 @@ func TestStalledBody(t *testing.T) {
 	}
 }
 
+// TestTricklingBody: a body that always delivers just over StallBytes per
+// window but never ends is abandoned after ResponseTimeout.
+func TestTricklingBody(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		io.WriteString(w, `{"value":[`)
+		for {
+			io.WriteString(w, strings.Repeat(" ", 2*StallBytes))
+			w.(http.Flusher).Flush()
+			select {
+			case <-stop:
+				return
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}))
+	defer srv.Close()
+	c := New(Options{BaseURL: srv.URL, StallTimeout: time.Second, ResponseTimeout: 300 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Get(context.Background(), "", "/me/messages", nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		want := "graph: GET /me/messages: no answer from Graph: reading 200 response: the response did not end within 300ms of its headers: the connection trickles"
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("error = %v\nwant %s", err, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the read never ended")
+	}
+}
+
 // TestSlowButSteadyBody: a body that arrives in chunks above StallBytes per
 // window is read whole.
 func TestSlowButSteadyBody(t *testing.T) {
