@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/outlooksql/outlooksql/internal/clip"
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -310,7 +310,7 @@ func (f *filterRun) batchIDs() {
 		return
 	}
 	col := &f.t.Columns[f.p.Args[f.idArg].Col]
-	list := make(vtab.InList, 0, len(ids))
+	list := make(sqlite.InList, 0, len(ids))
 	for _, kv := range ids {
 		if !isGUID(kv.text) {
 			return
@@ -648,10 +648,10 @@ func keyColumn(t *tables.Table, k string) int {
 }
 
 // nullFails reports whether op is false for a NULL operand.
-func nullFails(op vtab.Op) bool {
+func nullFails(op sqlite.Op) bool {
 	switch op {
-	case vtab.OpEQ, vtab.OpNE, vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE,
-		vtab.OpLIKE, vtab.OpGLOB, vtab.OpMATCH, vtab.OpREGEXP:
+	case sqlite.OpEQ, sqlite.OpNE, sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE,
+		sqlite.OpLIKE, sqlite.OpGLOB, sqlite.OpMATCH, sqlite.OpREGEXP:
 		return true
 	}
 	return false
@@ -659,9 +659,9 @@ func nullFails(op vtab.Op) bool {
 
 // distinct returns the non-NULL values of an argument, once each.
 func distinct(v any, in bool) []any {
-	list, ok := v.(vtab.InList)
+	list, ok := v.(sqlite.InList)
 	if !in || !ok {
-		list = vtab.InList{v}
+		list = sqlite.InList{v}
 	}
 	seen := map[string]bool{}
 	var out []any
@@ -679,8 +679,8 @@ func distinct(v any, in bool) []any {
 	return out
 }
 
-func distinctList(v any) vtab.InList {
-	return vtab.InList(distinct(v, true))
+func distinctList(v any) sqlite.InList {
+	return sqlite.InList(distinct(v, true))
 }
 
 // text is a value as SQLite's TEXT affinity would write it.
@@ -743,13 +743,13 @@ func (f *filterRun) sql(i int) string {
 		return "LIMIT " + sqlLiteral(v)
 	case a.Role == roleOffset:
 		return "OFFSET " + sqlLiteral(v)
-	case a.Op == vtab.OpISNULL:
+	case a.Op == sqlite.OpISNULL:
 		return name + " IS NULL"
-	case a.Op == vtab.OpISNOTNULL:
+	case a.Op == sqlite.OpISNOTNULL:
 		return name + " IS NOT NULL"
 	case a.In:
 		var parts []string
-		if list, ok := v.(vtab.InList); ok {
+		if list, ok := v.(sqlite.InList); ok {
 			for _, x := range list {
 				parts = append(parts, sqlLiteral(x))
 			}

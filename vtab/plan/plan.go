@@ -18,7 +18,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -104,12 +104,12 @@ const (
 // arg says what one xFilter argument is. A plan is a list of them, in
 // ArgvIndex order, encoded as JSON in IdxStr.
 type arg struct {
-	Col  int     `json:"c"`
-	Op   vtab.Op `json:"o"`
-	Role byte    `json:"r"`
-	Coll string  `json:"k,omitempty"` // collation, when not BINARY
-	Omit bool    `json:"x,omitempty"`
-	In   bool    `json:"i,omitempty"`
+	Col  int       `json:"c"`
+	Op   sqlite.Op `json:"o"`
+	Role byte      `json:"r"`
+	Coll string    `json:"k,omitempty"` // collation, when not BINARY
+	Omit bool      `json:"x,omitempty"`
+	In   bool      `json:"i,omitempty"`
 }
 
 type order struct {
@@ -148,15 +148,15 @@ func column(t *tables.Table, i int) *tables.Column {
 }
 
 // pathKey returns the key a constraint fills when it is usable as one.
-func pathKey(t *tables.Table, c vtab.Constraint) string {
+func pathKey(t *tables.Table, c sqlite.Constraint) string {
 	col := column(t, c.Column)
 	if !c.Usable || col == nil || col.Key == "" || col.Key == keyID {
 		return ""
 	}
 	switch c.Op {
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		return col.Key
-	case vtab.OpMATCH:
+	case sqlite.OpMATCH:
 		if col.Key == keySearch {
 			return col.Key
 		}
@@ -165,38 +165,38 @@ func pathKey(t *tables.Table, c vtab.Constraint) string {
 }
 
 // pushable reports whether some value of op on c may go to $filter.
-func pushable(t *tables.Table, c *tables.Column, op vtab.Op) bool {
+func pushable(t *tables.Table, c *tables.Column, op sqlite.Op) bool {
 	if c.Property == "" || c.Filter == 0 {
 		return false
 	}
 	ops := c.Filter
 	switch op {
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		return ops.Has(tables.Eq) || c.Type == tables.Date && ops.Has(tables.Cmp)
-	case vtab.OpNE:
+	case sqlite.OpNE:
 		return ops.Has(tables.Ne) && (c.Type == tables.Bool || c.Type == tables.Date || c.Type == tables.Integer)
-	case vtab.OpISNOT:
+	case sqlite.OpISNOT:
 		return ops.Has(tables.Ne) && c.Type == tables.Bool
-	case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+	case sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE:
 		return ops.Has(tables.Cmp) && (c.Type == tables.Date || c.Type == tables.Integer)
-	case vtab.OpLIKE, vtab.OpGLOB:
+	case sqlite.OpLIKE, sqlite.OpGLOB:
 		return (c.Type == tables.Text || c.Type == tables.Enum) &&
 			ops&(tables.Eq|tables.StartsWith|tables.Contains|tables.EndsWith) != 0
-	case vtab.OpISNULL, vtab.OpISNOTNULL:
+	case sqlite.OpISNULL, sqlite.OpISNOTNULL:
 		return ops.Has(tables.Null)
 	}
 	return false
 }
 
 // excludesNull reports whether a usable constraint on column col rejects NULL.
-func excludesNull(info *vtab.IndexInfo, col int) bool {
+func excludesNull(info *sqlite.IndexInfo, col int) bool {
 	for _, c := range info.Constraints {
 		if !c.Usable || c.Column != col {
 			continue
 		}
 		switch c.Op {
-		case vtab.OpEQ, vtab.OpGT, vtab.OpGE, vtab.OpLT, vtab.OpLE, vtab.OpNE,
-			vtab.OpLIKE, vtab.OpGLOB, vtab.OpISNOTNULL:
+		case sqlite.OpEQ, sqlite.OpGT, sqlite.OpGE, sqlite.OpLT, sqlite.OpLE, sqlite.OpNE,
+			sqlite.OpLIKE, sqlite.OpGLOB, sqlite.OpISNOTNULL:
 			return true
 		}
 	}
@@ -225,13 +225,13 @@ func containsPlaceholder(path, name string) bool {
 
 // BestIndex fills info's outputs for table t. It is cheap, does no I/O, and
 // is called many times per statement.
-func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
+func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 	n := len(info.Constraints)
 	if len(info.ConstraintUsage) != n {
-		info.ConstraintUsage = make([]vtab.ConstraintUsage, n)
+		info.ConstraintUsage = make([]sqlite.ConstraintUsage, n)
 	}
 	for i := range info.ConstraintUsage {
-		info.ConstraintUsage[i] = vtab.ConstraintUsage{}
+		info.ConstraintUsage[i] = sqlite.ConstraintUsage{}
 	}
 	roles := make([]byte, n)
 	keys := map[string]int{}
@@ -260,7 +260,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 			for i, c := range info.Constraints {
 				col := column(t, c.Column)
 				if single || !c.Usable || col == nil || col.Key != keyID || c.IsIn != wantIn ||
-					c.Op != vtab.OpEQ && c.Op != vtab.OpIS {
+					c.Op != sqlite.OpEQ && c.Op != sqlite.OpIS {
 					continue
 				}
 				keys[keyID], roles[i], single = i, roleID, true
@@ -277,13 +277,13 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 			continue
 		}
 		switch c.Op {
-		case vtab.OpLIMIT:
+		case sqlite.OpLIMIT:
 			roles[i] = roleLimit
 			continue
-		case vtab.OpOFFSET:
+		case sqlite.OpOFFSET:
 			roles[i] = roleOffset
 			continue
-		case vtab.OpMATCH:
+		case sqlite.OpMATCH:
 			continue // only the search column takes MATCH; SQLite reports the rest
 		}
 		if !opt.Pushdown {
@@ -294,7 +294,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		case col == nil || search:
 			roles[i] = roleLocal
 		case t.Fetch == tables.Attachments && !message && col.Name == "is_inline" &&
-			(c.Op == vtab.OpEQ || c.Op == vtab.OpIS):
+			(c.Op == sqlite.OpEQ || c.Op == sqlite.OpIS):
 			roles[i] = roleHas
 		case pushable(t, col, c.Op):
 			roles[i] = roleFilter
@@ -313,7 +313,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		case roleKey:
 			u.Omit = true
 		case roleFilter:
-			nullCheck := c.Op == vtab.OpISNULL || c.Op == vtab.OpISNOTNULL
+			nullCheck := c.Op == sqlite.OpISNULL || c.Op == sqlite.OpISNOTNULL
 			if !single && !c.IsIn && (c.HasRHS || nullCheck) {
 				x := translate(t, column(t, c.Column), c.Op, c.Collation, c.RHS)
 				u.Omit = x.exact
@@ -396,7 +396,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 	info.IdxFlags = 0
 	if single && !fanout {
 		info.EstimatedRows = 1
-		info.IdxFlags = vtab.ScanUnique
+		info.IdxFlags = sqlite.ScanUnique
 	}
 	info.IdxNum = 0
 	b, err := json.Marshal(p)
@@ -437,7 +437,7 @@ const (
 )
 
 // estimate returns the rows the plan yields and its cost.
-func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[string]int,
+func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[string]int,
 	single bool, limit int64, exactLimit bool) (rows, cost float64) {
 	_, search := keys[keySearch]
 	_, folder := keys[keyFolder]
@@ -474,11 +474,11 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		switch roles[i] {
 		case roleFilter:
 			switch c.Op {
-			case vtab.OpEQ, vtab.OpIS:
+			case sqlite.OpEQ, sqlite.OpIS:
 				scanned *= 0.1
-			case vtab.OpLIKE, vtab.OpGLOB:
+			case sqlite.OpLIKE, sqlite.OpGLOB:
 				scanned *= 0.25
-			case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+			case sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE:
 				scanned *= 0.3
 			default:
 				scanned *= 0.5
@@ -546,7 +546,7 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		}
 		switch col.Key {
 		case keyMailbox, keyFolder, keySearch:
-			if _, ok := keys[col.Key]; !ok && (c.Op == vtab.OpEQ || c.Op == vtab.OpIS || c.Op == vtab.OpMATCH) {
+			if _, ok := keys[col.Key]; !ok && (c.Op == sqlite.OpEQ || c.Op == sqlite.OpIS || c.Op == sqlite.OpMATCH) {
 				cost += missingCost
 			}
 		}
