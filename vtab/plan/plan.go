@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 
 	"github.com/outlooksql/outlooksql/vtab/sqlite"
@@ -44,7 +45,7 @@ type Scan struct {
 	Limit int64
 	// Pushed and Local say, for people (explain), what was sent to Graph and
 	// what SQLite still checks; a pre-filter appears in both.
-	Pushed, Local []string
+	Pushed, Local []Term
 	// Want is LIMIT+OFFSET when the query has a LIMIT (0: none), even where
 	// Limit cannot be set: the most rows SQLite may read, so a runner need
 	// not start more requests ahead than that.
@@ -55,6 +56,36 @@ type Scan struct {
 	// that name one entity (a user's GUID and userPrincipalName). The
 	// runner then keeps the first row of each item.
 	Distinct bool
+
+	sorts []*LocalSort // by request: the request sorted by the runner
+}
+
+// LocalSort is how a runner answers a request itself when Graph refuses its
+// $filter with $orderby as too complex (InefficientFilter, which Microsoft
+// warns may happen even to a filter shaped as its rule asks): it sends
+// Request, reads every row, sorts them by Property, drops Skip rows and
+// keeps Limit (0: all). SQLite was promised the order, so the rows must
+// arrive in it.
+type LocalSort struct {
+	// Request is the refused request without $orderby and $skip, in pages
+	// of the table's largest $top, with no Limit.
+	Request Request
+	// Property is the Graph property to sort by; Desc sorts descending.
+	Property string
+	Desc     bool
+	// Skip is the rows the refused request's $skip would have skipped.
+	Skip int64
+	// Limit is the refused request's Limit (0: none).
+	Limit int64
+}
+
+// LocalSort returns how to answer request i of the scan without Graph's
+// $orderby; ok is false when the request has none.
+func (s *Scan) LocalSort(i int) (ls LocalSort, ok bool) {
+	if i < 0 || i >= len(s.sorts) || s.sorts[i] == nil {
+		return LocalSort{}, false
+	}
+	return *s.sorts[i], true
 }
 
 // Request is one Graph request, followed by @odata.nextLink.
@@ -88,6 +119,15 @@ type Request struct {
 	// Children, for a folder tree, is the URL of a folder's child folders
 	// with an {id} placeholder; the runner walks the tree with it.
 	Children string
+}
+
+// ChildrenURL is the URL of the child folders of the folder with the given
+// id, in a folder-tree walk ("" when r is not one).
+func (r *Request) ChildrenURL(id string) string {
+	if r.Children == "" {
+		return ""
+	}
+	return strings.ReplaceAll(r.Children, "{id}", url.PathEscape(id))
 }
 
 // Roles of a constraint in a plan (arg.Role).

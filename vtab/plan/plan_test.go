@@ -194,11 +194,11 @@ func check(t *testing.T, q sqlQuery, w want) {
 	if s.Limit != w.limit {
 		t.Errorf("Scan.Limit: got %d, want %d", s.Limit, w.limit)
 	}
-	if !reflect.DeepEqual(s.Pushed, w.pushed) {
-		t.Errorf("Pushed:\n got %q\nwant %q", s.Pushed, w.pushed)
+	if got := Strings(s.Pushed); !reflect.DeepEqual(got, w.pushed) {
+		t.Errorf("Pushed:\n got %q\nwant %q", got, w.pushed)
 	}
-	if !reflect.DeepEqual(s.Local, w.local) {
-		t.Errorf("Local:\n got %q\nwant %q", s.Local, w.local)
+	if got := Strings(s.Local); !reflect.DeepEqual(got, w.local) {
+		t.Errorf("Local:\n got %q\nwant %q", got, w.local)
 	}
 	if s.Distinct != w.distinct {
 		t.Errorf("Distinct: got %v, want %v", s.Distinct, w.distinct)
