@@ -187,7 +187,7 @@ func TestLoadableExtension(t *testing.T) {
 		{name: "table-valued function argument", load: ".load " + so, sql: "SELECT a, arg, seen FROM ext_t('q') LIMIT 1",
 			out: `r0|q|2:in=false:coll=BINARY:rhs=q []interface {}{"q"}` + "\n"},
 		{name: "IN list in one Filter", load: ".load " + so, sql: "SELECT DISTINCT seen FROM ext_t WHERE a IN ('r2', 'r0', 'zz')",
-			out: `0:in=true:coll=BINARY:rhs=<nil> []interface {}{vtab.InList{"r0", "r2", "zz"}}` + "\n"},
+			out: `0:in=true:coll=BINARY:rhs=<nil> []interface {}{sqlite.InList{"r0", "r2", "zz"}}` + "\n"},
 		{name: "collation", load: ".load " + so, sql: "SELECT seen FROM ext_t WHERE arg = 'Q' COLLATE NOCASE LIMIT 1",
 			out: `2:in=false:coll=NOCASE:rhs=<nil> []interface {}{"Q"}` + "\n"},
 		{name: "error in Filter", load: ".load " + so, sql: "SELECT a FROM ext_t('error')", fails: "ext: Filter refused"},

@@ -189,9 +189,9 @@ func TestOrderBy(t *testing.T) {
 		orderBy []OrderBy
 		rows    []string
 	}{
-		{"consumed: table order is trusted", "SELECT d FROM %s ORDER BY d", true, []OrderBy{{3, false}}, []string{"d2", "d0", "d3", "d1"}},
-		{"not consumed: SQLite sorts", "SELECT d FROM %s ORDER BY d", false, []OrderBy{{3, false}}, []string{"d0", "d1", "d2", "d3"}},
-		{"DESC, two terms", "SELECT d FROM %s ORDER BY d DESC, a", false, []OrderBy{{3, true}, {0, false}}, []string{"d3", "d2", "d1", "d0"}},
+		{"consumed: table order is trusted", "SELECT d FROM %s ORDER BY d", true, []OrderBy{{Column: 3}}, []string{"d2", "d0", "d3", "d1"}},
+		{"not consumed: SQLite sorts", "SELECT d FROM %s ORDER BY d", false, []OrderBy{{Column: 3}}, []string{"d0", "d1", "d2", "d3"}},
+		{"DESC, two terms", "SELECT d FROM %s ORDER BY d DESC, a", false, []OrderBy{{Column: 3, Desc: true}, {Column: 0}}, []string{"d3", "d2", "d1", "d0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

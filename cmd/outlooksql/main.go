@@ -405,11 +405,15 @@ func printExplain(conn *sql.Conn, w io.Writer) {
 	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
 }
 
-func listOrNone(xs []string) string {
+func listOrNone[T fmt.Stringer](xs []T) string {
 	if len(xs) == 0 {
 		return "(none)"
 	}
-	return strings.Join(xs, " AND ")
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // nonBlank is 1 when s holds more than white space and comments, else 0.

@@ -156,7 +156,7 @@ func (c *cursor) advance() error {
 				continue
 			}
 			if tooComplex(err) && c.reqRows == 0 {
-				src, ok, serr := c.sortLocally(c.req)
+				src, ok, serr := c.sortLocally(c.next - 1) // c.req is request c.next-1
 				if serr != nil {
 					return c.fail(serr)
 				}
@@ -420,8 +420,7 @@ func (s *treeSource) next() (row, error) {
 			path = top.path + "/" + name
 		}
 		r.extra = map[int]any{s.c.t.Column("path"): path}
-		if r.item.Get("childFolderCount").Int() > 0 && s.req.Children != "" {
-			u := strings.ReplaceAll(s.req.Children, "{id}", url.PathEscape(r.item.Get("id").String()))
+		if u := s.req.ChildrenURL(r.item.Get("id").String()); u != "" && r.item.Get("childFolderCount").Int() > 0 {
 			s.push(u, path)
 		}
 		return r, nil

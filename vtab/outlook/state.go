@@ -11,6 +11,7 @@ import (
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/plan"
 )
 
 // Conn is the outlooksql state of one SQLite connection: its Source, the
@@ -110,11 +111,11 @@ func roundDuration(d time.Duration) time.Duration {
 // ScanInfo describes one scan of a virtual table in a statement, for explain.
 type ScanInfo struct {
 	Table  string
-	Pushed []string // constraints Graph evaluated
-	Local  []string // constraints SQLite checked
-	URLs   []string // the first request of each Graph request sequence
-	Rows   int64    // rows the scan returned
-	Pages  int      // pages fetched
+	Pushed []plan.Term // constraints Graph evaluated, and how
+	Local  []plan.Term // constraints SQLite checked
+	URLs   []string    // the first request of each Graph request sequence
+	Rows   int64       // rows the scan returned
+	Pages  int         // pages fetched
 	// Requests is the HTTP requests sent for the scan, retries included; a
 	// $batch POST counts once (its GETs are in the connection's Requests).
 	Requests int

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/outlooksql/outlooksql/internal/clip"
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -73,7 +73,7 @@ type base struct {
 
 // noRows is the scan of a query that no row can satisfy.
 func noRows(why string) *Scan {
-	return &Scan{Pushed: []string{why + " → no rows, no request"}}
+	return &Scan{Pushed: []Term{{SQL: why, How: NoRows}}}
 }
 
 func (f *filterRun) run(d Defaults) (*Scan, error) {
@@ -204,21 +204,35 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 				req.Limit = s.Limit
 			}
 			s.Requests = append(s.Requests, req)
+			s.sorts = append(s.sorts, f.localSort(q, b, req, sortProp, split, chunk))
 		}
 	}
 	f.explain(s, split, len(chunks), orderby)
 	if lim > 0 {
 		switch {
 		case s.Limit > 0:
-			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → stop after %d rows", lim, s.Limit))
+			s.Pushed = append(s.Pushed, Term{SQL: fmt.Sprintf("LIMIT %d", lim), How: Stop, N: s.Limit})
 		case q.top > 0 && q.top < page:
-			s.Pushed = append(s.Pushed, fmt.Sprintf("LIMIT %d → pages of %d", lim, q.top))
+			s.Pushed = append(s.Pushed, Term{SQL: fmt.Sprintf("LIMIT %d", lim), How: Pages, N: q.top})
 		}
 	}
 	if q.skip > 0 {
-		s.Pushed = append(s.Pushed, fmt.Sprintf("OFFSET %d → $skip=%d", off, off))
+		s.Pushed = append(s.Pushed, Term{SQL: fmt.Sprintf("OFFSET %d", off), How: Skip, N: off})
 	}
 	return s, nil
+}
+
+// localSort is request req without $orderby and $skip, for a runner that
+// sorts its rows itself; nil when req has no $orderby.
+func (f *filterRun) localSort(q query, b base, req Request, sortProp string, split int, chunk []string) *LocalSort {
+	if q.orderby == "" {
+		return nil
+	}
+	ls := &LocalSort{Request: req, Property: sortProp, Desc: f.p.Order[0].Desc, Skip: q.skip, Limit: req.Limit}
+	q.orderby, q.skip, q.top = "", 0, int64(f.t.MaxTop)
+	// The $filter keeps the sort key's comparisons first, as sent.
+	ls.Request.URL, ls.Request.Limit = b.path+f.render(q, b, sortProp, split, chunk), 0
+	return ls
 }
 
 // nullScan returns an empty scan when a comparison with NULL, which is
@@ -310,7 +324,7 @@ func (f *filterRun) batchIDs() {
 		return
 	}
 	col := &f.t.Columns[f.p.Args[f.idArg].Col]
-	list := make(vtab.InList, 0, len(ids))
+	list := make(sqlite.InList, 0, len(ids))
 	for _, kv := range ids {
 		if !isGUID(kv.text) {
 			return
@@ -527,35 +541,34 @@ func (f *filterRun) explain(s *Scan, split, chunks int, orderby string) {
 		case roleLimit, roleOffset:
 			continue
 		case roleKey:
-			how := "path"
+			how := ByPath
 			if f.t.Columns[a.Col].Key == keySearch {
-				how = "$search"
+				how = BySearch
 			}
-			s.Pushed = append(s.Pushed, f.sql(i)+" → "+how)
+			s.Pushed = append(s.Pushed, Term{SQL: f.sql(i), How: how})
 		case roleID:
 			if !f.batched {
-				s.Pushed = append(s.Pushed, f.sql(i)+" → GET by id")
+				s.Pushed = append(s.Pushed, Term{SQL: f.sql(i), How: ByID})
 			}
 		}
 		for j, tm := range f.terms {
 			if tm.arg != i || tm.dropped {
 				continue
 			}
-			var parts []string
+			pt := Term{SQL: f.sql(i), How: ByFilter}
 			for _, c := range tm.x.clauses {
-				parts = append(parts, c.text)
+				pt.Filter = append(pt.Filter, c.text)
 			}
-			what := strings.Join(parts, " and ")
 			if tm.x.out == always {
-				what = "true for every row"
+				pt.How, pt.Filter = Always, nil
 			}
 			if j == split && chunks > 1 {
-				what += fmt.Sprintf(" (split into %d requests)", chunks)
+				pt.Split = chunks
 			}
-			s.Pushed = append(s.Pushed, f.sql(i)+" → "+what)
+			s.Pushed = append(s.Pushed, pt)
 		}
 		if !a.Omit {
-			s.Local = append(s.Local, f.sql(i))
+			s.Local = append(s.Local, Term{SQL: f.sql(i)})
 		}
 	}
 	if orderby != "" {
@@ -567,7 +580,7 @@ func (f *filterRun) explain(s *Scan, split, chunks int, orderby string) {
 			}
 			cols = append(cols, c)
 		}
-		s.Pushed = append(s.Pushed, "ORDER BY "+strings.Join(cols, ", ")+" → $orderby="+orderby)
+		s.Pushed = append(s.Pushed, Term{SQL: "ORDER BY " + strings.Join(cols, ", "), How: Sorted, OrderBy: orderby})
 	}
 }
 
@@ -648,10 +661,10 @@ func keyColumn(t *tables.Table, k string) int {
 }
 
 // nullFails reports whether op is false for a NULL operand.
-func nullFails(op vtab.Op) bool {
+func nullFails(op sqlite.Op) bool {
 	switch op {
-	case vtab.OpEQ, vtab.OpNE, vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE,
-		vtab.OpLIKE, vtab.OpGLOB, vtab.OpMATCH, vtab.OpREGEXP:
+	case sqlite.OpEQ, sqlite.OpNE, sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE,
+		sqlite.OpLIKE, sqlite.OpGLOB, sqlite.OpMATCH, sqlite.OpREGEXP:
 		return true
 	}
 	return false
@@ -659,9 +672,9 @@ func nullFails(op vtab.Op) bool {
 
 // distinct returns the non-NULL values of an argument, once each.
 func distinct(v any, in bool) []any {
-	list, ok := v.(vtab.InList)
+	list, ok := v.(sqlite.InList)
 	if !in || !ok {
-		list = vtab.InList{v}
+		list = sqlite.InList{v}
 	}
 	seen := map[string]bool{}
 	var out []any
@@ -679,8 +692,8 @@ func distinct(v any, in bool) []any {
 	return out
 }
 
-func distinctList(v any) vtab.InList {
-	return vtab.InList(distinct(v, true))
+func distinctList(v any) sqlite.InList {
+	return sqlite.InList(distinct(v, true))
 }
 
 // text is a value as SQLite's TEXT affinity would write it.
@@ -743,13 +756,13 @@ func (f *filterRun) sql(i int) string {
 		return "LIMIT " + sqlLiteral(v)
 	case a.Role == roleOffset:
 		return "OFFSET " + sqlLiteral(v)
-	case a.Op == vtab.OpISNULL:
+	case a.Op == sqlite.OpISNULL:
 		return name + " IS NULL"
-	case a.Op == vtab.OpISNOTNULL:
+	case a.Op == sqlite.OpISNOTNULL:
 		return name + " IS NOT NULL"
 	case a.In:
 		var parts []string
-		if list, ok := v.(vtab.InList); ok {
+		if list, ok := v.(sqlite.InList); ok {
 			for _, x := range list {
 				parts = append(parts, sqlLiteral(x))
 			}

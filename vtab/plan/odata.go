@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -91,14 +91,14 @@ func nocase(coll string) bool { return strings.EqualFold(coll, "NOCASE") }
 // translate turns one constraint and its value into $filter clauses. It is
 // the only place that decides what Graph evaluates, for BestIndex (exactness
 // of a known right-hand value) and Filter alike.
-func translate(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v any) xlat {
+func translate(t *tables.Table, c *tables.Column, op sqlite.Op, coll string, v any) xlat {
 	if v == nil {
 		switch op {
-		case vtab.OpIS:
-			op = vtab.OpISNULL
-		case vtab.OpISNOT:
-			op = vtab.OpISNOTNULL
-		case vtab.OpISNULL, vtab.OpISNOTNULL:
+		case sqlite.OpIS:
+			op = sqlite.OpISNULL
+		case sqlite.OpISNOT:
+			op = sqlite.OpISNOTNULL
+		case sqlite.OpISNULL, sqlite.OpISNOTNULL:
 		default:
 			return xlat{out: never, exact: true} // a comparison with NULL is never true
 		}
@@ -108,12 +108,12 @@ func translate(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v any
 	}
 	ops := c.Filter
 	switch op {
-	case vtab.OpISNULL, vtab.OpISNOTNULL:
+	case sqlite.OpISNULL, sqlite.OpISNOTNULL:
 		if !ops.Has(tables.Null) {
 			return xlat{}
 		}
 		o := "eq"
-		if op == vtab.OpISNOTNULL {
+		if op == sqlite.OpISNOTNULL {
 			o = "ne"
 		}
 		return xlat{out: pushed, clauses: []clause{simple(c.Property, o, "null")}, exact: true, advanced: t.Directory}
@@ -135,7 +135,7 @@ func translate(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v any
 	return xlat{}
 }
 
-func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v any) xlat {
+func textClause(t *tables.Table, c *tables.Column, op sqlite.Op, coll string, v any) xlat {
 	s, ok := v.(string)
 	if !ok {
 		return xlat{} // SQLite's affinity rules decide; only text is pushed
@@ -143,7 +143,7 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 	ops, p := c.Filter, c.Property
 	adv := t.Directory && c.Advanced
 	switch op {
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		if hasControl(s) {
 			return xlat{}
 		}
@@ -164,12 +164,12 @@ func textClause(t *tables.Table, c *tables.Column, op vtab.Op, coll string, v an
 			return xlat{out: pushed, clauses: []clause{simple(p, "eq", odataString(m))}, advanced: adv, exact: exact}
 		}
 		return xlat{out: pushed, clauses: []clause{simple(p, "eq", odataString(s))}, advanced: adv}
-	case vtab.OpLIKE, vtab.OpGLOB:
-		pat, ok := parsePattern(s, op == vtab.OpGLOB)
+	case sqlite.OpLIKE, sqlite.OpGLOB:
+		pat, ok := parsePattern(s, op == sqlite.OpGLOB)
 		if !ok || hasControl(pat.lit) {
 			return xlat{}
 		}
-		if op == vtab.OpLIKE && !c.CaseInsensitive {
+		if op == sqlite.OpLIKE && !c.CaseInsensitive {
 			// LIKE ignores ASCII case; Graph compares this property
 			// exactly, so it would drop matches that differ in case.
 			return xlat{}
@@ -267,11 +267,11 @@ func patternClause(t *tables.Table, c *tables.Column, pat pattern) xlat {
 // canonical dates that satisfy it; it is exact when s is canonical itself.
 // Graph may keep fractions of a second that it does not show, so every
 // bound is a whole second compared with ge/lt: `= X` is [X, X+1s).
-func dateClause(c *tables.Column, op vtab.Op, s string, nocase bool) xlat {
+func dateClause(c *tables.Column, op sqlite.Op, s string, nocase bool) xlat {
 	ops, p := c.Filter, c.Property
 	exact := canonicalDate(s) && pushableDate(s)
 	if !ops.Has(tables.Cmp) {
-		if exact && (op == vtab.OpEQ || op == vtab.OpIS) && ops.Has(tables.Eq) {
+		if exact && (op == sqlite.OpEQ || op == sqlite.OpIS) && ops.Has(tables.Eq) {
 			return xlat{out: pushed, clauses: []clause{simple(p, "eq", s)}, exact: true}
 		}
 		return xlat{}
@@ -281,26 +281,26 @@ func dateClause(c *tables.Column, op vtab.Op, s string, nocase bool) xlat {
 	var lo, hi string // ge lo, lt hi
 	var okLo, okHi bool
 	switch op {
-	case vtab.OpGE:
+	case sqlite.OpGE:
 		lo, okLo = atLeast, okLeast
 		if !okLo {
 			return xlat{out: never, exact: true}
 		}
-	case vtab.OpGT:
+	case sqlite.OpGT:
 		lo, okLo = above, okAbove
 		if !okLo {
 			return xlat{out: never, exact: true}
 		}
-	case vtab.OpLT:
+	case sqlite.OpLT:
 		hi, okHi = atLeast, okLeast
-	case vtab.OpLE:
+	case sqlite.OpLE:
 		hi, okHi = above, okAbove
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		if !okLeast || okAbove && atLeast == above {
 			return xlat{out: never, exact: true} // no canonical date equals s
 		}
 		lo, okLo, hi, okHi = atLeast, true, above, okAbove
-	case vtab.OpNE:
+	case sqlite.OpNE:
 		if !exact || !okAbove || !ops.Has(tables.Ne) {
 			return xlat{}
 		}
@@ -338,13 +338,13 @@ func sqlBool(v any) (b, isBool, ok bool) {
 	return false, false, false
 }
 
-func boolClause(c *tables.Column, op vtab.Op, v any) xlat {
+func boolClause(c *tables.Column, op sqlite.Op, v any) xlat {
 	b, isBool, ok := sqlBool(v)
 	if !ok {
 		return xlat{}
 	}
-	eq := op == vtab.OpEQ || op == vtab.OpIS
-	ne := op == vtab.OpNE || op == vtab.OpISNOT
+	eq := op == sqlite.OpEQ || op == sqlite.OpIS
+	ne := op == sqlite.OpNE || op == sqlite.OpISNOT
 	switch {
 	case eq && !isBool:
 		return xlat{out: never, exact: true} // Graph booleans are never null
@@ -358,10 +358,10 @@ func boolClause(c *tables.Column, op vtab.Op, v any) xlat {
 	return xlat{}
 }
 
-var cmpOps = map[vtab.Op]string{vtab.OpEQ: "eq", vtab.OpIS: "eq", vtab.OpNE: "ne",
-	vtab.OpLT: "lt", vtab.OpLE: "le", vtab.OpGT: "gt", vtab.OpGE: "ge"}
+var cmpOps = map[sqlite.Op]string{sqlite.OpEQ: "eq", sqlite.OpIS: "eq", sqlite.OpNE: "ne",
+	sqlite.OpLT: "lt", sqlite.OpLE: "le", sqlite.OpGT: "gt", sqlite.OpGE: "ge"}
 
-func intClause(c *tables.Column, op vtab.Op, v any) xlat {
+func intClause(c *tables.Column, op sqlite.Op, v any) xlat {
 	n, ok := v.(int64)
 	o := cmpOps[op]
 	if !ok || o == "" {
@@ -382,13 +382,13 @@ func intClause(c *tables.Column, op vtab.Op, v any) xlat {
 
 // translateIn pushes a whole IN list as one term: `p in (…)` on directory
 // properties that take it, an or-chain of the equalities otherwise.
-func translateIn(t *tables.Table, c *tables.Column, coll string, list vtab.InList) xlat {
+func translateIn(t *tables.Table, c *tables.Column, coll string, list sqlite.InList) xlat {
 	res := xlat{out: pushed, exact: true}
 	var items []string
 	dirIn := t.Directory && c.Filter.Has(tables.In)
 	seen := map[string]bool{}
 	for _, v := range list {
-		x := translate(t, c, vtab.OpEQ, coll, v)
+		x := translate(t, c, sqlite.OpEQ, coll, v)
 		switch x.out {
 		case never:
 			continue // NULL, or a value no row can hold

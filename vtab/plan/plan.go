@@ -16,9 +16,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -44,7 +45,7 @@ type Scan struct {
 	Limit int64
 	// Pushed and Local say, for people (explain), what was sent to Graph and
 	// what SQLite still checks; a pre-filter appears in both.
-	Pushed, Local []string
+	Pushed, Local []Term
 	// Want is LIMIT+OFFSET when the query has a LIMIT (0: none), even where
 	// Limit cannot be set: the most rows SQLite may read, so a runner need
 	// not start more requests ahead than that.
@@ -55,6 +56,36 @@ type Scan struct {
 	// that name one entity (a user's GUID and userPrincipalName). The
 	// runner then keeps the first row of each item.
 	Distinct bool
+
+	sorts []*LocalSort // by request: the request sorted by the runner
+}
+
+// LocalSort is how a runner answers a request itself when Graph refuses its
+// $filter with $orderby as too complex (InefficientFilter, which Microsoft
+// warns may happen even to a filter shaped as its rule asks): it sends
+// Request, reads every row, sorts them by Property, drops Skip rows and
+// keeps Limit (0: all). SQLite was promised the order, so the rows must
+// arrive in it.
+type LocalSort struct {
+	// Request is the refused request without $orderby and $skip, in pages
+	// of the table's largest $top, with no Limit.
+	Request Request
+	// Property is the Graph property to sort by; Desc sorts descending.
+	Property string
+	Desc     bool
+	// Skip is the rows the refused request's $skip would have skipped.
+	Skip int64
+	// Limit is the refused request's Limit (0: none).
+	Limit int64
+}
+
+// LocalSort returns how to answer request i of the scan without Graph's
+// $orderby; ok is false when the request has none.
+func (s *Scan) LocalSort(i int) (ls LocalSort, ok bool) {
+	if i < 0 || i >= len(s.sorts) || s.sorts[i] == nil {
+		return LocalSort{}, false
+	}
+	return *s.sorts[i], true
 }
 
 // Request is one Graph request, followed by @odata.nextLink.
@@ -90,6 +121,15 @@ type Request struct {
 	Children string
 }
 
+// ChildrenURL is the URL of the child folders of the folder with the given
+// id, in a folder-tree walk ("" when r is not one).
+func (r *Request) ChildrenURL(id string) string {
+	if r.Children == "" {
+		return ""
+	}
+	return strings.ReplaceAll(r.Children, "{id}", url.PathEscape(id))
+}
+
 // Roles of a constraint in a plan (arg.Role).
 const (
 	roleKey    = 'k' // fills a path key: mailbox, folder, message, or $search
@@ -104,12 +144,12 @@ const (
 // arg says what one xFilter argument is. A plan is a list of them, in
 // ArgvIndex order, encoded as JSON in IdxStr.
 type arg struct {
-	Col  int     `json:"c"`
-	Op   vtab.Op `json:"o"`
-	Role byte    `json:"r"`
-	Coll string  `json:"k,omitempty"` // collation, when not BINARY
-	Omit bool    `json:"x,omitempty"`
-	In   bool    `json:"i,omitempty"`
+	Col  int       `json:"c"`
+	Op   sqlite.Op `json:"o"`
+	Role byte      `json:"r"`
+	Coll string    `json:"k,omitempty"` // collation, when not BINARY
+	Omit bool      `json:"x,omitempty"`
+	In   bool      `json:"i,omitempty"`
 }
 
 type order struct {
@@ -148,15 +188,15 @@ func column(t *tables.Table, i int) *tables.Column {
 }
 
 // pathKey returns the key a constraint fills when it is usable as one.
-func pathKey(t *tables.Table, c vtab.Constraint) string {
+func pathKey(t *tables.Table, c sqlite.Constraint) string {
 	col := column(t, c.Column)
 	if !c.Usable || col == nil || col.Key == "" || col.Key == keyID {
 		return ""
 	}
 	switch c.Op {
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		return col.Key
-	case vtab.OpMATCH:
+	case sqlite.OpMATCH:
 		if col.Key == keySearch {
 			return col.Key
 		}
@@ -165,38 +205,38 @@ func pathKey(t *tables.Table, c vtab.Constraint) string {
 }
 
 // pushable reports whether some value of op on c may go to $filter.
-func pushable(t *tables.Table, c *tables.Column, op vtab.Op) bool {
+func pushable(t *tables.Table, c *tables.Column, op sqlite.Op) bool {
 	if c.Property == "" || c.Filter == 0 {
 		return false
 	}
 	ops := c.Filter
 	switch op {
-	case vtab.OpEQ, vtab.OpIS:
+	case sqlite.OpEQ, sqlite.OpIS:
 		return ops.Has(tables.Eq) || c.Type == tables.Date && ops.Has(tables.Cmp)
-	case vtab.OpNE:
+	case sqlite.OpNE:
 		return ops.Has(tables.Ne) && (c.Type == tables.Bool || c.Type == tables.Date || c.Type == tables.Integer)
-	case vtab.OpISNOT:
+	case sqlite.OpISNOT:
 		return ops.Has(tables.Ne) && c.Type == tables.Bool
-	case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+	case sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE:
 		return ops.Has(tables.Cmp) && (c.Type == tables.Date || c.Type == tables.Integer)
-	case vtab.OpLIKE, vtab.OpGLOB:
+	case sqlite.OpLIKE, sqlite.OpGLOB:
 		return (c.Type == tables.Text || c.Type == tables.Enum) &&
 			ops&(tables.Eq|tables.StartsWith|tables.Contains|tables.EndsWith) != 0
-	case vtab.OpISNULL, vtab.OpISNOTNULL:
+	case sqlite.OpISNULL, sqlite.OpISNOTNULL:
 		return ops.Has(tables.Null)
 	}
 	return false
 }
 
 // excludesNull reports whether a usable constraint on column col rejects NULL.
-func excludesNull(info *vtab.IndexInfo, col int) bool {
+func excludesNull(info *sqlite.IndexInfo, col int) bool {
 	for _, c := range info.Constraints {
 		if !c.Usable || c.Column != col {
 			continue
 		}
 		switch c.Op {
-		case vtab.OpEQ, vtab.OpGT, vtab.OpGE, vtab.OpLT, vtab.OpLE, vtab.OpNE,
-			vtab.OpLIKE, vtab.OpGLOB, vtab.OpISNOTNULL:
+		case sqlite.OpEQ, sqlite.OpGT, sqlite.OpGE, sqlite.OpLT, sqlite.OpLE, sqlite.OpNE,
+			sqlite.OpLIKE, sqlite.OpGLOB, sqlite.OpISNOTNULL:
 			return true
 		}
 	}
@@ -225,13 +265,13 @@ func containsPlaceholder(path, name string) bool {
 
 // BestIndex fills info's outputs for table t. It is cheap, does no I/O, and
 // is called many times per statement.
-func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
+func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 	n := len(info.Constraints)
 	if len(info.ConstraintUsage) != n {
-		info.ConstraintUsage = make([]vtab.ConstraintUsage, n)
+		info.ConstraintUsage = make([]sqlite.ConstraintUsage, n)
 	}
 	for i := range info.ConstraintUsage {
-		info.ConstraintUsage[i] = vtab.ConstraintUsage{}
+		info.ConstraintUsage[i] = sqlite.ConstraintUsage{}
 	}
 	roles := make([]byte, n)
 	keys := map[string]int{}
@@ -260,7 +300,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 			for i, c := range info.Constraints {
 				col := column(t, c.Column)
 				if single || !c.Usable || col == nil || col.Key != keyID || c.IsIn != wantIn ||
-					c.Op != vtab.OpEQ && c.Op != vtab.OpIS {
+					c.Op != sqlite.OpEQ && c.Op != sqlite.OpIS {
 					continue
 				}
 				keys[keyID], roles[i], single = i, roleID, true
@@ -277,13 +317,13 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 			continue
 		}
 		switch c.Op {
-		case vtab.OpLIMIT:
+		case sqlite.OpLIMIT:
 			roles[i] = roleLimit
 			continue
-		case vtab.OpOFFSET:
+		case sqlite.OpOFFSET:
 			roles[i] = roleOffset
 			continue
-		case vtab.OpMATCH:
+		case sqlite.OpMATCH:
 			continue // only the search column takes MATCH; SQLite reports the rest
 		}
 		if !opt.Pushdown {
@@ -294,7 +334,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		case col == nil || search:
 			roles[i] = roleLocal
 		case t.Fetch == tables.Attachments && !message && col.Name == "is_inline" &&
-			(c.Op == vtab.OpEQ || c.Op == vtab.OpIS):
+			(c.Op == sqlite.OpEQ || c.Op == sqlite.OpIS):
 			roles[i] = roleHas
 		case pushable(t, col, c.Op):
 			roles[i] = roleFilter
@@ -313,7 +353,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 		case roleKey:
 			u.Omit = true
 		case roleFilter:
-			nullCheck := c.Op == vtab.OpISNULL || c.Op == vtab.OpISNOTNULL
+			nullCheck := c.Op == sqlite.OpISNULL || c.Op == sqlite.OpISNOTNULL
 			if !single && !c.IsIn && (c.HasRHS || nullCheck) {
 				x := translate(t, column(t, c.Column), c.Op, c.Collation, c.RHS)
 				u.Omit = x.exact
@@ -396,7 +436,7 @@ func BestIndex(t *tables.Table, info *vtab.IndexInfo, opt Options) error {
 	info.IdxFlags = 0
 	if single && !fanout {
 		info.EstimatedRows = 1
-		info.IdxFlags = vtab.ScanUnique
+		info.IdxFlags = sqlite.ScanUnique
 	}
 	info.IdxNum = 0
 	b, err := json.Marshal(p)
@@ -437,7 +477,7 @@ const (
 )
 
 // estimate returns the rows the plan yields and its cost.
-func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[string]int,
+func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[string]int,
 	single bool, limit int64, exactLimit bool) (rows, cost float64) {
 	_, search := keys[keySearch]
 	_, folder := keys[keyFolder]
@@ -474,11 +514,11 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		switch roles[i] {
 		case roleFilter:
 			switch c.Op {
-			case vtab.OpEQ, vtab.OpIS:
+			case sqlite.OpEQ, sqlite.OpIS:
 				scanned *= 0.1
-			case vtab.OpLIKE, vtab.OpGLOB:
+			case sqlite.OpLIKE, sqlite.OpGLOB:
 				scanned *= 0.25
-			case vtab.OpLT, vtab.OpLE, vtab.OpGT, vtab.OpGE:
+			case sqlite.OpLT, sqlite.OpLE, sqlite.OpGT, sqlite.OpGE:
 				scanned *= 0.3
 			default:
 				scanned *= 0.5
@@ -546,7 +586,7 @@ func estimate(t *tables.Table, info *vtab.IndexInfo, roles []byte, keys map[stri
 		}
 		switch col.Key {
 		case keyMailbox, keyFolder, keySearch:
-			if _, ok := keys[col.Key]; !ok && (c.Op == vtab.OpEQ || c.Op == vtab.OpIS || c.Op == vtab.OpMATCH) {
+			if _, ok := keys[col.Key]; !ok && (c.Op == sqlite.OpEQ || c.Op == sqlite.OpIS || c.Op == sqlite.OpMATCH) {
 				cost += missingCost
 			}
 		}

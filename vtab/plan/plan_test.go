@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // con is one constraint of a test query and the value SQLite would pass.
 type con struct {
 	col  string
-	op   vtab.Op
+	op   sqlite.Op
 	v    any  // the argument (an InList for a whole IN)
 	in   bool // IsIn
 	rhs  bool // HasRHS, with RHS = v
@@ -21,14 +21,14 @@ type con struct {
 	off  bool // not usable
 }
 
-func c(col string, op vtab.Op, v any) con { return con{col: col, op: op, v: v} }
-func (x con) IN() con                     { x.in = true; return x }
-func (x con) RHS() con                    { x.rhs = true; return x }
-func (x con) Coll(s string) con           { x.coll = s; return x }
-func (x con) Unusable() con               { x.off = true; return x }
-func limit(n int64) con                   { return con{op: vtab.OpLIMIT, v: n, rhs: true} }
-func offset(n int64) con                  { return con{op: vtab.OpOFFSET, v: n, rhs: true} }
-func in(v ...any) vtab.InList             { return vtab.InList(v) }
+func c(col string, op sqlite.Op, v any) con { return con{col: col, op: op, v: v} }
+func (x con) IN() con                       { x.in = true; return x }
+func (x con) RHS() con                      { x.rhs = true; return x }
+func (x con) Coll(s string) con             { x.coll = s; return x }
+func (x con) Unusable() con                 { x.off = true; return x }
+func limit(n int64) con                     { return con{op: sqlite.OpLIMIT, v: n, rhs: true} }
+func offset(n int64) con                    { return con{op: sqlite.OpOFFSET, v: n, rhs: true} }
+func in(v ...any) sqlite.InList             { return sqlite.InList(v) }
 
 type ob struct {
 	col  string
@@ -45,8 +45,8 @@ type sqlQuery struct {
 	d     Defaults
 }
 
-func (q sqlQuery) info() *vtab.IndexInfo {
-	info := &vtab.IndexInfo{}
+func (q sqlQuery) info() *sqlite.IndexInfo {
+	info := &sqlite.IndexInfo{}
 	for _, x := range q.cons {
 		col := 0
 		if x.col != "" {
@@ -59,15 +59,15 @@ func (q sqlQuery) info() *vtab.IndexInfo {
 		if coll == "" {
 			coll = "BINARY"
 		}
-		k := vtab.Constraint{Column: col, Op: x.op, Usable: !x.off, Collation: coll, IsIn: x.in}
+		k := sqlite.Constraint{Column: col, Op: x.op, Usable: !x.off, Collation: coll, IsIn: x.in}
 		if x.rhs {
 			k.RHS, k.HasRHS = x.v, true
 		}
 		info.Constraints = append(info.Constraints, k)
 	}
-	info.ConstraintUsage = make([]vtab.ConstraintUsage, len(info.Constraints))
+	info.ConstraintUsage = make([]sqlite.ConstraintUsage, len(info.Constraints))
 	for _, o := range q.order {
-		info.OrderBy = append(info.OrderBy, vtab.OrderBy{Column: q.t.Column(o.col), Desc: o.desc})
+		info.OrderBy = append(info.OrderBy, sqlite.OrderBy{Column: q.t.Column(o.col), Desc: o.desc})
 	}
 	for _, name := range q.cols {
 		info.ColUsed |= 1 << uint(q.t.Column(name))
@@ -76,7 +76,7 @@ func (q sqlQuery) info() *vtab.IndexInfo {
 }
 
 // plan runs BestIndex, then Filter with the arguments SQLite would pass.
-func (q sqlQuery) plan(t *testing.T) (*vtab.IndexInfo, *Scan, error) {
+func (q sqlQuery) plan(t *testing.T) (*sqlite.IndexInfo, *Scan, error) {
 	t.Helper()
 	info := q.info()
 	opt := Options{Pushdown: true}
@@ -98,7 +98,7 @@ func (q sqlQuery) plan(t *testing.T) (*vtab.IndexInfo, *Scan, error) {
 			continue
 		}
 		v := q.cons[i].v
-		if list, ok := v.(vtab.InList); ok && !u.In {
+		if list, ok := v.(sqlite.InList); ok && !u.In {
 			v = list[0] // SQLite would call Filter once per value
 		}
 		args[u.ArgvIndex-1] = v
@@ -113,7 +113,7 @@ func (q sqlQuery) plan(t *testing.T) (*vtab.IndexInfo, *Scan, error) {
 
 // usage writes ConstraintUsage compactly: "2" argv 2, "2x" omitted, "2i" a
 // whole IN list, "-" not used.
-func usage(us []vtab.ConstraintUsage) []string {
+func usage(us []sqlite.ConstraintUsage) []string {
 	out := make([]string, len(us))
 	for i, u := range us {
 		if u.ArgvIndex == 0 {
@@ -194,11 +194,11 @@ func check(t *testing.T, q sqlQuery, w want) {
 	if s.Limit != w.limit {
 		t.Errorf("Scan.Limit: got %d, want %d", s.Limit, w.limit)
 	}
-	if !reflect.DeepEqual(s.Pushed, w.pushed) {
-		t.Errorf("Pushed:\n got %q\nwant %q", s.Pushed, w.pushed)
+	if got := Strings(s.Pushed); !reflect.DeepEqual(got, w.pushed) {
+		t.Errorf("Pushed:\n got %q\nwant %q", got, w.pushed)
 	}
-	if !reflect.DeepEqual(s.Local, w.local) {
-		t.Errorf("Local:\n got %q\nwant %q", s.Local, w.local)
+	if got := Strings(s.Local); !reflect.DeepEqual(got, w.local) {
+		t.Errorf("Local:\n got %q\nwant %q", got, w.local)
 	}
 	if s.Distinct != w.distinct {
 		t.Errorf("Distinct: got %v, want %v", s.Distinct, w.distinct)
@@ -213,19 +213,19 @@ var (
 )
 
 const (
-	eq    = vtab.OpEQ
-	ne    = vtab.OpNE
-	lt    = vtab.OpLT
-	le    = vtab.OpLE
-	gt    = vtab.OpGT
-	ge    = vtab.OpGE
-	like  = vtab.OpLIKE
-	glob  = vtab.OpGLOB
-	is    = vtab.OpIS
-	isnot = vtab.OpISNOT
-	null  = vtab.OpISNULL
-	nnull = vtab.OpISNOTNULL
-	match = vtab.OpMATCH
+	eq    = sqlite.OpEQ
+	ne    = sqlite.OpNE
+	lt    = sqlite.OpLT
+	le    = sqlite.OpLE
+	gt    = sqlite.OpGT
+	ge    = sqlite.OpGE
+	like  = sqlite.OpLIKE
+	glob  = sqlite.OpGLOB
+	is    = sqlite.OpIS
+	isnot = sqlite.OpISNOT
+	null  = sqlite.OpISNULL
+	nnull = sqlite.OpISNOTNULL
+	match = sqlite.OpMATCH
 )
 
 func TestMessages(t *testing.T) {
@@ -465,7 +465,7 @@ func TestMessages(t *testing.T) {
 		{"id lookup: one GET, escaped",
 			sqlQuery{t: messages, cons: []con{c("id", eq, "AAMk/+=x"), c("is_read", eq, int64(1)).RHS()}, order: []ob{{"received_date_time", true}},
 				cols: []string{"subject"}},
-			want{usage: []string{"1", "2"}, consumed: true, flags: vtab.ScanUnique, rows: 1,
+			want{usage: []string{"1", "2"}, consumed: true, flags: sqlite.ScanUnique, rows: 1,
 				reqs:   []Request{{Mailbox: "me", MailboxPath: "/me", Single: true, Echo: map[int]any{0: "me"}, URL: "/me/messages/AAMk%2F%2B%3Dx?$select=id,subject"}},
 				pushed: []string{"id = 'AAMk/+=x' → GET by id"},
 				local:  []string{"id = 'AAMk/+=x'", "is_read = 1"}}},
@@ -543,7 +543,7 @@ func TestMessages(t *testing.T) {
 				pushed: []string{"user_id = 'a' → path", "search = 'kql' → $search"}}},
 		{"Pushdown=false: id is still a GET",
 			sqlQuery{t: messages, cons: []con{c("id", eq, "X")}, opt: &Options{}},
-			want{usage: []string{"1"}, flags: vtab.ScanUnique, rows: 1,
+			want{usage: []string{"1"}, flags: sqlite.ScanUnique, rows: 1,
 				reqs:   []Request{{Mailbox: "me", MailboxPath: "/me", Single: true, Echo: map[int]any{0: "me"}, URL: "/me/messages/X?$select=id"}},
 				pushed: []string{"id = 'X' → GET by id"}, local: []string{"id = 'X'"}}},
 	}
@@ -652,12 +652,12 @@ func TestUsers(t *testing.T) {
 				pushed: []string{"LIMIT 5 → stop after 10 rows"}}},
 		{"id: one GET; a UPN works as the key",
 			sqlQuery{t: users, cons: []con{c("id", eq, "alice@contoso.com")}},
-			want{usage: []string{"1"}, flags: vtab.ScanUnique, rows: 1,
+			want{usage: []string{"1"}, flags: sqlite.ScanUnique, rows: 1,
 				reqs:   []Request{{Single: true, URL: "/users/alice%40contoso.com?$select=id"}},
 				pushed: []string{"id = 'alice@contoso.com' → GET by id"}, local: []string{"id = 'alice@contoso.com'"}}},
 		{"id of a $ UPN",
 			sqlQuery{t: users, cons: []con{c("id", eq, "$x@y")}},
-			want{usage: []string{"1"}, flags: vtab.ScanUnique, rows: 1,
+			want{usage: []string{"1"}, flags: sqlite.ScanUnique, rows: 1,
 				reqs:   []Request{{Single: true, URL: "/users('$x%40y')?$select=id"}},
 				pushed: []string{"id = '$x@y' → GET by id"}, local: []string{"id = '$x@y'"}}},
 		{"id IN of GUIDs: one filter, with the other predicates",

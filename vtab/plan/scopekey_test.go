@@ -3,7 +3,7 @@ package plan
 import (
 	"testing"
 
-	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/sqlite"
 )
 
 // TestScopeKeyOrNeverSplits checks the costs that keep SQLite from running
@@ -55,7 +55,7 @@ func TestScopeKeyOrNeverSplits(t *testing.T) {
 					{c("importance", eq, "high").RHS(), tt.key}}},
 				{"two ids (id = 'x' OR id IS 'y'), with the key", [][]con{
 					{c("id", eq, "x").RHS(), tt.key},
-					{c("id", vtab.OpIS, "y").RHS(), tt.key}}},
+					{c("id", sqlite.OpIS, "y").RHS(), tt.key}}},
 			} {
 				sum := 0.0
 				for _, b := range branches.cons {

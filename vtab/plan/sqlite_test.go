@@ -1,4 +1,4 @@
-//go:build !outlooksql_ext
+//go:build cgo && !outlooksql_ext
 
 package plan_test
 
