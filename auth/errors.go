@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,6 +32,12 @@ var aadsts = regexp.MustCompile(`^AADSTS\d+:\s*`)
 // tokenError turns a token-endpoint failure into an error that says what
 // to do. secrets (client secret, tokens) are scrubbed from everything shown.
 func tokenError(err error, doing, tokenURL string, secrets ...string) error {
+	if u, perr := url.Parse(tokenURL); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	tokenURL = redact.URL(tokenURL)
 	var red *redirect.Error
 	if errors.As(err, &red) {
 		// Not err itself: its text quotes the whole Location.

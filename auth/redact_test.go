@@ -73,3 +73,31 @@ func TestTokenEndpointEchoesSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenURLPasswordHidden: a password in TokenUrl is shown as xxxxx in
+// the error, and found nowhere else in it, whatever the failure.
+func TestTokenURLPasswordHidden(t *testing.T) {
+	const pw = "PASSW0RDX-long"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		io.WriteString(w, "no such tenant; you sent "+strings.ToLower(pw))
+	}))
+	defer srv.Close()
+	tokenURL := strings.Replace(srv.URL, "http://", "http://bob:"+pw+"@", 1) + "/token"
+	for _, tt := range []struct{ name, url, want string }{
+		{"endpoint answers", tokenURL, "auth: getting an app-only access token: the token endpoint " +
+			strings.Replace(tokenURL, pw, "xxxxx", 1) + " answered 400 Bad Request: no such tenant; you sent [redacted]"},
+		{"nobody listens", "http://bob:" + pw + "@127.0.0.1:1/token", "auth: getting an app-only access token at http://bob:xxxxx@127.0.0.1:1/token: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := ApplicationCredentials(AppConfig{TokenURL: tt.url, ClientID: "cid", ClientSecret: "client-secret-1"})
+			_, err := s.AccessToken(context.Background())
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("error = %v\nwant prefix %s", err, tt.want)
+			}
+			if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(pw)) {
+				t.Errorf("the password shows: %v", err)
+			}
+		})
+	}
+}

@@ -6,7 +6,8 @@
 // lower-case hex, even encoded twice) and JSON-escaped, wherever those
 // forms differ from the secret itself.
 //
-// A secret shorter than MinLength is replaced only where it stands alone,
+// A secret of MinLength bytes or more is found in any letter case too. A
+// secret shorter than MinLength is replaced only where it stands alone,
 // with no letter or digit right before or after it: replacing "ab"
 // everywhere would turn "unavailable" into "unav[redacted]ilable" and
 // mangle the message, while such a short secret protects little anyway.
@@ -36,6 +37,11 @@ func String(s string, secrets ...string) string {
 			continue
 		}
 		re := pattern(secret)
+		if len(secret) >= MinLength {
+			// A server may echo a secret case-folded; a long secret is
+			// still recognisable then, a short one would match words.
+			re = regexp.MustCompile("(?i)" + re.String())
+		}
 		for _, m := range re.FindAllStringIndex(s, -1) {
 			if len(secret) < MinLength && !alone(s, m[0], m[1]) {
 				continue

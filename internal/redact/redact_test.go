@@ -25,6 +25,8 @@ func TestString(t *testing.T) {
 		{"several secrets, overlapping", "a=abcdefghijkl b=ghijklmnop", []string{"abcdefghijkl", "ghijklmnop"}, "a=[redacted] b=[redacted]"},
 		{"one inside another", "t=tok-0123456789", []string{"0123456789", "tok-0123456789"}, "t=[redacted]"},
 		{"long secret inside a word", "xxSECRETVALUE99yy", []string{"SECRETVALUE99"}, "xx[redacted]yy"},
+		{"long secret, case-folded", "lower=" + strings.ToLower(secret) + " upper=" + strings.ToUpper(url.QueryEscape(secret)), []string{secret}, "lower=[redacted] upper=[redacted]"},
+		{"short secret keeps its case", "AI ai", []string{"ai"}, "AI [redacted]"},
 		{"empty secret", "nothing to hide", []string{""}, "nothing to hide"},
 		// A short secret is replaced only where it stands alone.
 		{"short, inside words", "Service unavailable: try again", []string{"ai"}, "Service unavailable: try again"},
