@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -55,6 +56,29 @@ func Code(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// Graph's error codes for "no such entity", in one place. Exchange (mail)
+// answers an item id that names nothing with ErrorItemNotFound (404), and
+// one that is not an id at all with ErrorInvalidIdMalformed (400); the
+// directory (users) answers with Request_ResourceNotFound, and Graph's
+// front door with ResourceNotFound for a path it cannot resolve.
+var (
+	itemNotFoundCodes  = []string{"ErrorItemNotFound", "ErrorInvalidIdMalformed"}
+	otherNotFoundCodes = []string{"Request_ResourceNotFound", "ResourceNotFound"}
+)
+
+// ItemNotFound reports whether err is Exchange saying that the item an id
+// names does not exist or that the id is malformed: for a mail folder or
+// message named in a request's path.
+func ItemNotFound(err error) bool {
+	return slices.Contains(itemNotFoundCodes, Code(err))
+}
+
+// NotFound reports whether err means "no such entity" from any part of
+// Graph: one of the not-found codes, or any 404.
+func NotFound(err error) bool {
+	return ItemNotFound(err) || slices.Contains(otherNotFoundCodes, Code(err)) || Status(err) == http.StatusNotFound
 }
 
 // Status returns the HTTP status if err is or wraps an *Error, else 0.
