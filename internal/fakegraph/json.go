@@ -145,7 +145,12 @@ func stringsJSON(v []string) string {
 }
 
 func headersJSON(hs []Header) string {
-	b := []byte{'['}
+	return string(appendHeaders(nil, hs))
+}
+
+// appendHeaders writes [{"name","value"}], the same in Graph and in SCHEMA.md.
+func appendHeaders(b []byte, hs []Header) []byte {
+	b = append(b, '[')
 	for i, h := range hs {
 		if i > 0 {
 			b = append(b, ',')
@@ -156,5 +161,5 @@ func headersJSON(hs []Header) string {
 		b = jsonx.AppendString(b, h.Value)
 		b = append(b, '}')
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }

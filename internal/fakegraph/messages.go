@@ -421,17 +421,7 @@ func (c *call) appendMessage(b []byte, m *Message, sel selection, exp *expandSpe
 			o.str(p, m.InferenceClassification)
 		case "internetMessageHeaders":
 			o.key(p)
-			o.b = append(o.b, '[')
-			for i, h := range m.InternetMessageHeaders {
-				if i > 0 {
-					o.b = append(o.b, ',')
-				}
-				ho := obj{b: append(o.b, '{')}
-				ho.str("name", h.Name)
-				ho.str("value", h.Value)
-				o.b = append(ho.b, '}')
-			}
-			o.b = append(o.b, ']')
+			o.b = appendHeaders(o.b, m.InternetMessageHeaders)
 		case "body", "uniqueBody":
 			if c.basic {
 				continue

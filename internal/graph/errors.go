@@ -10,6 +10,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/outlooksql/outlooksql/internal/clip"
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // Error is a non-2xx answer from Graph, with its error body decoded.
@@ -88,6 +89,30 @@ func Status(err error) int {
 		return e.Status
 	}
 	return 0
+}
+
+// answerError is the *Error for a failed answer to attempt of method url,
+// sent with token: Graph may echo the token in its message, so it is
+// redacted.
+func answerError(r *Response, method, url, token string, attempt int) *Error {
+	e := decodeError(r, url)
+	e.Message = redact.String(e.Message, token)
+	e.Method = method
+	e.Attempts = attempt
+	return e
+}
+
+// rejected reports whether e is Graph refusing token (401
+// InvalidAuthenticationToken, or a 401 without a code), and if so tells the
+// token source. The token expired or was revoked early: one fresh token
+// settles it, whatever the retry policy, so callers retry once at once.
+func (c *Client) rejected(e *Error, token string) bool {
+	if e.Status != http.StatusUnauthorized || c.tokens == nil ||
+		(e.Code != "InvalidAuthenticationToken" && e.Code != "") {
+		return false
+	}
+	c.tokens.Reject(token)
+	return true
 }
 
 // decodeError reads Graph's {"error":{code,message,innerError:{request-id}}};
