@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/outlooksql/outlooksql/internal/lru"
 	"github.com/outlooksql/outlooksql/internal/redirect"
 )
 
@@ -60,9 +61,15 @@ type UserConfig struct {
 	HTTPClient *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
+// MaxTokenFiles bounds the refresh-token sources a process keeps (one per
+// token file, see UserCredentials). Past it the least recently asked-for
+// one is dropped: connections holding it keep using it, and the lock file
+// still serializes its refreshes with a new source's for the same file.
+const MaxTokenFiles = 64
+
 var (
 	usersMu sync.Mutex
-	users   = map[string]*UserSource{} // by the token file's RealPath
+	users   = lru.New[string, *UserSource](MaxTokenFiles) // by the token file's RealPath
 )
 
 // UserCredentials returns the refresh-token source for cfg.TokenFile, which
@@ -85,7 +92,7 @@ func UserCredentials(cfg UserConfig) (*UserSource, error) {
 	}
 	usersMu.Lock()
 	defer usersMu.Unlock()
-	if s, ok := users[key]; ok {
+	if s, ok := users.Get(key); ok {
 		if diff := configDiff(s.cfg, cfg); diff != "" {
 			return nil, fmt.Errorf("auth: RefreshTokenFilePath %s is already in use in this process with a different %s; use one token file per app registration", cfg.TokenFile, diff)
 		}
@@ -95,7 +102,7 @@ func UserCredentials(cfg UserConfig) (*UserSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	users[key] = s
+	users.Add(key, s)
 	return s, nil
 }
 

@@ -73,7 +73,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	if src == nil {
 		return ErrNotConfigured
 	}
-	scan, err := plan.Filter(c.t, idxNum, idxStr, args, src.defaults())
+	scan, err := plan.Filter(c.t, idxNum, idxStr, args, defaults(src))
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.t.Name, err)
 	}
