@@ -3,7 +3,9 @@
 // and the client-credentials (app-only) flow. Sources wrap
 // golang.org/x/oauth2 and add what Graph and the connection string need: the
 // token file, a cross-process lock around rotation, Entra's error codes, and
-// Reject for tokens Graph refused.
+// Reject for tokens Graph refused. The sources implement the token interface
+// internal/graph defines (AccessToken and Reject); auth names no interface of
+// its own.
 package auth
 
 import (
@@ -20,18 +22,9 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/outlooksql/outlooksql/internal/lru"
 	"github.com/outlooksql/outlooksql/internal/redirect"
 )
-
-// Source gives access tokens. It satisfies graph.Tokens.
-type Source interface {
-	// AccessToken returns a valid access token, refreshing it if it has
-	// expired or was rejected.
-	AccessToken(ctx context.Context) (string, error)
-	// Reject reports that Graph refused token (401): the next AccessToken
-	// must not return it.
-	Reject(token string)
-}
 
 // earlyExpiry is how long before its expiry a token is renewed, so that it
 // does not run out during a request.
@@ -68,16 +61,22 @@ type UserConfig struct {
 	HTTPClient *http.Client // nil: http.DefaultClient; redirects are never followed
 }
 
+// MaxTokenFiles bounds the refresh-token sources a process keeps (one per
+// token file, see UserCredentials). Past it the least recently asked-for
+// one is dropped: connections holding it keep using it, and the lock file
+// still serializes its refreshes with a new source's for the same file.
+const MaxTokenFiles = 64
+
 var (
 	usersMu sync.Mutex
-	users   = map[string]*userSource{} // by the token file's RealPath
+	users   = lru.New[string, *UserSource](MaxTokenFiles) // by the token file's RealPath
 )
 
 // UserCredentials returns the refresh-token source for cfg.TokenFile, which
 // must exist (see TokenFile). There is one source per token file per
 // process, shared by every connection and safe for concurrent use; asking
 // again with the same config returns it, with a different one is an error.
-func UserCredentials(cfg UserConfig) (Source, error) {
+func UserCredentials(cfg UserConfig) (*UserSource, error) {
 	if cfg.TokenFile == "" {
 		return nil, errors.New("auth: RefreshTokenFilePath is required with AuthType=UserCredentials")
 	}
@@ -93,7 +92,7 @@ func UserCredentials(cfg UserConfig) (Source, error) {
 	}
 	usersMu.Lock()
 	defer usersMu.Unlock()
-	if s, ok := users[key]; ok {
+	if s, ok := users.Get(key); ok {
 		if diff := configDiff(s.cfg, cfg); diff != "" {
 			return nil, fmt.Errorf("auth: RefreshTokenFilePath %s is already in use in this process with a different %s; use one token file per app registration", cfg.TokenFile, diff)
 		}
@@ -103,7 +102,7 @@ func UserCredentials(cfg UserConfig) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	users[key] = s
+	users.Add(key, s)
 	return s, nil
 }
 
@@ -125,10 +124,11 @@ func configDiff(a, b UserConfig) string {
 	return strings.Join(d, ", ")
 }
 
-// userSource refreshes from a token file. Within the process, one refresh
+// UserSource gives delegated access tokens (internal/graph's Tokens),
+// refreshed from a token file. Within the process, one refresh
 // runs at a time (refreshing); across processes, the lock file next to the
 // token file serializes refresh and write-back.
-type userSource struct {
+type UserSource struct {
 	cfg        UserConfig
 	conf       *oauth2.Config
 	file       TokenFile
@@ -144,14 +144,14 @@ type userSource struct {
 
 // newUserSource builds a source without the per-process cache (tests use it
 // to act as separate processes).
-func newUserSource(cfg UserConfig) (*userSource, error) {
+func newUserSource(cfg UserConfig) (*UserSource, error) {
 	if cfg.TokenURL == "" {
 		return nil, errors.New("auth: TokenUrl is required with AuthType=UserCredentials")
 	}
 	if cfg.ClientID == "" {
 		return nil, errors.New("auth: ClientId is required with AuthType=UserCredentials")
 	}
-	s := &userSource{
+	s := &UserSource{
 		cfg: cfg,
 		conf: &oauth2.Config{
 			ClientID:     cfg.ClientID,
@@ -178,7 +178,7 @@ func noRefreshToken(path string) error {
 }
 
 // AccessToken returns the current access token, or refreshes it.
-func (s *userSource) AccessToken(ctx context.Context) (string, error) {
+func (s *UserSource) AccessToken(ctx context.Context) (string, error) {
 	if t := s.current(); t != "" {
 		return t, nil
 	}
@@ -195,13 +195,13 @@ func (s *userSource) AccessToken(ctx context.Context) (string, error) {
 }
 
 // Reject marks token as refused; a later AccessToken renews it.
-func (s *userSource) Reject(token string) {
+func (s *UserSource) Reject(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rejected = token
 }
 
-func (s *userSource) current() string {
+func (s *UserSource) current() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if usable(s.tok, s.rejected, time.Now(), s.margin) {
@@ -213,7 +213,7 @@ func (s *userSource) current() string {
 // renew runs under the lock file: it re-reads the token file, uses a token
 // another process already renewed, and otherwise refreshes with the newest
 // refresh token and writes the rotated one back before returning it.
-func (s *userSource) renew(ctx context.Context) (string, error) {
+func (s *UserSource) renew(ctx context.Context) (string, error) {
 	real, err := s.file.RealPath()
 	if err != nil {
 		return "", err
@@ -271,7 +271,7 @@ func (s *userSource) renew(ctx context.Context) (string, error) {
 	return nt.AccessToken, nil
 }
 
-func (s *userSource) setToken(t *oauth2.Token, margin time.Duration) {
+func (s *UserSource) setToken(t *oauth2.Token, margin time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tok, s.margin = t, margin
@@ -283,7 +283,7 @@ type held struct {
 	margin time.Duration
 }
 
-func (s *userSource) setUnsaved(t *held, from string) {
+func (s *UserSource) setUnsaved(t *held, from string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unsaved, s.unsavedFrom = t, from
@@ -310,8 +310,8 @@ const graphDefaultScope = "https://graph.microsoft.com/.default"
 // ApplicationCredentials returns a client-credentials source with scope
 // https://graph.microsoft.com/.default. It keeps the token until it expires
 // or is rejected; missing settings are reported by AccessToken.
-func ApplicationCredentials(cfg AppConfig) Source {
-	return &appSource{
+func ApplicationCredentials(cfg AppConfig) *AppSource {
+	return &AppSource{
 		cfg: cfg,
 		conf: &clientcredentials.Config{
 			ClientID:     cfg.ClientID,
@@ -324,7 +324,9 @@ func ApplicationCredentials(cfg AppConfig) Source {
 	}
 }
 
-type appSource struct {
+// AppSource gives app-only access tokens (internal/graph's Tokens) from the
+// client credentials grant.
+type AppSource struct {
 	cfg      AppConfig
 	conf     *clientcredentials.Config
 	fetching chan struct{}
@@ -336,7 +338,7 @@ type appSource struct {
 }
 
 // AccessToken returns the cached token or fetches a new one.
-func (s *appSource) AccessToken(ctx context.Context) (string, error) {
+func (s *AppSource) AccessToken(ctx context.Context) (string, error) {
 	if t := s.current(); t != "" {
 		return t, nil
 	}
@@ -369,13 +371,13 @@ func (s *appSource) AccessToken(ctx context.Context) (string, error) {
 }
 
 // Reject marks token as refused; a later AccessToken fetches a new one.
-func (s *appSource) Reject(token string) {
+func (s *AppSource) Reject(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rejected = token
 }
 
-func (s *appSource) current() string {
+func (s *AppSource) current() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if usable(s.tok, s.rejected, time.Now(), s.margin) {

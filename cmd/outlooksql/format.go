@@ -12,35 +12,35 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 )
 
-// Formats lists the output formats that Write accepts, the default first.
-var Formats = []string{"table", "csv", "json", "jsonl", "markdown"}
+// formats lists the output formats that writeRows accepts, the default first.
+var formats = []string{"table", "csv", "json", "jsonl", "markdown"}
 
-// Result is a whole query result held in memory.
-type Result struct {
+// result is a whole query result held in memory.
+type result struct {
 	Columns []string
 	// Rows holds the values as database/sql returns them from mattn/go-sqlite3
 	// into an *any: nil, int64, float64, string, []byte, bool or time.Time.
 	Rows [][]any
 }
 
-// FormatOptions tunes the table and markdown formats.
-type FormatOptions struct {
+// formatOptions tunes the table and markdown formats.
+type formatOptions struct {
 	Width   int // terminal width for table: columns are cut with … to fit; 0 = no limit
 	MaxCell int // cut cells longer than this many columns with … in table and markdown; 0 = no limit
 }
 
-// ReadResult reads all of rows into memory. It does not close rows.
-func ReadResult(rows *sql.Rows) (*Result, error) {
+// readResult reads all of rows into memory. It does not close rows.
+func readResult(rows *sql.Rows) (*result, error) {
 	src, err := newRowsSource(rows)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: src.columns()}
+	res := &result{Columns: src.columns()}
 	for {
 		row, err := src.next()
 		if err == io.EOF {
@@ -53,12 +53,12 @@ func ReadResult(rows *sql.Rows) (*Result, error) {
 	}
 }
 
-// Write writes rows to w in format (one of Formats) and returns the number
+// writeRows writes rows to w in format (one of formats) and returns the number
 // of rows written. csv, json and jsonl stream: each row is written as soon
 // as it is read. table and markdown read every row first, to size the
 // columns. Rows are read once and not closed. An unknown format is an error
 // before any row is read.
-func Write(w io.Writer, format string, rows *sql.Rows, opts FormatOptions) (n int, err error) {
+func writeRows(w io.Writer, format string, rows *sql.Rows, opts formatOptions) (n int, err error) {
 	if err := checkFormat(format); err != nil {
 		return 0, err
 	}
@@ -69,8 +69,8 @@ func Write(w io.Writer, format string, rows *sql.Rows, opts FormatOptions) (n in
 	return write(w, format, src, opts)
 }
 
-// WriteResult writes res to w like Write.
-func WriteResult(w io.Writer, format string, res *Result, opts FormatOptions) (n int, err error) {
+// writeResult writes res to w like writeRows.
+func writeResult(w io.Writer, format string, res *result, opts formatOptions) (n int, err error) {
 	if err := checkFormat(format); err != nil {
 		return 0, err
 	}
@@ -78,15 +78,15 @@ func WriteResult(w io.Writer, format string, res *Result, opts FormatOptions) (n
 }
 
 func checkFormat(format string) error {
-	for _, f := range Formats {
+	for _, f := range formats {
 		if f == format {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown output format %q: use one of %s", format, strings.Join(Formats, ", "))
+	return fmt.Errorf("unknown output format %q: use one of %s", format, strings.Join(formats, ", "))
 }
 
-func write(w io.Writer, format string, src source, opts FormatOptions) (int, error) {
+func write(w io.Writer, format string, src source, opts formatOptions) (int, error) {
 	var n int
 	var err error
 	switch format {
@@ -154,9 +154,9 @@ func (s *rowsSource) next() ([]any, error) {
 	return vals, nil
 }
 
-// resultSource reads a Result.
+// resultSource reads a result.
 type resultSource struct {
-	res *Result
+	res *result
 	i   int
 }
 
@@ -214,7 +214,7 @@ func writeJSON(w io.Writer, src source, lines bool) (int, error) {
 	cols := src.columns()
 	keys := make([][]byte, len(cols))
 	for i, c := range cols {
-		keys[i] = appendJSONString(nil, c)
+		keys[i] = jsonx.AppendString(nil, c)
 	}
 	put := func(s string) error {
 		if _, err := io.WriteString(w, s); err != nil {
@@ -285,57 +285,17 @@ func appendJSONValue(b []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(b, v)
 	case string:
-		return appendJSONString(b, v)
+		return jsonx.AppendString(b, v)
 	case []byte:
-		return appendJSONString(b, base64.StdEncoding.EncodeToString(v))
+		return jsonx.AppendString(b, base64.StdEncoding.EncodeToString(v))
 	case time.Time:
-		return appendJSONString(b, v.Format(time.RFC3339Nano))
+		return jsonx.AppendString(b, v.Format(time.RFC3339Nano))
 	}
 	// Not produced by mattn/go-sqlite3; let encoding/json decide.
 	if j, err := json.Marshal(v); err == nil {
 		return append(b, j...)
 	}
-	return appendJSONString(b, fmt.Sprint(v))
-}
-
-// appendJSONString appends s as a JSON string. UTF-8 is kept as is; control
-// characters, U+2028 and U+2029 are escaped and invalid bytes become U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, `\u202`...)
-			b = append(b, hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
+	return jsonx.AppendString(b, fmt.Sprint(v))
 }
 
 // shortFloat formats f in the shortest form that reads back exactly, as
@@ -534,7 +494,7 @@ func fit(widths []int, total int) []int {
 }
 
 // writeTable writes a bordered table in the style of sqlite3's .mode table.
-func writeTable(w io.Writer, src source, opts FormatOptions) (int, error) {
+func writeTable(w io.Writer, src source, opts formatOptions) (int, error) {
 	g, err := readGrid(src, opts.MaxCell, func(s string) string { return s })
 	if err != nil || len(g.head) == 0 {
 		return g.n, err
@@ -577,7 +537,7 @@ func writeTable(w io.Writer, src source, opts FormatOptions) (int, error) {
 }
 
 // writeMarkdown writes a GitHub-flavoured markdown table, "|" escaped.
-func writeMarkdown(w io.Writer, src source, opts FormatOptions) (int, error) {
+func writeMarkdown(w io.Writer, src source, opts formatOptions) (int, error) {
 	escape := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	g, err := readGrid(src, opts.MaxCell, escape)
 	if err != nil || len(g.head) == 0 {

@@ -138,10 +138,10 @@ func TestWrite(t *testing.T) {
 		name    string
 		fixture func() *fixture
 		format  string
-		opts    FormatOptions
+		opts    formatOptions
 		want    string
 	}{
-		{"table mixed", mixed, "table", FormatOptions{}, `
+		{"table mixed", mixed, "table", formatOptions{}, `
 +------+----------------+-------+------+-------+------------------------------+
 |   id | subject        | score | blob | ok    | at                           |
 +------+----------------+-------+------+-------+------------------------------+
@@ -150,33 +150,33 @@ func TestWrite(t *testing.T) {
 | NULL | NULL           |  NULL | NULL | NULL  | NULL                         |
 +------+----------------+-------+------+-------+------------------------------+
 `},
-		{"csv mixed", mixed, "csv", FormatOptions{}, `
+		{"csv mixed", mixed, "csv", formatOptions{}, `
 id,subject,score,blob,ok,at
 1,"Hello, ""world""",1.5,aGk=,true,2024-03-01T09:15:00Z
 -20,"line1
 line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 ,,,,,
 `},
-		{"json mixed", mixed, "json", FormatOptions{}, `
+		{"json mixed", mixed, "json", formatOptions{}, `
 [
 {"id":1,"subject":"Hello, \"world\"","score":1.5,"blob":"aGk=","ok":true,"at":"2024-03-01T09:15:00Z"},
 {"id":-20,"subject":"line1\nline2","score":2,"blob":"AP8=","ok":false,"at":"2024-03-01T09:15:00.0000005Z"},
 {"id":null,"subject":null,"score":null,"blob":null,"ok":null,"at":null}
 ]
 `},
-		{"jsonl mixed", mixed, "jsonl", FormatOptions{}, `
+		{"jsonl mixed", mixed, "jsonl", formatOptions{}, `
 {"id":1,"subject":"Hello, \"world\"","score":1.5,"blob":"aGk=","ok":true,"at":"2024-03-01T09:15:00Z"}
 {"id":-20,"subject":"line1\nline2","score":2,"blob":"AP8=","ok":false,"at":"2024-03-01T09:15:00.0000005Z"}
 {"id":null,"subject":null,"score":null,"blob":null,"ok":null,"at":null}
 `},
-		{"markdown mixed", mixed, "markdown", FormatOptions{}, `
+		{"markdown mixed", mixed, "markdown", formatOptions{}, `
 |   id | subject        | score | blob | ok    | at                           |
 | ---: | -------------- | ----: | ---- | ----- | ---------------------------- |
 |    1 | Hello, "world" |   1.5 | aGk= | true  | 2024-03-01T09:15:00Z         |
 |  -20 | line1⏎line2    |   2.0 | AP8= | false | 2024-03-01T09:15:00.0000005Z |
 | NULL | NULL           |  NULL | NULL | NULL  | NULL                         |
 `},
-		{"table unicode", unicode, "table", FormatOptions{}, `
+		{"table unicode", unicode, "table", formatOptions{}, `
 +----------+----------+
 | name     | note     |
 +----------+----------+
@@ -186,7 +186,7 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 | ␛[31mred |          |
 +----------+----------+
 `},
-		{"markdown unicode", unicode, "markdown", FormatOptions{}, `
+		{"markdown unicode", unicode, "markdown", formatOptions{}, `
 | name     | note     |
 | -------- | -------- |
 | 日本語   | a\|b     |
@@ -194,8 +194,8 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 | été      | cr⏎lf⏎   |
 | ␛[31mred |          |
 `},
-		{"csv unicode", unicode, "csv", FormatOptions{}, "\nname,note\n日本語,a|b\n😀x,tab\there\ne\u0301té,\"cr\r\nlf\r\"\n\x1b[31mred,\n"},
-		{"json unicode", unicode, "json", FormatOptions{}, `
+		{"csv unicode", unicode, "csv", formatOptions{}, "\nname,note\n日本語,a|b\n😀x,tab\there\ne\u0301té,\"cr\r\nlf\r\"\n\x1b[31mred,\n"},
+		{"json unicode", unicode, "json", formatOptions{}, `
 [
 {"name":"日本語","note":"a|b"},
 {"name":"😀x","note":"tab\there"},
@@ -203,7 +203,7 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 {"name":"\u001b[31mred","note":""}
 ]
 `},
-		{"table MaxCell", unicode, "table", FormatOptions{MaxCell: 4}, `
+		{"table MaxCell", unicode, "table", formatOptions{MaxCell: 4}, `
 +------+------+
 | name | note |
 +------+------+
@@ -213,7 +213,7 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 | ␛[3… |      |
 +------+------+
 `},
-		{"markdown MaxCell", unicode, "markdown", FormatOptions{MaxCell: 4}, `
+		{"markdown MaxCell", unicode, "markdown", formatOptions{MaxCell: 4}, `
 | name | note |
 | ---- | ---- |
 | 日…  | a\|b |
@@ -223,7 +223,7 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 `},
 		// Widths 4 14 5 4 5 28 in 40 columns: 19 go to borders, leaving 21:
 		// every column capped at 3, the 3 spare to the first capped ones.
-		{"table Width", mixed, "table", FormatOptions{Width: 40}, `
+		{"table Width", mixed, "table", formatOptions{Width: 40}, `
 +------+------+------+-----+-----+-----+
 |   id | sub… | sco… | bl… | ok  | at  |
 +------+------+------+-----+-----+-----+
@@ -232,22 +232,22 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 | NULL | NULL | NULL | NU… | NU… | NU… |
 +------+------+------+-----+-----+-----+
 `},
-		{"table Width wide", mixed, "table", FormatOptions{Width: 200}, ""}, // same as "table mixed": filled in below
+		{"table Width wide", mixed, "table", formatOptions{Width: 200}, ""}, // same as "table mixed": filled in below
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := tt.fixture()
 			var buf bytes.Buffer
-			n, err := Write(&buf, tt.format, serveFixture(t, f), tt.opts)
+			n, err := writeRows(&buf, tt.format, serveFixture(t, f), tt.opts)
 			if err != nil {
-				t.Fatalf("Write: %v", err)
+				t.Fatalf("writeRows: %v", err)
 			}
 			want := strings.TrimPrefix(tt.want, "\n")
 			if tt.want == "" {
 				want = strings.TrimPrefix(tests[0].want, "\n")
 			}
 			if got := buf.String(); got != want {
-				t.Errorf("Write %s:\n got:\n%s\nwant:\n%s", tt.format, got, want)
+				t.Errorf("writeRows %s:\n got:\n%s\nwant:\n%s", tt.format, got, want)
 			}
 			if n != len(f.rows) {
 				t.Errorf("n = %d, want %d", n, len(f.rows))
@@ -267,12 +267,12 @@ func TestWriteEmpty(t *testing.T) {
 		"jsonl":    "",
 		"markdown": "| id  | subject |\n| --- | ------- |\n",
 	}
-	for _, format := range Formats {
+	for _, format := range formats {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			n, err := Write(&buf, format, serveFixture(t, &fixture{cols: []string{"id", "subject"}}), FormatOptions{})
+			n, err := writeRows(&buf, format, serveFixture(t, &fixture{cols: []string{"id", "subject"}}), formatOptions{})
 			if err != nil || n != 0 {
-				t.Fatalf("Write = %d, %v; want 0, nil", n, err)
+				t.Fatalf("writeRows = %d, %v; want 0, nil", n, err)
 			}
 			if got := buf.String(); got != want[format] {
 				t.Errorf("got %q, want %q", got, want[format])
@@ -284,7 +284,7 @@ func TestWriteEmpty(t *testing.T) {
 func TestWriteDuplicateColumns(t *testing.T) {
 	f := &fixture{cols: []string{"b", "a", "b", "x\"y"}, rows: [][]driver.Value{{int64(1), int64(2), int64(3), int64(4)}}}
 	var buf bytes.Buffer
-	if _, err := Write(&buf, "jsonl", serveFixture(t, f), FormatOptions{}); err != nil {
+	if _, err := writeRows(&buf, "jsonl", serveFixture(t, f), formatOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), `{"b":1,"a":2,"b":3,"x\"y":4}`+"\n"; got != want {
@@ -454,7 +454,7 @@ func TestWriteStreams(t *testing.T) {
 				rows:   [][]driver.Value{{int64(1)}, {int64(2)}},
 				before: func(int) { seen = append(seen, buf.String()) },
 			}
-			if _, err := Write(&buf, tt.format, serveFixture(t, f), FormatOptions{}); err != nil {
+			if _, err := writeRows(&buf, tt.format, serveFixture(t, f), formatOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(seen, "|") != strings.Join(tt.seen, "|") {
@@ -472,22 +472,22 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe
 func TestWriteErrors(t *testing.T) {
 	t.Run("unknown format", func(t *testing.T) {
 		f := mixed()
-		_, err := Write(io.Discard, "xml", serveFixture(t, f), FormatOptions{})
+		_, err := writeRows(io.Discard, "xml", serveFixture(t, f), formatOptions{})
 		if got, want := errString(err), `unknown output format "xml": use one of table, csv, json, jsonl, markdown`; got != want {
 			t.Errorf("err = %s, want %s", got, want)
 		}
 		if f.nexts != 0 {
 			t.Errorf("rows were read (%d) before the format was checked", f.nexts)
 		}
-		if _, err := WriteResult(io.Discard, "Table", &Result{}, FormatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown` {
-			t.Errorf("WriteResult err = %v", err)
+		if _, err := writeResult(io.Discard, "Table", &result{}, formatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown` {
+			t.Errorf("writeResult err = %v", err)
 		}
 	})
-	for _, format := range Formats {
+	for _, format := range formats {
 		t.Run("rows error "+format, func(t *testing.T) {
 			f := mixed()
 			f.err = errors.New("graph: 503")
-			n, err := Write(io.Discard, format, serveFixture(t, f), FormatOptions{})
+			n, err := writeRows(io.Discard, format, serveFixture(t, f), formatOptions{})
 			if got, want := errString(err), "read rows: graph: 503"; got != want {
 				t.Errorf("err = %s, want %s", got, want)
 			}
@@ -496,7 +496,7 @@ func TestWriteErrors(t *testing.T) {
 			}
 		})
 		t.Run("writer error "+format, func(t *testing.T) {
-			_, err := Write(failWriter{}, format, serveFixture(t, mixed()), FormatOptions{})
+			_, err := writeRows(failWriter{}, format, serveFixture(t, mixed()), formatOptions{})
 			if got, want := errString(err), "write "+format+" output: broken pipe"; got != want {
 				t.Errorf("err = %s, want %s", got, want)
 			}
@@ -512,9 +512,9 @@ func errString(err error) string {
 }
 
 func TestNoColumns(t *testing.T) {
-	for _, format := range Formats {
+	for _, format := range formats {
 		var buf bytes.Buffer
-		n, err := WriteResult(&buf, format, &Result{Rows: [][]any{{}, {}}}, FormatOptions{})
+		n, err := writeResult(&buf, format, &result{Rows: [][]any{{}, {}}}, formatOptions{})
 		want := map[string]string{"json": "[\n{},\n{}\n]\n", "jsonl": "{}\n{}\n"}[format]
 		if err != nil || n != 2 || buf.String() != want {
 			t.Errorf("%s: got %q, %d, %v; want %q, 2, nil", format, buf.String(), n, err, want)
@@ -524,30 +524,30 @@ func TestNoColumns(t *testing.T) {
 
 func TestReadResult(t *testing.T) {
 	f := mixed()
-	res, err := ReadResult(serveFixture(t, f))
+	res, err := readResult(serveFixture(t, f))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(res.Columns, ",") != "id,subject,score,blob,ok,at" || len(res.Rows) != 3 {
-		t.Fatalf("ReadResult = %v", res)
+		t.Fatalf("readResult = %v", res)
 	}
-	// WriteResult of a read result matches Write of the rows.
-	for _, format := range Formats {
+	// writeResult of a read result matches writeRows of the rows.
+	for _, format := range formats {
 		var a, b bytes.Buffer
-		if _, err := WriteResult(&a, format, res, FormatOptions{Width: 50}); err != nil {
+		if _, err := writeResult(&a, format, res, formatOptions{Width: 50}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Write(&b, format, serveFixture(t, mixed()), FormatOptions{Width: 50}); err != nil {
+		if _, err := writeRows(&b, format, serveFixture(t, mixed()), formatOptions{Width: 50}); err != nil {
 			t.Fatal(err)
 		}
 		if a.String() != b.String() {
-			t.Errorf("%s: WriteResult\n%s\nWrite\n%s", format, a.String(), b.String())
+			t.Errorf("%s: writeResult\n%s\nWrite\n%s", format, a.String(), b.String())
 		}
 	}
 	f = mixed()
 	f.err = errors.New("boom")
-	if _, err := ReadResult(serveFixture(t, f)); errString(err) != "read rows: boom" {
-		t.Errorf("ReadResult err = %v, want read rows: boom", err)
+	if _, err := readResult(serveFixture(t, f)); errString(err) != "read rows: boom" {
+		t.Errorf("readResult err = %v, want read rows: boom", err)
 	}
 }
 
@@ -570,13 +570,13 @@ func TestSQLite(t *testing.T) {
 		"jsonl":    "{\"i\":1,\"r\":2.5,\"t\":\"tëxt\",\"b\":\"AP8=\",\"n\":null,\"inf\":null}\n",
 		"markdown": "|   i |   r | t    | b    | n    | inf |\n| --: | --: | ---- | ---- | ---- | --: |\n|   1 | 2.5 | tëxt | AP8= | NULL | Inf |\n",
 	}
-	for _, format := range Formats {
+	for _, format := range formats {
 		rows, err := db.Query(q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		_, err = Write(&buf, format, rows, FormatOptions{})
+		_, err = writeRows(&buf, format, rows, formatOptions{})
 		rows.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -114,7 +114,7 @@ func runDemo(ctx context.Context, args []string, w io.Writer) error {
 		return err
 	}
 	defer env.Close()
-	db, err := openDB(env.ConnString())
+	db, err := openDB(demoChoice(env))
 	if err != nil {
 		return err
 	}

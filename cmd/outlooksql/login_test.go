@@ -72,7 +72,7 @@ func (f *loginFixture) sameAsOracle(t *testing.T, connStr, query, plain string) 
 	}
 	defer rows.Close()
 	var want bytes.Buffer
-	n, err := Write(&want, "json", rows, FormatOptions{})
+	n, err := writeRows(&want, "json", rows, formatOptions{})
 	if err != nil || n == 0 {
 		t.Fatalf("oracle: %d rows, %v", n, err)
 	}

@@ -160,7 +160,7 @@ func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		db, err := openDB(env.ConnString())
+		db, err := openDB(demoChoice(env))
 		if err != nil {
 			env.Close()
 			return nil, nil, err
@@ -171,7 +171,7 @@ func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err = openChoice(choice)
+	db, err = openDB(choice)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -209,7 +209,9 @@ func parseChoice(c profile.Choice) (*driver.Config, error) {
 	return cfg, nil
 }
 
-func openChoice(c profile.Choice) (*sql.DB, error) {
+// openDB opens the database of the chosen connection; errors say where the
+// connection string came from.
+func openDB(c profile.Choice) (*sql.DB, error) {
 	cfg, err := parseChoice(c)
 	if err != nil {
 		return nil, err
@@ -221,16 +223,9 @@ func openChoice(c profile.Choice) (*sql.DB, error) {
 	return sql.OpenDB(cn), nil
 }
 
-func openDB(connStr string) (*sql.DB, error) {
-	cfg, err := driver.ParseConfig(connStr)
-	if err != nil {
-		return nil, fmt.Errorf("connection string: %w", err)
-	}
-	c, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return sql.OpenDB(c), nil
+// demoChoice is the connection to a running demo tenant.
+func demoChoice(env *demo.Env) profile.Choice {
+	return profile.Choice{ConnString: env.ConnString(), From: "--demo"}
 }
 
 func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, explain bool) error {
@@ -259,7 +254,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	stmts, tail := splitStatements(query)
-	if nonBlank(tail) == 1 {
+	if rest, _ := skipBlank(tail); rest != "" { // SQLite ignores a trailing open comment
 		stmts = append(stmts, tail)
 	}
 	if len(stmts) == 0 {
@@ -303,7 +298,7 @@ func (q *queryFlags) loginHint(err error) error {
 
 // printOpts says what execute prints besides the rows.
 type printOpts struct {
-	format  string        // one of Formats
+	format  string        // one of formats
 	explain bool          // the scans and Graph requests, after the rows
 	timer   bool          // the elapsed time, after the rows
 	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
@@ -350,7 +345,7 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	if err != nil {
 		return err
 	}
-	_, werr := Write(prog.writer(stdout), po.format, rows, outputOptions(po.format, stdout))
+	_, werr := writeRows(prog.writer(stdout), po.format, rows, outputOptions(po.format, stdout))
 	cerr := rows.Close()
 	prog.stop()
 	elapsed := time.Since(start)
@@ -414,21 +409,4 @@ func listOrNone[T fmt.Stringer](xs []T) string {
 		parts[i] = x.String()
 	}
 	return strings.Join(parts, " AND ")
-}
-
-// nonBlank is 1 when s holds more than white space and comments, else 0.
-func nonBlank(s string) int {
-	for {
-		s = strings.TrimSpace(s)
-		switch {
-		case strings.HasPrefix(s, "--"):
-			_, s, _ = strings.Cut(s, "\n")
-		case strings.HasPrefix(s, "/*"):
-			_, s, _ = strings.Cut(s, "*/")
-		case s == "":
-			return 0
-		default:
-			return 1
-		}
-	}
 }

@@ -90,7 +90,7 @@ func TestQueryJSONMatchesPlainSQLite(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want bytes.Buffer
-			n, err := Write(&want, "json", rows, FormatOptions{})
+			n, err := writeRows(&want, "json", rows, formatOptions{})
 			rows.Close()
 			if err != nil {
 				t.Fatal(err)

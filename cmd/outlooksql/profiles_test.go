@@ -53,7 +53,7 @@ connection = TokenUrl=https://x/token;ClientSecrt=x
 		return out
 	}
 	count := func(user string) string {
-		return f.plainOutput(t, "csv", "SELECT id FROM messages WHERE user_id = '"+user+"' AND folder_id IS NULL ORDER BY id LIMIT 2", FormatOptions{})
+		return f.plainOutput(t, "csv", "SELECT id FROM messages WHERE user_id = '"+user+"' AND folder_id IS NULL ORDER BY id LIMIT 2", formatOptions{})
 	}
 	me := count("me")
 	second := count(f.env.Tenant.Users[1].UserPrincipalName)
@@ -104,7 +104,7 @@ func TestDefaultProfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if want := f.plainOutput(t, "csv", "SELECT count(*) AS n FROM users", FormatOptions{}); out != want {
+	if want := f.plainOutput(t, "csv", "SELECT count(*) AS n FROM users", formatOptions{}); out != want {
 		t.Errorf("default profile: %s, want %s", out, want)
 	}
 }

@@ -137,7 +137,7 @@ func TestShellPTY(t *testing.T) {
 	const wait = 10 * time.Second
 	sh.expect("outlooksql> ", wait)
 
-	tableOpts := FormatOptions{Width: ptyCols, MaxCell: maxCell}
+	tableOpts := formatOptions{Width: ptyCols, MaxCell: maxCell}
 	// A statement over three lines.
 	sh.send("SELECT display_name, mail\r")
 	sh.expect("...> ", wait)
@@ -170,7 +170,7 @@ func TestShellPTY(t *testing.T) {
 	sh.send(".mode csv\r")
 	sh.expect("outlooksql> ", wait)
 	sh.send(long + ";\r")
-	sh.expect(f.plainOutput(t, "csv", longPlain, FormatOptions{}), wait)
+	sh.expect(f.plainOutput(t, "csv", longPlain, formatOptions{}), wait)
 	sh.expect("outlooksql> ", wait)
 
 	sh.send(".explain on\r")
@@ -185,7 +185,7 @@ func TestShellPTY(t *testing.T) {
 	sh.send(".timer on\r")
 	sh.expect("outlooksql> ", wait)
 	sh.send("SELECT count(*) AS n FROM users;\r")
-	count := f.plainOutput(t, "csv", "SELECT count(*) AS n FROM users", FormatOptions{})
+	count := f.plainOutput(t, "csv", "SELECT count(*) AS n FROM users", formatOptions{})
 	sh.expect(count, wait)
 	sh.expect("Run Time: ", wait)
 	sh.expect("outlooksql> ", wait)

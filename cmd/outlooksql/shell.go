@@ -259,7 +259,7 @@ func (sh *shell) command(line string) (quit bool, err error) {
 			return false, nil
 		}
 		if len(args) > 1 {
-			return false, fmt.Errorf(".mode takes one format, one of %s", strings.Join(Formats, ", "))
+			return false, fmt.Errorf(".mode takes one format, one of %s", strings.Join(formats, ", "))
 		}
 		if err := checkFormat(args[0]); err != nil {
 			return false, err
@@ -362,27 +362,37 @@ func splitStatements(text string) (stmts []string, rest string) {
 }
 
 // blank reports whether text is only white space and complete comments.
+// An open /* comment is not blank: in the shell the statement goes on.
 func blank(text string) bool {
+	rest, open := skipBlank(text)
+	return rest == "" && !open
+}
+
+// skipBlank returns text after its leading white space and comments, the
+// way SQLite's tokenizer skips them (white space is ASCII's, as
+// sqlite3Isspace). open is true when text ends inside a /* comment, which
+// SQLite reads as a comment to the end of the input.
+func skipBlank(text string) (rest string, open bool) {
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == ' ' || c >= '\t' && c <= '\r':
 		case c == '-' && i+1 < len(text) && text[i+1] == '-':
 			j := strings.IndexByte(text[i:], '\n')
 			if j < 0 {
-				return true
+				return "", false
 			}
 			i += j
 		case c == '/' && i+1 < len(text) && text[i+1] == '*':
 			j := strings.Index(text[i+2:], "*/")
 			if j < 0 {
-				return false // an open comment: the statement goes on
+				return "", true
 			}
 			i += j + 3
 		default:
-			return false
+			return text[i:], false
 		}
 	}
-	return true
+	return "", false
 }
 
 // plainReader reads lines from a pipe or file, without prompts.

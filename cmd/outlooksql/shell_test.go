@@ -93,7 +93,7 @@ func shellRun(t *testing.T, script string, args ...string) (string, string, erro
 }
 
 // plainOutput formats the plain SQLite copy's answer to query.
-func (f *tenantFixture) plainOutput(t *testing.T, format, query string, opts FormatOptions) string {
+func (f *tenantFixture) plainOutput(t *testing.T, format, query string, opts formatOptions) string {
 	t.Helper()
 	rows, err := f.plain.Query(query)
 	if err != nil {
@@ -101,7 +101,7 @@ func (f *tenantFixture) plainOutput(t *testing.T, format, query string, opts For
 	}
 	defer rows.Close()
 	var b bytes.Buffer
-	n, err := Write(&b, format, rows, opts)
+	n, err := writeRows(&b, format, rows, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestShellScript(t *testing.T) {
 	runSchema([]string{"users"}, &schemaOut)
 	oneTable := func() string {
 		var b bytes.Buffer
-		WriteResult(&b, "table", &Result{Columns: []string{"one"}, Rows: [][]any{{int64(1)}}}, FormatOptions{})
+		writeResult(&b, "table", &result{Columns: []string{"one"}, Rows: [][]any{{int64(1)}}}, formatOptions{})
 		return b.String()
 	}
 	const users = `SELECT display_name, mail FROM users ORDER BY display_name`
@@ -135,19 +135,19 @@ func TestShellScript(t *testing.T) {
 		err          string
 	}{
 		{"multi-line statement", "SELECT display_name, mail\n  FROM users\n ORDER BY display_name\n;\n",
-			func() string { return f.plainOutput(t, "table", users, FormatOptions{}) }, "", ""},
+			func() string { return f.plainOutput(t, "table", users, formatOptions{}) }, "", ""},
 		{"two statements on a line, a ; in a string",
 			".mode csv\n" + inbox + "; SELECT 'a;b' AS s, 2 AS n;\n",
 			func() string {
-				return f.plainOutput(t, "csv", inboxPlain, FormatOptions{}) + "s,n\na;b,2\n"
+				return f.plainOutput(t, "csv", inboxPlain, formatOptions{}) + "s,n\na;b,2\n"
 			}, "", ""},
 		{"the last statement needs no ;", "-- users\n" + users,
-			func() string { return f.plainOutput(t, "table", users, FormatOptions{}) }, "", ""},
+			func() string { return f.plainOutput(t, "table", users, formatOptions{}) }, "", ""},
 		{".tables and .schema", ".tables\n.schema users\n",
 			func() string { return tablesOut.String() + schemaOut.String() }, "", ""},
 		{".mode json, markdown and back", ".mode json\n" + users + ";\n.mode markdown\n" + users + ";\n.mode\n",
 			func() string {
-				return f.plainOutput(t, "json", users, FormatOptions{}) + f.plainOutput(t, "markdown", users, FormatOptions{}) +
+				return f.plainOutput(t, "json", users, formatOptions{}) + f.plainOutput(t, "markdown", users, formatOptions{}) +
 					"current output format: markdown\n"
 			}, "", ""},
 		{"errors go on", "SELEC 1;\n.mode xml\n.frob\n.timer maybe\nSELECT 1 AS one;\n",
@@ -156,7 +156,7 @@ func TestShellScript(t *testing.T) {
 				"error: unknown command .frob: .help lists the commands\n" +
 				"error: write .timer on or .timer off\n", "4 of 5 statements and commands failed"},
 		{"the last statement ends in a comment", users + " -- no ;",
-			func() string { return f.plainOutput(t, "table", users, FormatOptions{}) }, "", ""},
+			func() string { return f.plainOutput(t, "table", users, formatOptions{}) }, "", ""},
 		{"an open quote at the end", "SELECT 1 AS one;\nSELECT 'oops",
 			oneTable, "error: incomplete statement at the end of the input (an open quote or comment?)\n", "1 of 2 statements and commands failed"},
 		{".quit stops reading", "SELECT 1 AS one;\n.quit\nSELECT 2;\n",
@@ -192,7 +192,7 @@ func TestShellExplainAndTimer(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	durations := regexp.MustCompile(`, [0-9.]+(µs|ms|s)\n`)
-	plain := f.plainOutput(t, "table", "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL ORDER BY received_date_time DESC LIMIT 3", FormatOptions{})
+	plain := f.plainOutput(t, "table", "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL ORDER BY received_date_time DESC LIMIT 3", formatOptions{})
 	timer := regexp.MustCompile(`^Run Time: [0-9]+\.[0-9]{3} s, 1 Graph request\n`)
 	rest, ok := strings.CutPrefix(durations.ReplaceAllString(out, ", D\n"), durations.ReplaceAllString(explained, ", D\n"))
 	if !ok || !strings.Contains(explained, "graph requests: 1\n") {

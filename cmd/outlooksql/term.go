@@ -39,11 +39,11 @@ var terminalWidth = func(w any) int {
 const maxCell = 60
 
 // outputOptions sizes table output to the terminal stdout is, if it is one.
-func outputOptions(format string, stdout io.Writer) FormatOptions {
+func outputOptions(format string, stdout io.Writer) formatOptions {
 	if format != "table" || !isTerminal(stdout) {
-		return FormatOptions{}
+		return formatOptions{}
 	}
-	return FormatOptions{Width: terminalWidth(stdout), MaxCell: maxCell}
+	return formatOptions{Width: terminalWidth(stdout), MaxCell: maxCell}
 }
 
 // progressEvery is how often the progress line is redrawn; it first

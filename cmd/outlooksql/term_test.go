@@ -86,7 +86,7 @@ func TestProgress(t *testing.T) {
 			} else {
 				fakeTerminal(t, 200)
 			}
-			db, err := openDB(f.env.ConnString())
+			db, err := openDB(demoChoice(f.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +155,7 @@ func TestTableFitsTerminal(t *testing.T) {
 	if err := run(context.Background(), []string{"query", "-c", cs, q}, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	want := f.plainOutput(t, "table", plain, FormatOptions{Width: 100, MaxCell: maxCell})
+	want := f.plainOutput(t, "table", plain, formatOptions{Width: 100, MaxCell: maxCell})
 	if out.String() != want || !strings.Contains(want, "…") {
 		t.Errorf("table on a 100-column terminal:\n%s\nwant\n%s", out.String(), want)
 	}
@@ -168,7 +168,7 @@ func TestTableFitsTerminal(t *testing.T) {
 	if err := run(context.Background(), []string{"query", "-f", "csv", "-c", cs, q}, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := f.plainOutput(t, "csv", plain, FormatOptions{}); out.String() != want {
+	if want := f.plainOutput(t, "csv", plain, formatOptions{}); out.String() != want {
 		t.Errorf("csv on a terminal:\n%s\nwant\n%s", out.String(), want)
 	}
 }

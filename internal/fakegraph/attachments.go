@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 )
 
 // MaxInlineContent is the largest file attachment whose contentBytes Graph
@@ -143,7 +145,7 @@ func (c *call) listAttachments(m *Message) {
 // next $skip while more remain.
 func writeList[T any](c *call, q *query, ctx string, list []T, page int, item func([]byte, T) []byte) {
 	b := []byte(`{"@odata.context":`)
-	b = appendStr(b, c.context(ctx))
+	b = jsonx.AppendString(b, c.context(ctx))
 	if q.count {
 		b = append(b, `,"@odata.count":`...)
 		b = strconv.AppendInt(b, int64(len(list)), 10)
@@ -160,7 +162,7 @@ func writeList[T any](c *call, q *query, ctx string, list []T, page int, item fu
 	b = append(b, ']')
 	if end < len(list) {
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendStr(b, c.nextLink("$skip", strconv.Itoa(end)))
+		b = jsonx.AppendString(b, c.nextLink("$skip", strconv.Itoa(end)))
 	}
 	c.writeJSON(append(b, '}'))
 }

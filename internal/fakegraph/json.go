@@ -4,62 +4,13 @@ import (
 	"encoding/base64"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 )
 
 // The JSON the fake writes is built by appending, in Graph's property order.
-// Strings are escaped like Graph does: quotes, backslashes and control
-// characters only; <, > and & are left as they are.
-
-const hexDigits = "0123456789abcdef"
-
-func appendStr(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// Strings are escaped by jsonx.AppendString, like Graph does: quotes,
+// backslashes and control characters only; <, > and & are left as they are.
 
 // obj appends the members of a JSON object, adding commas.
 type obj struct {
@@ -72,13 +23,13 @@ func (o *obj) key(k string) {
 		o.b = append(o.b, ',')
 	}
 	o.n++
-	o.b = appendStr(o.b, k)
+	o.b = jsonx.AppendString(o.b, k)
 	o.b = append(o.b, ':')
 }
 
 func (o *obj) str(k, v string) {
 	o.key(k)
-	o.b = appendStr(o.b, v)
+	o.b = jsonx.AppendString(o.b, v)
 }
 
 // strOrNull writes null for "".
@@ -87,7 +38,7 @@ func (o *obj) strOrNull(k, v string) {
 	if v == "" {
 		o.b = append(o.b, "null"...)
 	} else {
-		o.b = appendStr(o.b, v)
+		o.b = jsonx.AppendString(o.b, v)
 	}
 }
 
@@ -96,7 +47,7 @@ func (o *obj) ptr(k string, v *string) {
 	if v == nil {
 		o.b = append(o.b, "null"...)
 	} else {
-		o.b = appendStr(o.b, *v)
+		o.b = jsonx.AppendString(o.b, *v)
 	}
 }
 
@@ -140,7 +91,7 @@ func appendStrs(b []byte, v []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendStr(b, s)
+		b = jsonx.AppendString(b, s)
 	}
 	return append(b, ']')
 }
@@ -148,9 +99,9 @@ func appendStrs(b []byte, v []string) []byte {
 // appendRecipient writes Graph's {"emailAddress":{"name","address"}}.
 func appendRecipient(b []byte, r Recipient) []byte {
 	b = append(b, `{"emailAddress":{"name":`...)
-	b = appendStr(b, r.Name)
+	b = jsonx.AppendString(b, r.Name)
 	b = append(b, `,"address":`...)
-	b = appendStr(b, r.Address)
+	b = jsonx.AppendString(b, r.Address)
 	return append(b, "}}"...)
 }
 
@@ -181,9 +132,9 @@ func recipientsJSON(rs []Recipient) string {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendStr(b, r.Name)
+		b = jsonx.AppendString(b, r.Name)
 		b = append(b, `,"address":`...)
-		b = appendStr(b, r.Address)
+		b = jsonx.AppendString(b, r.Address)
 		b = append(b, '}')
 	}
 	return string(append(b, ']'))
@@ -194,16 +145,21 @@ func stringsJSON(v []string) string {
 }
 
 func headersJSON(hs []Header) string {
-	b := []byte{'['}
+	return string(appendHeaders(nil, hs))
+}
+
+// appendHeaders writes [{"name","value"}], the same in Graph and in SCHEMA.md.
+func appendHeaders(b []byte, hs []Header) []byte {
+	b = append(b, '[')
 	for i, h := range hs {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendStr(b, h.Name)
+		b = jsonx.AppendString(b, h.Name)
 		b = append(b, `,"value":`...)
-		b = appendStr(b, h.Value)
+		b = jsonx.AppendString(b, h.Value)
 		b = append(b, '}')
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 )
 
 // MaxMessagesTop is the largest $top Graph accepts on messages; the default
@@ -419,17 +421,7 @@ func (c *call) appendMessage(b []byte, m *Message, sel selection, exp *expandSpe
 			o.str(p, m.InferenceClassification)
 		case "internetMessageHeaders":
 			o.key(p)
-			o.b = append(o.b, '[')
-			for i, h := range m.InternetMessageHeaders {
-				if i > 0 {
-					o.b = append(o.b, ',')
-				}
-				ho := obj{b: append(o.b, '{')}
-				ho.str("name", h.Name)
-				ho.str("value", h.Value)
-				o.b = append(ho.b, '}')
-			}
-			o.b = append(o.b, ']')
+			o.b = appendHeaders(o.b, m.InternetMessageHeaders)
 		case "body", "uniqueBody":
 			if c.basic {
 				continue
@@ -642,7 +634,7 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 		ctx += "(" + strings.Join(canon, ",") + ")"
 	}
 	b := append(getBuf(), `{"@odata.context":`...)
-	b = appendStr(b, c.context(ctx))
+	b = jsonx.AppendString(b, c.context(ctx))
 	if q.count {
 		b = append(b, `,"@odata.count":`...)
 		b = strconv.AppendInt(b, int64(len(list)), 10)
@@ -659,7 +651,7 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 	b = append(b, ']')
 	if end < len(list) {
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendStr(b, c.nextLink("$skip", strconv.Itoa(end)))
+		b = jsonx.AppendString(b, c.nextLink("$skip", strconv.Itoa(end)))
 	}
 	b = append(b, '}')
 	c.writeJSON(b)
@@ -721,7 +713,7 @@ func (c *call) getMessage(mb *mailbox, m *Message) {
 // withContext puts "@odata.context" first into a rendered object.
 func withContext(obj []byte, ctx string) []byte {
 	b := []byte(`{"@odata.context":`)
-	b = appendStr(b, ctx)
+	b = jsonx.AppendString(b, ctx)
 	if len(obj) > 2 {
 		b = append(b, ',')
 	}

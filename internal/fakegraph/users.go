@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 )
 
 // Paging of /users.
@@ -396,14 +398,14 @@ func (c *call) listUsers() {
 		ctx += "(" + strings.Join(canon, ",") + ")"
 	}
 	b := []byte(`{"@odata.context":`)
-	b = appendStr(b, c.context(ctx))
+	b = jsonx.AppendString(b, c.context(ctx))
 	if eventual && q.count && !q.has["$skiptoken"] {
 		b = append(b, `,"@odata.count":`...)
 		b = strconv.AppendInt(b, int64(len(list)), 10)
 	}
 	if end < len(list) {
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendStr(b, c.nextLink("$skiptoken", encodeSkipToken(end)))
+		b = jsonx.AppendString(b, c.nextLink("$skiptoken", encodeSkipToken(end)))
 	}
 	b = append(b, `,"value":[`...)
 	for i, u := range list[start:end] {

@@ -230,13 +230,8 @@ func (c *Client) batch(ctx context.Context, mailbox string, items []*batchItem) 
 		}
 		var gerr *Error
 		if resp != nil {
-			gerr = decodeError(resp, "/$batch")
-			gerr.Message = redact.String(gerr.Message, token) // a server may echo it
-			gerr.Method = http.MethodPost
-			gerr.Attempts = attempt
-			if resp.Status == http.StatusUnauthorized && !refreshed && c.tokens != nil &&
-				(gerr.Code == "InvalidAuthenticationToken" || gerr.Code == "") {
-				c.tokens.Reject(token)
+			gerr = answerError(resp, http.MethodPost, "/$batch", token, attempt)
+			if !refreshed && c.rejected(gerr, token) {
 				refreshed = true
 				wait = 0
 				continue

@@ -304,14 +304,8 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		}
 		var gerr *Error
 		if resp != nil {
-			gerr = decodeError(resp, shown)
-			gerr.Message = redact.String(gerr.Message, token) // a server may echo it
-			gerr.Attempts = attempt
-			if resp.Status == http.StatusUnauthorized && !refreshed && c.tokens != nil &&
-				(gerr.Code == "InvalidAuthenticationToken" || gerr.Code == "") {
-				// The token expired or was revoked early; one fresh token
-				// settles it, whatever the retry policy.
-				c.tokens.Reject(token)
+			gerr = answerError(resp, http.MethodGet, shown, token, attempt)
+			if !refreshed && c.rejected(gerr, token) {
 				refreshed = true
 				wait = 0
 				continue

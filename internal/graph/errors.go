@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/outlooksql/outlooksql/internal/clip"
+	"github.com/outlooksql/outlooksql/internal/redact"
 )
 
 // Error is a non-2xx answer from Graph, with its error body decoded.
@@ -57,6 +59,29 @@ func Code(err error) string {
 	return ""
 }
 
+// Graph's error codes for "no such entity", in one place. Exchange (mail)
+// answers an item id that names nothing with ErrorItemNotFound (404), and
+// one that is not an id at all with ErrorInvalidIdMalformed (400); the
+// directory (users) answers with Request_ResourceNotFound, and Graph's
+// front door with ResourceNotFound for a path it cannot resolve.
+var (
+	itemNotFoundCodes  = []string{"ErrorItemNotFound", "ErrorInvalidIdMalformed"}
+	otherNotFoundCodes = []string{"Request_ResourceNotFound", "ResourceNotFound"}
+)
+
+// ItemNotFound reports whether err is Exchange saying that the item an id
+// names does not exist or that the id is malformed: for a mail folder or
+// message named in a request's path.
+func ItemNotFound(err error) bool {
+	return slices.Contains(itemNotFoundCodes, Code(err))
+}
+
+// NotFound reports whether err means "no such entity" from any part of
+// Graph: one of the not-found codes, or any 404.
+func NotFound(err error) bool {
+	return ItemNotFound(err) || slices.Contains(otherNotFoundCodes, Code(err)) || Status(err) == http.StatusNotFound
+}
+
 // Status returns the HTTP status if err is or wraps an *Error, else 0.
 func Status(err error) int {
 	var e *Error
@@ -64,6 +89,30 @@ func Status(err error) int {
 		return e.Status
 	}
 	return 0
+}
+
+// answerError is the *Error for a failed answer to attempt of method url,
+// sent with token: Graph may echo the token in its message, so it is
+// redacted.
+func answerError(r *Response, method, url, token string, attempt int) *Error {
+	e := decodeError(r, url)
+	e.Message = redact.String(e.Message, token)
+	e.Method = method
+	e.Attempts = attempt
+	return e
+}
+
+// rejected reports whether e is Graph refusing token (401
+// InvalidAuthenticationToken, or a 401 without a code), and if so tells the
+// token source. The token expired or was revoked early: one fresh token
+// settles it, whatever the retry policy, so callers retry once at once.
+func (c *Client) rejected(e *Error, token string) bool {
+	if e.Status != http.StatusUnauthorized || c.tokens == nil ||
+		(e.Code != "InvalidAuthenticationToken" && e.Code != "") {
+		return false
+	}
+	c.tokens.Reject(token)
+	return true
 }
 
 // decodeError reads Graph's {"error":{code,message,innerError:{request-id}}};

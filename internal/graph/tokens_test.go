@@ -5,5 +5,9 @@ import (
 	"github.com/outlooksql/outlooksql/internal/graph"
 )
 
-// auth's sources are graph.Tokens without either package naming the other.
-var _ graph.Tokens = auth.Source(nil)
+// auth's sources are graph.Tokens: graph defines what it consumes, auth
+// implements it without naming it.
+var (
+	_ graph.Tokens = (*auth.UserSource)(nil)
+	_ graph.Tokens = (*auth.AppSource)(nil)
+)

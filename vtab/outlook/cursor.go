@@ -1,10 +1,8 @@
 package outlook
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -19,6 +17,7 @@ import (
 	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
+	"github.com/outlooksql/outlooksql/internal/jsonx"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/plan"
 	"github.com/outlooksql/outlooksql/vtab/tables"
@@ -74,7 +73,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	if src == nil {
 		return ErrNotConfigured
 	}
-	scan, err := plan.Filter(c.t, idxNum, idxStr, args, src.defaults())
+	scan, err := plan.Filter(c.t, idxNum, idxStr, args, defaults(src))
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.t.Name, err)
 	}
@@ -195,8 +194,7 @@ func (c *cursor) fail(err error) error {
 	if c.appOnlyMe(err) {
 		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE user_id = 'alice@contoso.com'", c.t.Name, err)
 	}
-	if folder, ok := c.folderEcho(); ok &&
-		(graph.Code(err) == "ErrorInvalidIdMalformed" || graph.Code(err) == "ErrorItemNotFound") {
+	if folder, ok := c.folderEcho(); ok && graph.ItemNotFound(err) {
 		return fmt.Errorf("%s: %w; folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them", c.t.Name, err, clip.String(folder))
 	}
 	return fmt.Errorf("%s: %w", c.t.Name, err)
@@ -265,11 +263,7 @@ func missingMessage(t *tables.Table, r *plan.Request, err error) bool {
 	if _, ok := r.Echo[t.Column("message_id")]; !ok || r.Single {
 		return false
 	}
-	switch graph.Code(err) {
-	case "ErrorItemNotFound", "ErrorInvalidIdMalformed":
-		return true
-	}
-	return false
+	return graph.ItemNotFound(err)
 }
 
 func (c *cursor) Close() error {
@@ -351,8 +345,7 @@ func (s *singleSource) next() (row, error) {
 	s.done = true
 	resp, err := s.c.get(s.req, s.hdr)
 	if err != nil {
-		var ge *graph.Error
-		if errors.As(err, &ge) && notFound(ge) {
+		if graph.NotFound(err) {
 			return row{}, io.EOF
 		}
 		return row{}, err
@@ -365,16 +358,6 @@ func (s *singleSource) next() (row, error) {
 // it can read.
 func noMailbox(err error) bool {
 	return graph.Code(err) == "MailboxNotEnabledForRESTAPI"
-}
-
-// notFound reports whether Graph's answer to a GET by id means "no such
-// entity", which in SQL is no row rather than an error.
-func notFound(e *graph.Error) bool {
-	switch e.Code {
-	case "ErrorItemNotFound", "ErrorInvalidIdMalformed", "Request_ResourceNotFound", "ResourceNotFound":
-		return true
-	}
-	return e.Status == http.StatusNotFound
 }
 
 // treeSource walks the folder tree depth-first: a folder, then its children.
@@ -553,85 +536,71 @@ func normalizeDate(s string) string {
 // recipients turns Graph's [{"emailAddress":{"name","address"}}] into
 // SCHEMA.md's [{"name","address"}].
 func recipients(v gjson.Result) string {
-	var b strings.Builder
-	b.WriteByte('[')
+	b := []byte{'['}
 	i := 0
 	v.ForEach(func(_, r gjson.Result) bool {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		i++
 		e := r.Get("emailAddress")
-		b.WriteString(`{"name":`)
-		writeJSONString(&b, e.Get("name"))
-		b.WriteString(`,"address":`)
-		writeJSONString(&b, e.Get("address"))
-		b.WriteByte('}')
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, e.Get("name"))
+		b = append(b, `,"address":`...)
+		b = appendJSONString(b, e.Get("address"))
+		b = append(b, '}')
 		return true
 	})
-	b.WriteByte(']')
-	return b.String()
+	return string(append(b, ']'))
 }
 
-func writeJSONString(b *strings.Builder, v gjson.Result) {
+// appendJSONString appends v if it is a string, else null.
+func appendJSONString(b []byte, v gjson.Result) []byte {
 	if v.Type != gjson.String {
-		b.WriteString("null")
-		return
+		return append(b, "null"...)
 	}
-	writeString(b, v.String())
-}
-
-// writeString writes s as a JSON string the way encoding/json does with
-// HTML escaping off, so equal values always have equal text.
-func writeString(b *strings.Builder, s string) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	b.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	return jsonx.AppendString(b, v.String())
 }
 
 // canonicalJSON re-writes Graph's JSON compactly, strings re-escaped by
-// writeString and keys in Graph's order, so the text of a JSON column does
-// not depend on how Graph chose to escape it.
+// jsonx.AppendString and keys in Graph's order, so the text of a JSON column
+// does not depend on how Graph chose to escape it.
 func canonicalJSON(v gjson.Result) string {
-	var b strings.Builder
-	writeJSON(&b, v)
-	return b.String()
+	return string(appendJSON(nil, v))
 }
 
-func writeJSON(b *strings.Builder, v gjson.Result) {
+func appendJSON(b []byte, v gjson.Result) []byte {
 	switch {
 	case v.IsArray():
-		b.WriteByte('[')
+		b = append(b, '[')
 		i := 0
 		v.ForEach(func(_, e gjson.Result) bool {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
 			i++
-			writeJSON(b, e)
+			b = appendJSON(b, e)
 			return true
 		})
-		b.WriteByte(']')
+		return append(b, ']')
 	case v.IsObject():
-		b.WriteByte('{')
+		b = append(b, '{')
 		i := 0
 		v.ForEach(func(k, e gjson.Result) bool {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
 			i++
-			writeString(b, k.String())
-			b.WriteByte(':')
-			writeJSON(b, e)
+			b = jsonx.AppendString(b, k.String())
+			b = append(b, ':')
+			b = appendJSON(b, e)
 			return true
 		})
-		b.WriteByte('}')
+		return append(b, '}')
 	case v.Type == gjson.String:
-		writeString(b, v.String())
+		return jsonx.AppendString(b, v.String())
 	default:
-		b.WriteString(strings.TrimSpace(v.Raw))
+		return append(b, strings.TrimSpace(v.Raw)...)
 	}
 }
 

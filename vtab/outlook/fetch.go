@@ -79,7 +79,7 @@ type firstAnswer struct {
 // would waste them).
 func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 	mode := src.Config.FanOut
-	if mode == config.FanOutBatch && src.noBatch.Load() {
+	if mode == config.FanOutBatch && src.BatchRefused() {
 		mode = config.FanOutConcurrent
 	}
 	if mode == config.FanOutSequential || len(scan.Requests) < 2 || scan.Limit > 0 {
@@ -162,7 +162,7 @@ func (f *fanout) run(u fetchUnit) {
 	}
 	var res []graph.BatchResult
 	var err error
-	refused := f.src.noBatch.Load()
+	refused := f.src.BatchRefused()
 	if !refused {
 		res, err = f.client.Batch(f.ctx, f.reqs[u.start].Mailbox, breqs)
 		refused = err != nil && batchRefused(err)
@@ -170,7 +170,7 @@ func (f *fanout) run(u fetchUnit) {
 	if refused {
 		// A Graph-compatible server without $batch: one GET each, from
 		// now on.
-		f.src.noBatch.Store(true)
+		f.src.RefuseBatch()
 		var wg sync.WaitGroup
 		for i := u.start; i < u.end; i++ {
 			wg.Go(func() {

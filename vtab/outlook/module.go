@@ -66,7 +66,7 @@ type table struct {
 func (t *table) BestIndex(info *vtab.IndexInfo) error {
 	opt := plan.Options{Pushdown: true}
 	if src := t.conn.source(); src != nil {
-		opt = src.planOptions()
+		opt = planOptions(src)
 	}
 	return plan.BestIndex(t.t, info, opt)
 }
