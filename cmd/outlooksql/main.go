@@ -1,6 +1,7 @@
 // Command outlooksql queries Outlook / Office 365 mail with SQL.
 //
 //	outlooksql demo                              # a tour on the embedded demo tenant
+//	outlooksql demo --serve                      # serve it, for the loadable extension
 //	outlooksql query -c "<connection string>" "SELECT subject FROM messages LIMIT 5"
 //	outlooksql query --demo -f json "SELECT * FROM users"
 //	outlooksql explain --demo "SELECT id FROM messages ORDER BY received_date_time DESC LIMIT 10"
@@ -30,6 +31,8 @@ const usage = `outlooksql: query Outlook / Office 365 mail with SQL (Microsoft G
 
 Usage:
   outlooksql demo                         run a short tour on the embedded demo tenant
+  outlooksql demo --serve                 serve the demo tenant and print its connection string
+                                          (for the loadable extension), until Ctrl-C
   outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
   outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
