@@ -154,7 +154,12 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		key, ok := canonicalKey(strings.TrimSpace(k))
 		if !ok {
-			bad(cur, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, clip(strings.TrimSpace(k)), keyNames()))
+			raw := strings.TrimSpace(k)
+			if near := config.Nearest(raw); near != "" {
+				bad(cur, at("profile %s: unknown key %q (did you mean %s?)", cur.Name, clip(raw), near))
+			} else {
+				bad(cur, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, clip(raw), keyNames()))
+			}
 			continue
 		}
 		twice := false
