@@ -187,9 +187,17 @@ func runProfiles(args []string, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "Profiles in %s:\n", path)
+	home, _ := os.UserHomeDir()
 	for _, p := range f.Profiles {
 		note := ""
+		if p.Err == nil {
+			// Such as an unset ${env:NAME}: the error names it, never a value.
+			if _, err := p.ConnString(os.LookupEnv, home); err != nil {
+				note = "   (cannot be used: " + err.Error() + ")"
+			}
+		}
 		switch {
+		case note != "":
 		case p.Err != nil: // the others stay usable
 			note = "   (cannot be used: " + p.Err.Error() + ")"
 		case p.Name == profile.Default:
