@@ -194,6 +194,11 @@ func connString(conn, name string, demoToo bool) (profile.Choice, error) {
 		if demoToo {
 			msg += "; or use --demo"
 		}
+		var nc *profile.NoConnectionError
+		if errors.As(err, &nc) {
+			// After the hint, briefly: the problems are in profiles not used.
+			msg += fmt.Sprintf("\n(%s also has problems in other profiles; \"outlooksql profiles\" lists them)", nc.Path)
+		}
 		return c, errors.New(msg)
 	}
 	return c, err

@@ -1,6 +1,8 @@
 package profile
 
 import (
+	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -25,5 +27,27 @@ func TestUnknownKeySuggestion(t *testing.T) {
 		if p, _ := f.Get("work"); p != nil {
 			t.Errorf("%q: profile work is usable", tc.line)
 		}
+	}
+}
+
+// TestResolveNoConnectionWithProblems: nothing names a connection, there is
+// no [default], and another profile is broken: the error is still
+// ErrNoConnection, and carries the file and its problems.
+func TestResolveNoConnectionWithProblems(t *testing.T) {
+	path := t.TempDir() + "/p.ini"
+	if err := os.WriteFile(path, []byte("[work]\nTimout = 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(k string) (string, bool) {
+		if k == EnvConfig {
+			return path, true
+		}
+		return "", false
+	}
+	_, err := Resolve("", "", lookup)
+	var nc *NoConnectionError
+	if !errors.Is(err, ErrNoConnection) || !errors.As(err, &nc) || nc.Path != path ||
+		nc.Problems == nil || !strings.Contains(nc.Problems.Error(), `unknown key "Timout" (did you mean Timeout?)`) {
+		t.Errorf("Resolve: %#v", err)
 	}
 }
