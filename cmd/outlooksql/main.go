@@ -149,6 +149,13 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
+	if q.demo && (q.conn != "" || q.profile != "") {
+		other := "-c/--connection"
+		if q.conn == "" {
+			other = "-p/--profile"
+		}
+		return nil, nil, fmt.Errorf("--demo and %s both name a connection: give one of them: %w", other, errUsage)
+	}
 	if q.timeout < 0 {
 		return nil, nil, fmt.Errorf("--timeout %s: a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
 	}
