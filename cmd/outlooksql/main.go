@@ -46,8 +46,8 @@ Flags of query, explain and shell:
   -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
-  --timeout DURATION        stop a statement that runs longer, e.g. 30s or 2m
-                            (default 0: no limit of its own)
+  --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
+                            duration (30s, 2m); default 0: no limit of its own
 
 Flags of login:
   -c, --connection STRING   connection string
@@ -145,7 +145,7 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVarP(&q.format, "format", "f", "table", "output format")
-	fs.DurationVar(&q.timeout, "timeout", 0, "the longest a statement may run (0: no limit)")
+	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
@@ -157,7 +157,7 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 		return nil, nil, fmt.Errorf("--demo and %s both name a connection: give one of them: %w", other, errUsage)
 	}
 	if q.timeout < 0 {
-		return nil, nil, fmt.Errorf("--timeout %s: a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
+		return nil, nil, fmt.Errorf("--timeout %s: seconds or a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
 	}
 	return q, fs.Args(), nil
 }
