@@ -98,7 +98,7 @@ func TestTimeoutFlag(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 of 2 statements and commands failed") {
 		t.Errorf("shell: %v", err)
 	}
-	if !strings.Contains(errb.String(), "error: "+want) || out.String() != "seven\n7\n" {
+	if !strings.Contains(errb.String(), "error near line 1: "+want) || out.String() != "seven\n7\n" {
 		t.Errorf("shell: stdout %q, stderr %q; want the timeout, then SELECT 7", out.String(), errb.String())
 	}
 }
