@@ -118,6 +118,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
 	case "tables":
+		if len(args) > 1 {
+			return fmt.Errorf("tables takes no arguments (got %q; for a table's columns: outlooksql schema %s): %w", args[1], args[1], errUsage)
+		}
 		return runTables(stdout)
 	case "profiles":
 		return runProfiles(args[1:], stdout)
