@@ -30,7 +30,7 @@ const shellHelp = `Statements end with ";" and may span lines. Commands:
   .explain on|off         after each statement, list the Graph requests it made
   .timer on|off           after each statement, show how long it took
   .help                   this text
-  .quit                   leave (so does Ctrl-D)
+  .quit, .exit, .q        leave (so does Ctrl-D)
 Ctrl-C stops the running statement, or clears the line being typed.
 `
 
@@ -581,7 +581,7 @@ func complete(line string, pos int) (head string, completions []string, tail str
 	return line[:start], completions, line[pos:]
 }
 
-var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit"}
+var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit", ".exit"}
 
 var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
 	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}
