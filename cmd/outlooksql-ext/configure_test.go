@@ -35,7 +35,7 @@ func TestConfigureWithoutSecretInSQL(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "none.ini")
 	const badSecret = "Top-Secret-Value-42"
-	notConfigured := regexp.QuoteMeta(`Runtime error near line 4: outlooksql: this connection is not configured: open it with the "outlook" database/sql driver, or run SELECT outlooksql_configure() first (it reads $OUTLOOKSQL_CONNECTION or the profile "default"; outlooksql_configure('NAME') reads the profile NAME)`) + "\n$"
+	notConfigured := regexp.QuoteMeta(`Runtime error near line 4: outlooksql: this connection is not configured: run SELECT outlooksql_configure() (it reads $OUTLOOKSQL_CONNECTION or the profile "default"; outlooksql_configure('NAME') reads the profile NAME); from Go, open it with the "outlook" database/sql driver`) + "\n$"
 
 	tests := []struct {
 		name   string

@@ -39,7 +39,7 @@ func TestErrorsClipLongValues(t *testing.T) {
 			}
 			var out, errb strings.Builder
 			run(t.Context(), []string{"shell", "-c", f.env.ConnString()}, strings.NewReader(tc.sql+";\n"), &out, &errb)
-			if got := strings.Replace(errb.String(), "error:", "outlooksql:", 1); len(got) > 3000 || !containsAll(got, tc.want) {
+			if got := strings.Replace(errb.String(), "error near line 1:", "outlooksql:", 1); len(got) > 3000 || !containsAll(got, tc.want) {
 				t.Errorf("shell: stderr %d bytes %.300q…; want at most 3000 bytes with %.80q", len(got), got, tc.want)
 			}
 		})

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,4 +91,31 @@ func formatDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// secondsValue is the value of --timeout: a plain number is seconds (as
+// the connection key Timeout takes them: 5, 0.5), anything else a Go
+// duration (30s, 2m, 1h30m).
+type secondsValue time.Duration
+
+func (v *secondsValue) String() string { return formatDuration(time.Duration(*v)) }
+
+// Type names the value in pflag's messages.
+func (v *secondsValue) Type() string { return "duration" }
+
+func (v *secondsValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpPiInN") {
+		if f < 0 || f > float64(math.MaxInt64/int64(time.Second)) {
+			return fmt.Errorf("%s seconds: give 0 or more seconds, at most %d", s, math.MaxInt64/int64(time.Second))
+		}
+		*v = secondsValue(time.Duration(f * float64(time.Second)))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("give seconds (5, 0.5) or a duration such as 30s or 2m")
+	}
+	*v = secondsValue(d)
+	return nil
 }

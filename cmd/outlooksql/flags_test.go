@@ -32,8 +32,8 @@ func TestFlagForms(t *testing.T) {
 		{[]string{"explain", "-x", "SELECT 1"}, "", "explain: unknown shorthand flag: 'x' in -x"},
 		{[]string{"query", "--demo", "-f"}, "", "flag needs an argument: 'f' in -f"},
 		{[]string{"query", "--demo", "--timeout", "soon", "SELECT 1"}, "", `invalid argument "soon" for "--timeout" flag`},
-		{[]string{"query", "--demo", "--timeout", "-5s", "SELECT 1"}, "", "--timeout -5s: a duration such as 30s or 2m, or 0 for no limit"},
-		{[]string{"shell", "--demo", "--timeout", "-1ms"}, "", "--timeout -1ms: a duration such as 30s or 2m, or 0 for no limit"},
+		{[]string{"query", "--demo", "--timeout", "-5s", "SELECT 1"}, "", "--timeout -5s: seconds or a duration such as 30s or 2m, or 0 for no limit"},
+		{[]string{"shell", "--demo", "--timeout", "-1ms"}, "", "--timeout -1ms: seconds or a duration such as 30s or 2m, or 0 for no limit"},
 		{[]string{"shell", "--demo", "extra"}, "", `shell takes no arguments (got "extra")`},
 		{[]string{"login", "--nope"}, "", "login: unknown flag: --nope"},
 	} {
@@ -98,7 +98,7 @@ func TestTimeoutFlag(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 of 2 statements and commands failed") {
 		t.Errorf("shell: %v", err)
 	}
-	if !strings.Contains(errb.String(), "error: "+want) || out.String() != "seven\n7\n" {
+	if !strings.Contains(errb.String(), "error near line 1: "+want) || out.String() != "seven\n7\n" {
 		t.Errorf("shell: stdout %q, stderr %q; want the timeout, then SELECT 7", out.String(), errb.String())
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
@@ -106,14 +108,22 @@ var tour = []struct{ title, sql string }{
 }
 
 func runDemo(ctx context.Context, args []string, w io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("demo takes no arguments: %w", errUsage)
+	fs := newFlagSet("demo", usage, w)
+	serve := fs.Bool("serve", false, "serve the demo tenant until stopped")
+	if err := parseFlags(fs, args); err != nil {
+		return helpIsNoError(err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("demo takes no arguments (got %q): %w", fs.Arg(0), errUsage)
 	}
 	env, err := demo.Start(fakegraph.Demo())
 	if err != nil {
 		return err
 	}
 	defer env.Close()
+	if *serve {
+		return serveDemo(ctx, env, w)
+	}
 	db, err := openDB(demoChoice(env))
 	if err != nil {
 		return err
@@ -135,6 +145,29 @@ func runDemo(ctx context.Context, args []string, w io.Writer) error {
 	return nil
 }
 
+// serveDemo is "outlooksql demo --serve": it prints a connection string for
+// the running demo tenant, for the loadable extension or any other client,
+// and serves until ctx ends (Ctrl-C) or SIGTERM; both are a normal stop.
+func serveDemo(ctx context.Context, env *demo.Env, w io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(w, "outlooksql demo: a fake Microsoft Graph tenant on %s, signed in as %s.\n", env.Server.URL, env.User)
+	fmt.Fprintf(w, "In another terminal, run:\n\n")
+	fmt.Fprintf(w, "export %s=%s\n", profile.EnvConnection, shellQuote(env.ConnString()))
+	fmt.Fprintf(w, "\nthen query with \"outlooksql query\" or \"outlooksql shell\", or load the extension in sqlite3:\n")
+	fmt.Fprintf(w, "  .load ./outlooksql\n  SELECT outlooksql_configure();\n  SELECT subject FROM messages LIMIT 5;\n")
+	fmt.Fprintf(w, "\nServing until Ctrl-C.\n")
+	<-ctx.Done()
+	fmt.Fprintf(w, "outlooksql demo: stopped.\n")
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, each single quote
+// inside written as a closing quote, an escaped quote and an opening quote.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // runProfiles is "outlooksql profiles": the profiles file's path and the
 // names in it (never their values, which may hold secrets).
 func runProfiles(args []string, w io.Writer) error {
@@ -154,9 +187,17 @@ func runProfiles(args []string, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "Profiles in %s:\n", path)
+	home, _ := os.UserHomeDir()
 	for _, p := range f.Profiles {
 		note := ""
+		if p.Err == nil {
+			// Such as an unset ${env:NAME}: the error names it, never a value.
+			if _, err := p.ConnString(os.LookupEnv, home); err != nil {
+				note = "   (cannot be used: " + err.Error() + ")"
+			}
+		}
 		switch {
+		case note != "":
 		case p.Err != nil: // the others stay usable
 			note = "   (cannot be used: " + p.Err.Error() + ")"
 		case p.Name == profile.Default:

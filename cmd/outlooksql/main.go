@@ -1,6 +1,7 @@
 // Command outlooksql queries Outlook / Office 365 mail with SQL.
 //
 //	outlooksql demo                              # a tour on the embedded demo tenant
+//	outlooksql demo --serve                      # serve it, for the loadable extension
 //	outlooksql query -c "<connection string>" "SELECT subject FROM messages LIMIT 5"
 //	outlooksql query --demo -f json "SELECT * FROM users"
 //	outlooksql explain --demo "SELECT id FROM messages ORDER BY received_date_time DESC LIMIT 10"
@@ -30,6 +31,8 @@ const usage = `outlooksql: query Outlook / Office 365 mail with SQL (Microsoft G
 
 Usage:
   outlooksql demo                         run a short tour on the embedded demo tenant
+  outlooksql demo --serve                 serve the demo tenant and print its connection string
+                                          (for the loadable extension), until Ctrl-C
   outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
   outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
@@ -43,8 +46,8 @@ Flags of query, explain and shell:
   -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
-  --timeout DURATION        stop a statement that runs longer, e.g. 30s or 2m
-                            (default 0: no limit of its own)
+  --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
+                            duration (30s, 2m); default 0: no limit of its own
 
 Flags of login:
   -c, --connection STRING   connection string
@@ -115,6 +118,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
 	case "tables":
+		if len(args) > 1 {
+			return fmt.Errorf("tables takes no arguments (got %q; for a table's columns: outlooksql schema %s): %w", args[1], args[1], errUsage)
+		}
 		return runTables(stdout)
 	case "profiles":
 		return runProfiles(args[1:], stdout)
@@ -142,12 +148,19 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVarP(&q.format, "format", "f", "table", "output format")
-	fs.DurationVar(&q.timeout, "timeout", 0, "the longest a statement may run (0: no limit)")
+	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
+	if q.demo && (q.conn != "" || q.profile != "") {
+		other := "-c/--connection"
+		if q.conn == "" {
+			other = "-p/--profile"
+		}
+		return nil, nil, fmt.Errorf("--demo and %s both name a connection: give one of them: %w", other, errUsage)
+	}
 	if q.timeout < 0 {
-		return nil, nil, fmt.Errorf("--timeout %s: a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
+		return nil, nil, fmt.Errorf("--timeout %s: seconds or a duration such as 30s or 2m, or 0 for no limit: %w", q.timeout, errUsage)
 	}
 	return q, fs.Args(), nil
 }
@@ -190,6 +203,11 @@ func connString(conn, name string, demoToo bool) (profile.Choice, error) {
 		msg := fmt.Sprintf("no connection: give -c \"<connection string>\" or -p PROFILE, set %s, or add a [%s] profile to %s", profile.EnvConnection, profile.Default, where)
 		if demoToo {
 			msg += "; or use --demo"
+		}
+		var nc *profile.NoConnectionError
+		if errors.As(err, &nc) {
+			// After the hint, briefly: the problems are in profiles not used.
+			msg += fmt.Sprintf("\n(%s also has problems in other profiles; \"outlooksql profiles\" lists them)", nc.Path)
 		}
 		return c, errors.New(msg)
 	}

@@ -30,7 +30,7 @@ const shellHelp = `Statements end with ";" and may span lines. Commands:
   .explain on|off         after each statement, list the Graph requests it made
   .timer on|off           after each statement, show how long it took
   .help                   this text
-  .quit                   leave (so does Ctrl-D)
+  .quit, .exit, .q        leave (so does Ctrl-D)
 Ctrl-C stops the running statement, or clears the line being typed.
 `
 
@@ -124,15 +124,18 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // loop reads and runs statements and commands until the input ends or
 // .quit. Without a terminal, it fails when any statement failed.
 func (sh *shell) loop(ctx context.Context, lr lineReader) error {
-	var pending []string // lines of the statement being typed
-	failed, done := 0, 0 // statements and commands
-	runAll := func(stmts []string) {
-		for _, st := range stmts {
+	var pending []string         // lines of the statement being typed
+	lineNo, pendingStart := 0, 0 // the input's line numbers: the last read, and pending's first
+	failed, done := 0, 0         // statements and commands
+	runAll := func(text string) {
+		stmts, _ := splitStatements(text)
+		lines := statementLines(text, stmts, pendingStart)
+		for i, st := range stmts {
 			if ctx.Err() != nil {
 				return
 			}
 			done++
-			if ok, cancelled := sh.run(ctx, st); !ok {
+			if ok, cancelled := sh.run(ctx, st, lines[i]); !ok {
 				failed++
 				if cancelled {
 					return // Ctrl-C stops the rest of the line too
@@ -151,25 +154,27 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			continue
 		}
 		if err == io.EOF {
+			if sh.interactive {
+				fmt.Fprintln(sh.out) // end the prompt's line
+			}
 			if text := strings.Join(pending, "\n"); len(pending) > 0 {
 				// Like sqlite3, run a last statement that lacks its ";".
 				rememberAll(lr, historyEntries(pending))
-				if st, rest := splitStatements(text + "\n;"); blank(rest) {
-					runAll(st)
+				if _, rest := splitStatements(text + "\n;"); blank(rest) {
+					runAll(text + "\n;")
 				} else {
-					fmt.Fprintln(sh.errw, "error: incomplete statement at the end of the input (an open quote or comment?)")
+					fmt.Fprintln(sh.errw, sh.errorPrefix(pendingStart+leadingBlankLines(text))+
+						"incomplete statement at the end of the input (missing ';', an open quote or comment, or a trigger without END;)")
 					done++
 					failed++
 				}
-			}
-			if sh.interactive {
-				fmt.Fprintln(sh.out)
 			}
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("read input: %w", err)
 		}
+		lineNo++
 		if len(pending) == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
 			lr.remember(strings.TrimSpace(line))
 			done++
@@ -183,19 +188,25 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			}
 			continue
 		}
+		if len(pending) == 0 {
+			pendingStart = lineNo
+		}
 		pending = append(pending, line)
-		stmts, rest := splitStatements(strings.Join(pending, "\n"))
+		text := strings.Join(pending, "\n")
+		stmts, rest := splitStatements(text)
 		if len(stmts) == 0 && !blank(rest) {
 			continue // the statement goes on
 		}
-		if !blank(strings.Join(pending, "\n")) {
+		if !blank(text) {
 			rememberAll(lr, historyEntries(pending))
 		}
 		pending = nil
+		runAll(text)
 		if !blank(rest) {
-			pending = []string{strings.TrimLeft(rest, " \t\n")}
+			rest = strings.TrimLeft(rest, " \t\n")
+			pending = []string{rest}
+			pendingStart = lineNo - strings.Count(rest, "\n")
 		}
-		runAll(stmts)
 	}
 	if ctx.Err() != nil && !sh.interactive {
 		return errInterrupt
@@ -209,7 +220,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 // run runs one statement and reports whether it succeeded, and whether it
 // was cancelled. A Ctrl-C (interrupt) while it runs cancels its context,
 // which stops its Graph requests, and the shell goes on.
-func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
+func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled bool) {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sh.mu.Lock()
@@ -226,9 +237,62 @@ func (sh *shell) run(ctx context.Context, stmt string) (ok, cancelled bool) {
 		fmt.Fprintln(sh.errw, "cancelled: the statement was stopped (Ctrl-C)")
 		return false, true
 	default:
-		fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
+		fmt.Fprintln(sh.errw, sh.errorPrefix(line)+clip.Message(err.Error()))
 		return false, false
 	}
+}
+
+// errorPrefix starts the message of an error in the statement that starts
+// on the input's line: with the line number when reading a script, as
+// sqlite3 does ("error near line 14: "), else "error: ".
+func (sh *shell) errorPrefix(line int) string {
+	if sh.interactive || line <= 0 {
+		return "error: "
+	}
+	return fmt.Sprintf("error near line %d: ", line)
+}
+
+// statementLines returns the input line each of stmts starts on (its first
+// line that is not blank or a comment): stmts are splitStatements(text),
+// and text starts on line first.
+func statementLines(text string, stmts []string, first int) []int {
+	lines := make([]int, len(stmts))
+	at := 0
+	for i, st := range stmts {
+		pos := at + max(strings.Index(text[at:], st), 0)
+		lines[i] = first + strings.Count(text[:pos], "\n") + leadingBlankLines(st)
+		at = pos + len(st)
+	}
+	return lines
+}
+
+// leadingBlankLines counts the lines of white space and comments before
+// text's first token.
+func leadingBlankLines(text string) int {
+	n := 0
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '\n':
+			n++
+		case c == ' ' || c == '\t' || c == '\r':
+		case c == '-' && i+1 < len(text) && text[i+1] == '-':
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				return n
+			}
+			i += j - 1 // the '\n' is counted next
+		case c == '/' && i+1 < len(text) && text[i+1] == '*':
+			j := strings.Index(text[i+2:], "*/")
+			if j < 0 {
+				return n
+			}
+			n += strings.Count(text[i:i+2+j], "\n")
+			i += j + 3
+		default:
+			return n
+		}
+	}
+	return n
 }
 
 // interrupt cancels the running statement, if any.
@@ -527,7 +591,7 @@ func complete(line string, pos int) (head string, completions []string, tail str
 	return line[:start], completions, line[pos:]
 }
 
-var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit"}
+var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit", ".exit"}
 
 var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
 	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}

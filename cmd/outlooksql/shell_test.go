@@ -151,14 +151,14 @@ func TestShellScript(t *testing.T) {
 					"current output format: markdown\n"
 			}, "", ""},
 		{"errors go on", "SELEC 1;\n.mode xml\n.frob\n.timer maybe\nSELECT 1 AS one;\n",
-			oneTable, "error: near \"SELEC\": syntax error\n" +
+			oneTable, "error near line 1: near \"SELEC\": syntax error\n" +
 				"error: unknown output format \"xml\": use one of table, csv, json, jsonl, markdown\n" +
 				"error: unknown command .frob: .help lists the commands\n" +
 				"error: write .timer on or .timer off\n", "4 of 5 statements and commands failed"},
 		{"the last statement ends in a comment", users + " -- no ;",
 			func() string { return f.plainOutput(t, "table", users, formatOptions{}) }, "", ""},
 		{"an open quote at the end", "SELECT 1 AS one;\nSELECT 'oops",
-			oneTable, "error: incomplete statement at the end of the input (an open quote or comment?)\n", "1 of 2 statements and commands failed"},
+			oneTable, "error near line 2: incomplete statement at the end of the input (missing ';', an open quote or comment, or a trigger without END;)\n", "1 of 2 statements and commands failed"},
 		{".quit stops reading", "SELECT 1 AS one;\n.quit\nSELECT 2;\n",
 			oneTable, "", ""},
 	} {

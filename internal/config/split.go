@@ -188,6 +188,11 @@ func names() []string {
 	return out
 }
 
+// Nearest returns the connection-string key that raw, an unknown key,
+// probably meant (the same letters once case, "_", "-", "." and spaces are
+// ignored, or within edit distance 2), or "" when none is near.
+func Nearest(raw string) string { return nearest(raw) }
+
 // nearest returns the key that raw probably meant: the same letters once
 // case, "_", "-", "." and spaces are ignored, or within edit distance 2.
 func nearest(raw string) string {

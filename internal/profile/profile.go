@@ -154,7 +154,12 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		key, ok := canonicalKey(strings.TrimSpace(k))
 		if !ok {
-			bad(cur, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, clip(strings.TrimSpace(k)), keyNames()))
+			raw := strings.TrimSpace(k)
+			if near := config.Nearest(raw); near != "" {
+				bad(cur, at("profile %s: unknown key %q (did you mean %s?)", cur.Name, clip(raw), near))
+			} else {
+				bad(cur, at("profile %s: unknown key %q: write connection = <connection string>, or one of the connection string's keys (%s)", cur.Name, clip(raw), keyNames()))
+			}
 			continue
 		}
 		twice := false
@@ -273,6 +278,21 @@ type Choice struct {
 // ErrNoConnection is returned by Resolve when nothing names a connection.
 var ErrNoConnection = errors.New("no connection")
 
+// NoConnectionError is Resolve's error when nothing names a connection, the
+// profiles file has no [default] profile, and other profiles of the file
+// have problems (which did not stop the choice). It wraps ErrNoConnection.
+type NoConnectionError struct {
+	Path     string // the profiles file
+	Problems error  // Parse's error: every problem found
+}
+
+func (e *NoConnectionError) Error() string {
+	return fmt.Sprintf("no connection given and no [%s] profile; %s also has problems: %v", Default, e.Path, e.Problems)
+}
+
+// Unwrap makes errors.Is(err, ErrNoConnection) hold.
+func (e *NoConnectionError) Unwrap() error { return ErrNoConnection }
+
 // Resolve picks the connection: conn (-c) if given, else the profile named
 // name (-p), else $OUTLOOKSQL_CONNECTION, else the profile "default" if the
 // profiles file has one. lookup reads the environment (os.LookupEnv). When
@@ -305,8 +325,8 @@ func Resolve(conn, name string, lookup func(string) (string, bool)) (Choice, err
 	}
 	if name == "" {
 		if f.find(Default) == nil {
-			if err != nil { // perhaps the user's [default] is the broken part
-				return Choice{}, fmt.Errorf("no connection given and no [%s] profile; the profiles file has problems: %w", Default, err)
+			if err != nil { // problems in profiles not asked for
+				return Choice{}, &NoConnectionError{Path: path, Problems: err}
 			}
 			return Choice{}, ErrNoConnection
 		}

@@ -68,7 +68,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad name", "[a b]\n", `p.ini:1: profile name "a b"`},
 		{"empty name", "[]\n", `p.ini:1: profile name ""`},
 		{"twice", "[a]\n\n[a]\n", "p.ini:3: profile a is defined twice (first on line 1)"},
-		{"unknown key", "[a]\nClientSecrt = x\n", `p.ini:2: profile a: unknown key "ClientSecrt": write connection = <connection string>, or one of the connection string's keys (AuthUrl, TokenUrl,`},
+		{"unknown key", "[a]\nClientSecrt = x\n", `p.ini:2: profile a: unknown key "ClientSecrt" (did you mean ClientSecret?)`},
+		{"unknown key near none", "[a]\nColour = x\n", `p.ini:2: profile a: unknown key "Colour": write connection = <connection string>, or one of the connection string's keys (AuthUrl, TokenUrl,`},
 		{"key twice", "[a]\nclientid = x\nClientId = y\n", "p.ini:3: profile a: ClientId is given twice (first on line 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

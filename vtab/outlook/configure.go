@@ -45,8 +45,13 @@ func chooseConnection(args []any, lookup func(string) (string, bool)) (profile.C
 			if p, perr := profile.Path(lookup); perr == nil {
 				where = p
 			}
-			return c, fmt.Errorf("no connection: set %s, add a [%s] profile to %s, or name a profile: %s('NAME')",
+			msg := fmt.Sprintf("no connection: set %s, add a [%s] profile to %s, or name a profile: %s('NAME')",
 				profile.EnvConnection, profile.Default, where, ConfigureFunction)
+			var nc *profile.NoConnectionError
+			if errors.As(err, &nc) {
+				msg += fmt.Sprintf(" (%s also has problems in other profiles; \"outlooksql profiles\" lists them)", nc.Path)
+			}
+			return c, errors.New(msg)
 		}
 		return c, err
 	}

@@ -131,7 +131,7 @@ type ScanInfo struct {
 const StatementCache = 16 << 20
 
 // ErrNotConfigured is returned by a scan on a connection without a Source.
-var ErrNotConfigured = errors.New(`outlooksql: this connection is not configured: open it with the "outlook" database/sql driver, or run SELECT outlooksql_configure() first (it reads $OUTLOOKSQL_CONNECTION or the profile "default"; outlooksql_configure('NAME') reads the profile NAME)`)
+var ErrNotConfigured = errors.New(`outlooksql: this connection is not configured: run SELECT outlooksql_configure() (it reads $OUTLOOKSQL_CONNECTION or the profile "default"; outlooksql_configure('NAME') reads the profile NAME); from Go, open it with the "outlook" database/sql driver`)
 
 // Attach gives the connection with the given SQLite connection id a Source.
 // It returns the connection's state.
