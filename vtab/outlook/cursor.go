@@ -52,6 +52,9 @@ type cursor struct {
 	vals fields         // the current row's values by path
 	// reqRows counts the rows the current request returned.
 	reqRows int64
+	// hdr is the table's headers for the connection settings of hdrSrc.
+	hdr    map[string]string
+	hdrSrc *Source
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -298,11 +301,10 @@ func (c *cursor) open(r *plan.Request) rowSource {
 // header is the headers of request r: the table's (the mail Prefer
 // header), then the request's own.
 func (c *cursor) header(r *plan.Request) http.Header {
-	var table map[string]string
-	if c.t.Header != nil {
-		table = c.t.Header(tables.Settings{BodyContentType: c.src.Config.BodyContentType})
+	if c.t.Header != nil && c.hdrSrc != c.src {
+		c.hdrSrc, c.hdr = c.src, c.t.Header(tables.Settings{BodyContentType: c.src.Config.BodyContentType})
 	}
-	return header(table, r.Header)
+	return header(c.hdr, r.Header)
 }
 
 // header merges header maps into one http.Header; a later Prefer is
@@ -481,11 +483,20 @@ func (c *cursor) Column(ctx *vtab.Context, col int) error {
 	if (!v.Exists() || v.Type == gjson.Null) && colDef.Content != nil {
 		return c.fetchContent(ctx, colDef)
 	}
-	val, err := colDef.Value(v)
+	d, err := colDef.Decode(v)
 	if err != nil {
 		return fmt.Errorf("%s.%w", c.t.Name, err)
 	}
-	ctx.ResultValue(val)
+	switch d.Storage {
+	case tables.Int:
+		ctx.ResultInt64(d.Int)
+	case tables.String:
+		ctx.ResultText(d.Text)
+	case tables.Bytes:
+		ctx.ResultBlob(d.Blob)
+	default:
+		ctx.ResultNull()
+	}
 	return nil
 }
 

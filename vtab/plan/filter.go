@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,7 @@ type term struct {
 type base struct {
 	mailbox, mailboxPath, path string
 	search                     string
+	params                     []string // key=value of the keys that are query parameters
 	echo                       map[int]any
 	single                     bool
 }
@@ -281,7 +283,10 @@ func (f *filterRun) keyValues() (*Scan, error) {
 					return nil, fmt.Errorf("plan: %s: %s %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, col.Name, clip.String(s), err)
 				}
 				kv.seg = seg
-			default: // message, id
+			default: // message, id, or a query parameter
+				if col.Param != "" {
+					break
+				}
 				seg, err := segment(s)
 				if err != nil {
 					continue
@@ -442,12 +447,34 @@ func (f *filterRun) bases(d Defaults) ([]base, error) {
 			}
 		}
 	}
+	// Keys that are query parameters: every combination of their values.
+	for i, c := range t.Columns {
+		vals := f.keys[c.Key]
+		if c.Param == "" || c.Key == "" || vals == nil {
+			continue
+		}
+		var out []base
+		for _, b := range bases {
+			for _, v := range vals {
+				nb := b
+				nb.echo = maps.Clone(b.echo)
+				if nb.echo == nil {
+					nb.echo = map[int]any{}
+				}
+				nb.echo[i] = v.v
+				nb.params = append(slices.Clone(b.params), c.Param+"="+escape(v.text, queryKeep))
+				out = append(out, nb)
+			}
+		}
+		bases = out
+	}
 	return bases, nil
 }
 
 // render writes the query of one request: base b's $search, and for the
 // term at index split only the values in chunk.
 func (f *filterRun) render(q query, b base, sortProp string, split int, chunk []string) string {
+	q.custom = append(slices.Clone(q.custom), b.params...)
 	q.filter = f.clauses(sortProp, split, chunk)
 	if b.search != "" {
 		q.search = kqlString(b.search)

@@ -15,33 +15,75 @@ import (
 // item, as SQLite stores it: nil (NULL), int64, string or []byte. A missing
 // or null v is nil.
 func (c *Column) Value(v gjson.Result) (any, error) {
+	d, err := c.Decode(v)
+	if err != nil {
+		return nil, err
+	}
+	return d.Any(), nil
+}
+
+// Storage is the SQLite storage class of a Datum.
+type Storage int
+
+// Storage classes.
+const (
+	NoValue Storage = iota // NULL
+	Int                    // INTEGER
+	String                 // TEXT
+	Bytes                  // BLOB
+)
+
+// Datum is one decoded value, unboxed so that a scan of many rows does
+// not allocate for each.
+type Datum struct {
+	Storage Storage
+	Int     int64
+	Text    string
+	Blob    []byte
+}
+
+// Any returns d as nil, int64, string or []byte.
+func (d Datum) Any() any {
+	switch d.Storage {
+	case Int:
+		return d.Int
+	case String:
+		return d.Text
+	case Bytes:
+		return d.Blob
+	}
+	return nil
+}
+
+// Decode is Value without boxing.
+func (c *Column) Decode(v gjson.Result) (Datum, error) {
 	if !v.Exists() || v.Type == gjson.Null {
-		return nil, nil
+		return Datum{}, nil
 	}
 	switch c.Type {
 	case Integer:
-		return v.Int(), nil
+		return Datum{Storage: Int, Int: v.Int()}, nil
 	case Bool:
 		if v.Bool() {
-			return int64(1), nil
+			return Datum{Storage: Int, Int: 1}, nil
 		}
-		return int64(0), nil
+		return Datum{Storage: Int}, nil
 	case Date:
-		return NormalizeDate(v.String()), nil
+		return Datum{Storage: String, Text: NormalizeDate(v.String())}, nil
 	case Recipients:
-		return recipients(v), nil
+		return Datum{Storage: String, Text: recipients(v)}, nil
 	case JSON:
-		return string(appendJSON(nil, v)), nil
+		return Datum{Storage: String, Text: string(appendJSON(nil, v))}, nil
 	case Kind:
-		return attachmentKind(v.String()), nil
+		return Datum{Storage: String, Text: attachmentKind(v.String())}, nil
 	case Blob:
 		b, err := base64.StdEncoding.DecodeString(v.String())
 		if err != nil {
-			return nil, fmt.Errorf("%s: Graph sent invalid base64: %w", c.Name, err)
+			return Datum{}, fmt.Errorf("%s: Graph sent invalid base64: %w", c.Name, err)
 		}
-		return b, nil
+		return Datum{Storage: Bytes, Blob: b}, nil
 	}
-	return v.String(), nil
+	return Datum{Storage: String, Text: v.String()}, nil
 }
 
 // attachmentKind maps "#microsoft.graph.fileAttachment" to "file".

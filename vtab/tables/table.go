@@ -127,6 +127,9 @@ type Column struct {
 	// Rows estimates the rows of a scan when this key column is given
 	// (a folder's messages, a message's attachments); 0: Table.Rows.
 	Rows int
+	// Param, for a key column, is the query parameter its value fills
+	// (calendarView-style ?startDateTime=…) rather than a path placeholder.
+	Param string
 	// NotFound is the advice added when Graph says a request scoped by this
 	// key column names no such item; %q is the column's value.
 	NotFound string
