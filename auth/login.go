@@ -24,6 +24,7 @@ import (
 
 	"github.com/outlooksql/outlooksql/internal/redact"
 	"github.com/outlooksql/outlooksql/internal/redirect"
+	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // LoginConfig configures an interactive sign-in that creates or renews the
@@ -645,29 +646,14 @@ type Need struct {
 
 func (n Need) String() string { return n.Scope + ": " + n.For }
 
-// needs lists what the tables need: any one of Any, else Need.
-var needs = []struct {
-	any  []string
-	need Need
-}{
-	{[]string{"Mail.ReadBasic", "Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic.Shared", "Mail.Read.Shared", "Mail.ReadWrite.Shared"},
-		Need{"Mail.Read", "the messages, mail_folders and attachments tables"}},
-	{[]string{"Mail.Read", "Mail.ReadWrite", "Mail.Read.Shared", "Mail.ReadWrite.Shared"},
-		Need{"Mail.Read", "message bodies (body, body_preview, unique_body) and the attachments table"}},
-	{[]string{"Mail.ReadBasic.Shared", "Mail.Read.Shared", "Mail.ReadWrite.Shared"},
-		Need{"Mail.Read.Shared", "other users' mailboxes (user_id other than me)"}},
-	{[]string{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
-		Need{"User.ReadBasic.All", "the users table"}},
-	{[]string{"offline_access"},
-		Need{"offline_access", "a refresh token, so that queries keep working after the first hour"}},
-}
+// refreshNeed is what the tables need besides their own permissions.
+var refreshNeed = tables.Permission{Scope: "offline_access", Any: []string{"offline_access"},
+	For: "a refresh token, so that queries keep working after the first hour"}
 
-// MissingScopes names the permissions the tables need that granted lacks
-// (compared without regard to case): Mail.ReadBasic or Mail.Read for
-// messages and folders, Mail.Read for bodies and attachments,
-// Mail.Read.Shared for other users' mailboxes, User.ReadBasic.All for users
-// and offline_access for refreshing. A permission is named once, for
-// everything it is missing for.
+// MissingScopes names the permissions the tables need (each table declares
+// its own, see tables.Permissions) and offline_access for refreshing that
+// granted lacks, compared without regard to case. A permission is named
+// once, for everything it is missing for.
 func MissingScopes(granted []string) []Need {
 	has := func(any []string) bool {
 		return slices.ContainsFunc(granted, func(g string) bool {
@@ -675,15 +661,15 @@ func MissingScopes(granted []string) []Need {
 		})
 	}
 	var out []Need
-	for _, n := range needs {
-		if has(n.any) {
+	for _, n := range append(tables.Permissions(), refreshNeed) {
+		if has(n.Any) {
 			continue
 		}
-		if i := slices.IndexFunc(out, func(o Need) bool { return o.Scope == n.need.Scope }); i >= 0 {
-			out[i].For += "; " + n.need.For
+		if i := slices.IndexFunc(out, func(o Need) bool { return o.Scope == n.Scope }); i >= 0 {
+			out[i].For += "; " + n.For
 			continue
 		}
-		out = append(out, n.need)
+		out = append(out, Need{Scope: n.Scope, For: n.For})
 	}
 	return out
 }

@@ -61,7 +61,6 @@ func Client(cfg *config.Config, tokens graph.Tokens) *graph.Client {
 		},
 		MaxResponseBytes: cfg.MaxResponseBytes,
 		MaxPerMailbox:    4,
-		BodyContentType:  cfg.BodyContentType,
 		UserAgent:        "outlooksql",
 	})
 }

@@ -26,8 +26,8 @@ type BatchRequest struct {
 	// Path is as for Get: relative to BaseURL and already escaped, or an
 	// absolute URL on BaseURL (a nextLink).
 	Path string
-	// Header adds request headers (ConsistencyLevel); a Prefer merges into
-	// the client's one, as for Get.
+	// Header adds request headers (a table's Prefer, ConsistencyLevel);
+	// several Prefer values merge into one, as for Get.
 	Header http.Header
 }
 
@@ -279,7 +279,7 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 	for i, it := range items {
 		it.attempts++
 		h := map[string]string{}
-		prefer := []string{c.prefer}
+		var prefer []string
 		for k, vs := range it.header {
 			if http.CanonicalHeaderKey(k) == "Prefer" {
 				prefer = append(prefer, vs...)
@@ -287,7 +287,9 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 			}
 			h[http.CanonicalHeaderKey(k)] = strings.Join(vs, ", ")
 		}
-		h["Prefer"] = strings.Join(prefer, ", ")
+		if len(prefer) > 0 {
+			h["Prefer"] = strings.Join(prefer, ", ")
+		}
 		body.Requests = append(body.Requests, batchEntry{ID: strconv.Itoa(i + 1), Method: http.MethodGet, URL: c.shorten(it.u), Headers: h})
 	}
 	var buf bytes.Buffer

@@ -115,15 +115,16 @@ func TestBatchRequestAndAnswers(t *testing.T) {
 		}
 		return echo(n, r)
 	})
-	c := s.client(Options{BodyContentType: "text"})
+	c := s.client(Options{})
 	var log Log
 	ctx := WithLog(context.Background(), &log)
+	mail := http.Header{"Prefer": {`IdType="ImmutableId", outlook.body-content-type="text"`}}
 	reqs := []BatchRequest{
-		{Path: "/me/messages/a?$select=id,subject"},
-		{Path: s.URL + "/v1.0/me/messages?$skip=10&$top=10"}, // a nextLink
-		{Path: "/users?$count=true&$filter=endswith(mail,'x')", Header: http.Header{"Consistencylevel": {"eventual"}}},
-		{Path: "/me/messages/missing"},
-		{Path: "/me/messages/a/attachments/b/$value"},
+		{Path: "/me/messages/a?$select=id,subject", Header: mail},
+		{Path: s.URL + "/v1.0/me/messages?$skip=10&$top=10", Header: mail}, // a nextLink
+		{Path: "/users?$count=true&$filter=endswith(mail,'x')", Header: http.Header{"Prefer": mail["Prefer"], "Consistencylevel": {"eventual"}}},
+		{Path: "/me/messages/missing", Header: mail},
+		{Path: "/me/messages/a/attachments/b/$value", Header: mail},
 	}
 	res, err := c.Batch(ctx, "me", reqs)
 	if err != nil {

@@ -89,11 +89,10 @@ type Options struct {
 	HTTPClient *http.Client // nil: a default with sane timeouts; redirects are never followed, whatever its CheckRedirect
 	// Tokens supplies the bearer token. Nil sends no Authorization header,
 	// which only suits local Graph-compatible servers.
-	Tokens          Tokens
-	Retry           Retry
-	MaxPerMailbox   int    // concurrent requests per mailbox; 0 means 4
-	BodyContentType string // "html" or "text": Prefer: outlook.body-content-type="…"; "" sends none
-	UserAgent       string // "" means "outlooksql"
+	Tokens        Tokens
+	Retry         Retry
+	MaxPerMailbox int    // concurrent requests per mailbox; 0 means 4
+	UserAgent     string // "" means "outlooksql"
 	// MaxResponseBytes caps the body of one response (connection-string key
 	// MaxResponseBytes); 0 means no limit. An attachment's bytes (a GET of
 	// …/$value) are bounded by MaxAttachmentBytes instead.
@@ -134,7 +133,6 @@ type Client struct {
 	tokens  Tokens
 	retry   Retry
 	perBox  int
-	prefer  string
 	agent   string
 
 	maxBody    int64
@@ -199,10 +197,6 @@ func New(o Options) *Client {
 	if c.agent == "" {
 		c.agent = "outlooksql"
 	}
-	c.prefer = `IdType="ImmutableId"`
-	if o.BodyContentType != "" {
-		c.prefer += `, outlook.body-content-type="` + o.BodyContentType + `"`
-	}
 	return c
 }
 
@@ -227,8 +221,9 @@ func (c *Client) Stats() Stats {
 // BaseURL ("/me/messages?$top=1", already URL-escaped) or an absolute URL (a
 // nextLink), which must be on BaseURL's scheme and host. mailbox keys the
 // concurrency limit ("" for none); the slot is held for each attempt, not
-// during the waits between attempts. header adds request headers; a Prefer
-// in it is merged into the one Prefer header the client sends.
+// during the waits between attempts. header adds request headers (a
+// table's Prefer, ConsistencyLevel); several Prefer values are merged into
+// one Prefer header.
 //
 // A 2xx returns the response and nil. A final non-2xx returns the response
 // and an *Error. Network errors and cancellation return a nil response and
@@ -373,7 +368,9 @@ func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header ht
 		}
 		req.Header[http.CanonicalHeaderKey(k)] = slices.Clone(vs)
 	}
-	req.Header.Set("Prefer", strings.Join(append([]string{c.prefer}, prefer...), ", "))
+	if len(prefer) > 0 {
+		req.Header.Set("Prefer", strings.Join(prefer, ", "))
+	}
 	return c.do(ctx, req)
 }
 

@@ -2,7 +2,6 @@ package outlook
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -17,7 +16,6 @@ import (
 	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
-	"github.com/outlooksql/outlooksql/internal/jsonx"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/plan"
 	"github.com/outlooksql/outlooksql/vtab/tables"
@@ -25,11 +23,11 @@ import (
 
 // SearchCap is the most results Graph returns for one $search; a search
 // that reaches it may be missing rows.
-const SearchCap = 1000
+const SearchCap = tables.SearchCap
 
 // ErrSearchCapped ends a scan whose $search reached Graph's result cap: the
 // rows already returned may not be all the rows that match.
-var ErrSearchCapped = fmt.Errorf("the search reached Graph's cap of %d results, so the answer may be incomplete: narrow the search (more terms, a folder_id, a received: range)", SearchCap)
+var ErrSearchCapped = tables.ErrSearchCapped
 
 // cursor is the one generic cursor of every table.
 type cursor struct {
@@ -54,6 +52,9 @@ type cursor struct {
 	vals fields         // the current row's values by path
 	// reqRows counts the rows the current request returned.
 	reqRows int64
+	// hdr is the table's headers for the connection settings of hdrSrc.
+	hdr    map[string]string
+	hdrSrc *Source
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -92,7 +93,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	c.stmt = st
 	c.ctx, c.cancel = context.WithCancel(graph.WithLog(ctx, c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
-	c.fan = newFanout(c.ctx, src, scan)
+	c.fan = newFanout(c.ctx, src, scan, c.header)
 	return c.advance()
 }
 
@@ -150,7 +151,7 @@ func (c *cursor) advance() error {
 				c.rows = nil
 				continue
 			}
-			if missingMessage(c.t, c.req, err) {
+			if missingParent(c.t, c.req, err) {
 				c.rows = nil // attachments of a message that does not exist: none
 				continue
 			}
@@ -192,10 +193,14 @@ func (c *cursor) fail(err error) error {
 		return fmt.Errorf("%s: interrupted", c.t.Name)
 	}
 	if c.appOnlyMe(err) {
-		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE user_id = 'alice@contoso.com'", c.t.Name, err)
+		name := "the mailbox column"
+		if i := c.t.KeyColumn(tables.KeyMailbox); i >= 0 {
+			name = c.t.Columns[i].Name
+		}
+		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE %s = 'alice@contoso.com'", c.t.Name, err, name)
 	}
-	if folder, ok := c.folderEcho(); ok && graph.ItemNotFound(err) {
-		return fmt.Errorf("%s: %w; folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them", c.t.Name, err, clip.String(folder))
+	if advice, ok := c.notFoundAdvice(); ok && graph.ItemNotFound(err) {
+		return fmt.Errorf("%s: %w; %s", c.t.Name, err, advice)
 	}
 	return fmt.Errorf("%s: %w", c.t.Name, err)
 }
@@ -252,15 +257,18 @@ func (c *cursor) identity() int64 {
 			fmt.Fprintf(h, "%d=%T:%v\x00", col, v, v)
 		}
 	}
-	h.Write([]byte(c.row.item.Get("id").String()))
+	h.Write([]byte(c.row.item.Get(tables.ID).String()))
 	return int64(h.Sum64())
 }
 
-// missingMessage reports whether err says that the message a request's path
+// missingParent reports whether err says that the parent a request's path
 // names (attachments WHERE message_id = …) does not exist: in SQL that is a
-// message without attachments, not a failed query.
-func missingMessage(t *tables.Table, r *plan.Request, err error) bool {
-	if _, ok := r.Echo[t.Column("message_id")]; !ok || r.Single {
+// parent without rows, not a failed query.
+func missingParent(t *tables.Table, r *plan.Request, err error) bool {
+	if t.Fetch.Expand == nil || r.Single {
+		return false
+	}
+	if _, ok := r.Echo[t.KeyColumn(t.Fetch.Expand.Key)]; !ok {
 		return false
 	}
 	return graph.ItemNotFound(err)
@@ -274,11 +282,11 @@ func (c *cursor) Close() error {
 
 // open starts the rows of one request.
 func (c *cursor) open(r *plan.Request) rowSource {
-	hdr := header(r.Header)
+	hdr := c.header(r)
 	switch {
 	case r.Single:
 		return &singleSource{c: c, req: r, hdr: hdr}
-	case c.t.Fetch == tables.FolderTree:
+	case c.t.Fetch.Tree != nil:
 		return newTreeSource(c, r, hdr)
 	case r.Expand:
 		// r.Limit counts attachments, the rows; the listing's items are
@@ -290,13 +298,26 @@ func (c *cursor) open(r *plan.Request) rowSource {
 	return &listSource{c: c, req: r, pager: c.pages(r, r.URL, hdr)}
 }
 
-func header(h map[string]string) http.Header {
-	if len(h) == 0 {
-		return nil
+// header is the headers of request r: the table's (the mail Prefer
+// header), then the request's own.
+func (c *cursor) header(r *plan.Request) http.Header {
+	if c.t.Header != nil && c.hdrSrc != c.src {
+		c.hdrSrc, c.hdr = c.src, c.t.Header(tables.Settings{BodyContentType: c.src.Config.BodyContentType})
 	}
-	out := http.Header{}
-	for k, v := range h {
-		out.Set(k, v)
+	return header(c.hdr, r.Header)
+}
+
+// header merges header maps into one http.Header; a later Prefer is
+// appended to an earlier one. nil when there are none.
+func header(hs ...map[string]string) http.Header {
+	var out http.Header
+	for _, h := range hs {
+		for k, v := range h {
+			if out == nil {
+				out = http.Header{}
+			}
+			out.Add(k, v)
+		}
 	}
 	return out
 }
@@ -360,7 +381,8 @@ func noMailbox(err error) bool {
 	return graph.Code(err) == "MailboxNotEnabledForRESTAPI"
 }
 
-// treeSource walks the folder tree depth-first: a folder, then its children.
+// treeSource walks a tree depth-first (the folder tree): an item, then its
+// children.
 type treeSource struct {
 	c     *cursor
 	req   *plan.Request
@@ -397,13 +419,14 @@ func (s *treeSource) next() (row, error) {
 		if err != nil {
 			return row{}, err
 		}
-		name := r.item.Get("displayName").String()
+		tree := s.c.t.Fetch.Tree
+		name := r.item.Get(tree.Name).String()
 		path := name
 		if top.path != "" {
 			path = top.path + "/" + name
 		}
-		r.extra = map[int]any{s.c.t.Column("path"): path}
-		if u := s.req.ChildrenURL(r.item.Get("id").String()); u != "" && r.item.Get("childFolderCount").Int() > 0 {
+		r.extra = map[int]any{s.c.t.Column(tree.Path): path}
+		if u := s.req.ChildrenURL(r.item.Get(tables.ID).String()); u != "" && r.item.Get(tree.Count).Int() > 0 {
 			s.push(u, path)
 		}
 		return r, nil
@@ -411,8 +434,9 @@ func (s *treeSource) next() (row, error) {
 	return row{}, io.EOF
 }
 
-// expandSource yields the attachments of messages listed with
-// $expand=attachments, each with its message's id.
+// expandSource yields the rows nested in parents listed with $expand (the
+// attachments of messages), each with its parent's id in the parent's key
+// column.
 type expandSource struct {
 	req   *plan.Request
 	list  listSource
@@ -431,13 +455,14 @@ func (s *expandSource) next() (row, error) {
 		if err != nil {
 			return row{}, err
 		}
-		s.msgID = r.item.Get("id").String()
-		s.atts, s.pos = r.item.Get("attachments").Array(), 0
+		s.msgID = r.item.Get(tables.ID).String()
+		s.atts, s.pos = r.item.Get(s.list.c.t.Fetch.Expand.Property).Array(), 0
 	}
 	a := s.atts[s.pos]
 	s.pos++
 	s.n++
-	return row{item: a, extra: map[int]any{s.list.c.t.Column("message_id"): s.msgID}}, nil
+	t := s.list.c.t
+	return row{item: a, extra: map[int]any{t.KeyColumn(t.Fetch.Expand.Key): s.msgID}}, nil
 }
 
 func (c *cursor) Column(ctx *vtab.Context, col int) error {
@@ -455,160 +480,66 @@ func (c *cursor) Column(ctx *vtab.Context, col int) error {
 		return nil
 	}
 	v := c.vals.get(colDef.Path)
-	if !v.Exists() || v.Type == gjson.Null {
-		if colDef.Type == tables.Blob {
-			return c.fetchContent(ctx)
-		}
-		ctx.ResultNull()
-		return nil
+	if (!v.Exists() || v.Type == gjson.Null) && colDef.Content != nil {
+		return c.fetchContent(ctx, colDef)
 	}
-	switch colDef.Type {
-	case tables.Integer:
-		ctx.ResultInt64(v.Int())
-	case tables.Bool:
-		if v.Bool() {
-			ctx.ResultInt64(1)
-		} else {
-			ctx.ResultInt64(0)
-		}
-	case tables.Date:
-		ctx.ResultText(normalizeDate(v.String()))
-	case tables.Recipients:
-		ctx.ResultText(recipients(v))
-	case tables.JSON:
-		ctx.ResultText(canonicalJSON(v))
-	case tables.Kind:
-		ctx.ResultText(attachmentKind(v.String()))
-	case tables.Blob:
-		b, err := base64.StdEncoding.DecodeString(v.String())
-		if err != nil {
-			return fmt.Errorf("%s.%s: Graph sent invalid base64: %w", c.t.Name, colDef.Name, err)
-		}
-		ctx.ResultBlob(b)
+	d, err := colDef.Decode(v)
+	if err != nil {
+		return fmt.Errorf("%s.%w", c.t.Name, err)
+	}
+	switch d.Storage {
+	case tables.Int:
+		ctx.ResultInt64(d.Int)
+	case tables.String:
+		ctx.ResultText(d.Text)
+	case tables.Bytes:
+		ctx.ResultBlob(d.Blob)
 	default:
-		ctx.ResultText(v.String())
+		ctx.ResultNull()
 	}
 	return nil
 }
 
-// fetchContent reads an attachment's bytes from /$value when the listing
-// left contentBytes out (item attachments, files over 3 MB).
-func (c *cursor) fetchContent(ctx *vtab.Context) error {
-	kind := attachmentKind(c.row.item.Get("@odata\\.type").String())
-	if kind == "reference" {
-		ctx.ResultNull() // Graph answers 405: a reference attachment has no bytes
+// fetchContent reads a value the listing left out (an attachment's bytes:
+// item attachments, files over 3 MB) from the column's Content path.
+func (c *cursor) fetchContent(ctx *vtab.Context, col *tables.Column) error {
+	if col.Content.None != nil && col.Content.None(c.row.item) {
+		ctx.ResultNull() // Graph answers 405: e.g. a reference attachment has no bytes
 		return nil
 	}
-	msgID, _ := c.row.extra[c.t.Column("message_id")].(string)
-	if msgID == "" {
-		msgID, _ = c.req.Echo[c.t.Column("message_id")].(string)
+	u := strings.ReplaceAll(col.Content.Path, "/{"+tables.KeyMailbox+"}", c.req.MailboxPath)
+	for i, k := range c.t.Columns {
+		if k.Key == "" || k.Key == tables.KeyMailbox {
+			continue
+		}
+		v, ok := c.row.extra[i].(string)
+		if !ok {
+			v, _ = c.req.Echo[i].(string)
+		}
+		u = strings.ReplaceAll(u, "/{"+k.Key+"}", "/"+url.PathEscape(v))
 	}
-	u := fmt.Sprintf("%s/messages/%s/attachments/%s/$value", c.req.MailboxPath,
-		url.PathEscape(msgID), url.PathEscape(c.row.item.Get("id").String()))
-	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, nil)
+	u = strings.ReplaceAll(u, "/{"+tables.KeyID+"}", "/"+url.PathEscape(c.row.item.Get(tables.ID).String()))
+	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, c.header(&plan.Request{}))
 	if err != nil {
-		return fmt.Errorf("attachments.content: %w", c.stmt.Err(err))
+		return fmt.Errorf("%s.%s: %w", c.t.Name, col.Name, c.stmt.Err(err))
 	}
 	ctx.ResultBlob(resp.Body)
 	return nil
 }
 
-// attachmentKind maps "#microsoft.graph.fileAttachment" to "file".
-func attachmentKind(odataType string) string {
-	t := odataType[strings.LastIndexByte(odataType, '.')+1:]
-	return strings.TrimSuffix(t, "Attachment")
-}
-
-// normalizeDate returns a DateTimeOffset in the form SCHEMA.md promises:
-// UTC, whole seconds, "Z". Graph sends that form already; anything else is
-// converted when it parses.
-func normalizeDate(s string) string {
-	if len(s) == 20 && s[19] == 'Z' {
-		return s
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
-	}
-	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
-}
-
-// recipients turns Graph's [{"emailAddress":{"name","address"}}] into
-// SCHEMA.md's [{"name","address"}].
-func recipients(v gjson.Result) string {
-	b := []byte{'['}
-	i := 0
-	v.ForEach(func(_, r gjson.Result) bool {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		i++
-		e := r.Get("emailAddress")
-		b = append(b, `{"name":`...)
-		b = appendJSONString(b, e.Get("name"))
-		b = append(b, `,"address":`...)
-		b = appendJSONString(b, e.Get("address"))
-		b = append(b, '}')
-		return true
-	})
-	return string(append(b, ']'))
-}
-
-// appendJSONString appends v if it is a string, else null.
-func appendJSONString(b []byte, v gjson.Result) []byte {
-	if v.Type != gjson.String {
-		return append(b, "null"...)
-	}
-	return jsonx.AppendString(b, v.String())
-}
-
-// canonicalJSON re-writes Graph's JSON compactly, strings re-escaped by
-// jsonx.AppendString and keys in Graph's order, so the text of a JSON column
-// does not depend on how Graph chose to escape it.
-func canonicalJSON(v gjson.Result) string {
-	return string(appendJSON(nil, v))
-}
-
-func appendJSON(b []byte, v gjson.Result) []byte {
-	switch {
-	case v.IsArray():
-		b = append(b, '[')
-		i := 0
-		v.ForEach(func(_, e gjson.Result) bool {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = appendJSON(b, e)
-			return true
-		})
-		return append(b, ']')
-	case v.IsObject():
-		b = append(b, '{')
-		i := 0
-		v.ForEach(func(k, e gjson.Result) bool {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = jsonx.AppendString(b, k.String())
-			b = append(b, ':')
-			b = appendJSON(b, e)
-			return true
-		})
-		return append(b, '}')
-	case v.Type == gjson.String:
-		return jsonx.AppendString(b, v.String())
-	default:
-		return append(b, strings.TrimSpace(v.Raw)...)
-	}
-}
-
-// folderEcho returns the folder_id the current request was scoped to.
-func (c *cursor) folderEcho() (string, bool) {
+// notFoundAdvice is the NotFound advice of the key column the current
+// request was scoped by (a folder_id Graph does not know).
+func (c *cursor) notFoundAdvice() (string, bool) {
 	if c.req == nil {
 		return "", false
 	}
-	f, ok := c.req.Echo[c.t.Column("folder_id")].(string)
-	return f, ok
+	for i, col := range c.t.Columns {
+		if col.NotFound == "" {
+			continue
+		}
+		if v, ok := c.req.Echo[i].(string); ok {
+			return fmt.Sprintf(col.NotFound, clip.String(v)), true
+		}
+	}
+	return "", false
 }

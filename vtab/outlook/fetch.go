@@ -76,8 +76,8 @@ type firstAnswer struct {
 // newFanout returns the fan-out of a scan, or nil when its requests run one
 // after another: FanOut=Sequential, a single request, or a LIMIT that
 // Graph's answers meet (the first requests may satisfy it; running the rest
-// would waste them).
-func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
+// would waste them). hdr gives each request's headers.
+func newFanout(ctx context.Context, src *Source, scan *plan.Scan, hdr func(*plan.Request) http.Header) *fanout {
 	mode := src.Config.FanOut
 	if mode == config.FanOutBatch && src.BatchRefused() {
 		mode = config.FanOutConcurrent
@@ -93,7 +93,7 @@ func newFanout(ctx context.Context, src *Source, scan *plan.Scan) *fanout {
 	}
 	f := &fanout{ctx: ctx, src: src, client: src.Client, reqs: scan.Requests, slots: make(chan struct{}, fanInFlight), ahead: ahead}
 	for i := range f.reqs {
-		f.hdrs = append(f.hdrs, header(f.reqs[i].Header))
+		f.hdrs = append(f.hdrs, hdr(&f.reqs[i]))
 		f.firsts = append(f.firsts, &firstAnswer{done: make(chan struct{})})
 	}
 	last := map[string]chan struct{}{} // a mailbox's last batch

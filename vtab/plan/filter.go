@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,7 @@ type term struct {
 type base struct {
 	mailbox, mailboxPath, path string
 	search                     string
+	params                     []string // key=value of the keys that are query parameters
 	echo                       map[int]any
 	single                     bool
 }
@@ -85,7 +87,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		return s, err
 	}
 	f.search = f.keys[keySearch] != nil
-	f.expand = t.Fetch == tables.Attachments && f.keys[keyMessage] == nil
+	f.expand = t.Fetch.Expand != nil && f.keys[t.Fetch.Expand.Key] == nil
 	f.batchIDs()
 	f.single = f.keys[keyID] != nil
 	if s, err := f.filterTerms(); s != nil || err != nil {
@@ -141,16 +143,14 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			q.sel = sel
 		}
 	case f.expand:
-		q.sel = "id"
-		q.expand = "attachments"
+		q.sel = tables.ID
+		q.expand = t.Fetch.Expand.Property
 		if !full {
 			q.expand += "($select=" + sel + ")"
 		}
 		q.top = page
 	default:
-		if t.Fetch == tables.FolderTree {
-			q.custom = []string{"includeHiddenFolders=true"}
-		}
+		q.custom = t.Query
 		if !full {
 			q.sel = sel
 		}
@@ -194,8 +194,8 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			r := f.render(q, b, sortProp, split, chunk)
 			req := Request{Mailbox: b.mailbox, MailboxPath: b.mailboxPath, Echo: maps.Clone(b.echo),
 				Single: b.single, Search: f.search, Expand: f.expand, URL: b.path + r}
-			if t.Fetch == tables.FolderTree {
-				req.Children = b.path + "/{id}/childFolders" + r
+			if t.Fetch.Tree != nil {
+				req.Children = b.path + t.Fetch.Tree.Children + r
 			}
 			if q.count {
 				req.Header = map[string]string{"ConsistencyLevel": "eventual"}
@@ -269,21 +269,24 @@ func (f *filterRun) keyValues() (*Scan, error) {
 			switch col.Key {
 			case keySearch:
 				if strings.TrimSpace(s) == "" {
-					return nil, fmt.Errorf("plan: %s: search is empty: give KQL such as 'from:alice budget'", t.Name)
+					return nil, fmt.Errorf("plan: %s: %s is empty: give KQL such as 'from:alice budget'", t.Name, col.Name)
 				}
 			case keyMailbox:
 				seg, err := mailboxSegment(s)
 				if err != nil {
-					return nil, fmt.Errorf("plan: %s: user_id %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, clip.String(s), err)
+					return nil, fmt.Errorf("plan: %s: %s %q is not a mailbox (%v): give me, a user id or a userPrincipalName", t.Name, col.Name, clip.String(s), err)
 				}
 				kv.seg = seg
 			case keyFolder:
 				seg, err := segment(s)
 				if err != nil {
-					return nil, fmt.Errorf("plan: %s: folder_id %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, clip.String(s), err)
+					return nil, fmt.Errorf("plan: %s: %s %q is not a folder (%v): give a folder id or a well-known name such as inbox", t.Name, col.Name, clip.String(s), err)
 				}
 				kv.seg = seg
-			default: // message, id
+			default: // message, id, or a query parameter
+				if col.Param != "" {
+					break
+				}
 				seg, err := segment(s)
 				if err != nil {
 					continue
@@ -312,7 +315,7 @@ func mailboxSegment(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "/users" + seg, nil
+	return tables.UsersPath + seg, nil
 }
 
 // batchIDs turns several directory ids into one $filter=id in (…) rather
@@ -355,8 +358,9 @@ func (f *filterRun) filterTerms() (*Scan, error) {
 				return nil, fmt.Errorf("plan: %s: internal error: %s was trusted to Graph but cannot be sent exactly; please report this query", t.Name, f.sql(i))
 			}
 		case roleHas:
-			if b, isBool, ok := sqlBool(f.args[i]); ok && isBool && !b && f.expand && !f.p.Base {
-				x = xlat{out: pushed, clauses: []clause{simple("hasAttachments", "eq", "true")}}
+			has := t.Fetch.Expand.Has // BestIndex gives the role only then
+			if b, isBool, ok := sqlBool(f.args[i]); ok && isBool && b == has.Value && f.expand && !f.p.Base {
+				x = xlat{out: pushed, clauses: []clause{simple(has.Property, "eq", "true")}}
 			}
 		default:
 			continue
@@ -428,7 +432,7 @@ func (f *filterRun) bases(d Defaults) ([]base, error) {
 							segs[keyID] = id.seg
 							b.path, b.single = fill(t.Item, segs), true
 						case f.expand:
-							b.path = fill(messagesPath(t), segs)
+							b.path = fill(t.Fetch.Expand.Parent, segs)
 						case fo.seg != "" && t.InFolder != "":
 							b.path = fill(t.InFolder, segs)
 						default:
@@ -443,12 +447,34 @@ func (f *filterRun) bases(d Defaults) ([]base, error) {
 			}
 		}
 	}
+	// Keys that are query parameters: every combination of their values.
+	for i, c := range t.Columns {
+		vals := f.keys[c.Key]
+		if c.Param == "" || c.Key == "" || vals == nil {
+			continue
+		}
+		var out []base
+		for _, b := range bases {
+			for _, v := range vals {
+				nb := b
+				nb.echo = maps.Clone(b.echo)
+				if nb.echo == nil {
+					nb.echo = map[int]any{}
+				}
+				nb.echo[i] = v.v
+				nb.params = append(slices.Clone(b.params), c.Param+"="+escape(v.text, queryKeep))
+				out = append(out, nb)
+			}
+		}
+		bases = out
+	}
 	return bases, nil
 }
 
 // render writes the query of one request: base b's $search, and for the
 // term at index split only the values in chunk.
 func (f *filterRun) render(q query, b base, sortProp string, split int, chunk []string) string {
+	q.custom = append(slices.Clone(q.custom), b.params...)
 	q.filter = f.clauses(sortProp, split, chunk)
 	if b.search != "" {
 		q.search = kqlString(b.search)
@@ -607,13 +633,6 @@ func (f *filterRun) coverage() (covered, exact bool) {
 	return covered, exact
 }
 
-// messagesPath is the message collection whose $expand=attachments lists an
-// attachment table's rows: its Collection up to /{message}.
-func messagesPath(t *tables.Table) string {
-	path, _, _ := strings.Cut(t.Collection, "/{"+keyMessage+"}")
-	return path
-}
-
 // clauses writes the $filter terms, the sort key's comparisons first
 // (InefficientFilter), with a tautology when none is pushed; the term at
 // index split, if any, holds only the values in chunk.
@@ -651,14 +670,7 @@ func findTerm(terms []term, arg int) *term {
 }
 
 // keyColumn is the index of the column that fills key k, or -1.
-func keyColumn(t *tables.Table, k string) int {
-	for i, c := range t.Columns {
-		if c.Key == k {
-			return i
-		}
-	}
-	return -1
-}
+func keyColumn(t *tables.Table, k string) int { return t.KeyColumn(k) }
 
 // nullFails reports whether op is false for a NULL operand.
 func nullFails(op sqlite.Op) bool {

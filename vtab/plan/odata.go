@@ -12,20 +12,6 @@ import (
 // pushed (Graph's InefficientFilter rule); every message is newer.
 const tautologyDate = "1900-01-01T00:00:00Z"
 
-// enumMembers are the members Graph accepts for the enum properties, in the
-// case Graph writes them. A value outside them is not pushed: Graph would
-// answer 400 where SQL answers no rows.
-var enumMembers = map[string][]string{
-	"importance":              {"low", "normal", "high"},
-	"inferenceClassification": {"focused", "other"},
-	"flag/flagStatus":         {"notFlagged", "complete", "flagged"},
-}
-
-// nullableSort lists sortable properties that may be null; SQLite sorts NULL
-// first and Graph's placement is unknown, so ORDER BY on them is consumed
-// only when a constraint already excludes NULL.
-var nullableSort = map[string]bool{"sentDateTime": true}
-
 // outcome is what a constraint's translation tells about the scan.
 type outcome int
 
@@ -152,7 +138,7 @@ func textClause(t *tables.Table, c *tables.Column, op sqlite.Op, coll string, v 
 		if !ops.Has(tables.Eq) || !binary(coll) && !(nocase(coll) && c.CaseInsensitive) {
 			return xlat{}
 		}
-		if members, ok := enumMembers[p]; ok && c.Type == tables.Enum {
+		if members := c.Members; len(members) > 0 && c.Type == tables.Enum {
 			m := member(members, s)
 			if m == "" {
 				return xlat{}
@@ -245,7 +231,7 @@ func patternClause(t *tables.Table, c *tables.Column, pat pattern) xlat {
 	// Each form falls back to a weaker one that still keeps every match.
 	switch {
 	case !pat.lead && !pat.trail && ops.Has(tables.Eq):
-		if members, ok := enumMembers[p]; ok && c.Type == tables.Enum {
+		if members := c.Members; len(members) > 0 && c.Type == tables.Enum {
 			m := member(members, pat.lit)
 			if m == "" {
 				return xlat{}

@@ -173,11 +173,11 @@ type index struct {
 
 // Key names of tables.Column.Key.
 const (
-	keyMailbox = "mailbox"
-	keyFolder  = "folder"
-	keySearch  = "search"
-	keyMessage = "message"
-	keyID      = "id"
+	keyMailbox = tables.KeyMailbox
+	keyFolder  = tables.KeyFolder
+	keySearch  = tables.KeySearch
+	keyMessage = tables.KeyMessage
+	keyID      = tables.KeyID
 )
 
 func column(t *tables.Table, i int) *tables.Column {
@@ -291,7 +291,7 @@ func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 	}
 	_, search := keys[keySearch]
 	_, folder := keys[keyFolder]
-	_, message := keys[keyMessage]
+	expand := expands(t, keys)
 
 	// One entity by id, unless a search or a folder scopes the rows.
 	single := false
@@ -333,7 +333,7 @@ func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 		switch {
 		case col == nil || search:
 			roles[i] = roleLocal
-		case t.Fetch == tables.Attachments && !message && col.Name == "is_inline" &&
+		case expand && t.Fetch.Expand.Has != nil && c.Column == t.Column(t.Fetch.Expand.Has.Column) &&
 			(c.Op == sqlite.OpEQ || c.Op == sqlite.OpIS):
 			roles[i] = roleHas
 		case pushable(t, col, c.Op):
@@ -369,14 +369,14 @@ func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 		switch {
 		case single && !fanout:
 			consumed = true // at most one row
-		case opt.Pushdown && t.Fetch == tables.List && !t.Directory && !search && !fanout && !single &&
+		case opt.Pushdown && t.Fetch.Flat() && !t.Directory && !search && !fanout && !single &&
 			len(info.OrderBy) == 1:
 			// One term only: Graph sorts by the full time, SQLite by the
 			// whole seconds it shows, so a second key could disagree.
 			ob := info.OrderBy[0]
 			col := column(t, ob.Column)
 			consumed = col != nil && col.Sort && col.Type == tables.Date && col.Property != "" &&
-				(!nullableSort[col.Property] || excludesNull(info, ob.Column))
+				(!col.Nullable || excludesNull(info, ob.Column))
 		}
 	}
 
@@ -407,7 +407,7 @@ func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 		}
 	}
 	exactPlan := allOmitted && (len(info.OrderBy) == 0 || consumed)
-	skip := exactPlan && hasLimit && hasOffset && t.Skip && t.Fetch == tables.List &&
+	skip := exactPlan && hasLimit && hasOffset && t.Skip && t.Fetch.Flat() &&
 		!search && !fanout && !single
 	p := index{Used: info.ColUsed, Base: !opt.Pushdown, Skip: skip,
 		Unsorted: len(info.OrderBy) > 0 && !consumed}
@@ -473,37 +473,41 @@ const (
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
 	preFilterPage = 100
-	blobPage      = 10 // page size when attachment bytes are selected
+	blobPage      = 10  // page size when attachment bytes are selected
+	searchRows    = 250 // rows a $search is guessed to find
 )
+
+// expands reports whether a scan of t with the given keys reads its rows
+// nested in the parent's items (the parent's key is not given).
+func expands(t *tables.Table, keys map[string]int) bool {
+	if t.Fetch.Expand == nil {
+		return false
+	}
+	_, ok := keys[t.Fetch.Expand.Key]
+	return !ok
+}
 
 // estimate returns the rows the plan yields and its cost.
 func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[string]int,
 	single bool, limit int64, exactLimit bool) (rows, cost float64) {
 	_, search := keys[keySearch]
-	_, folder := keys[keyFolder]
-	_, message := keys[keyMessage]
+	expand := expands(t, keys)
 	fan := 1.0
 	for _, i := range keys {
 		if info.Constraints[i].IsIn {
 			fan *= inGuess
 		}
 	}
-	var scanned float64
-	switch {
-	case search:
-		scanned = 250
-	case t.Fetch == tables.FolderTree:
-		scanned = 100
-	case t.Fetch == tables.Attachments && message:
-		scanned = 5
-	case t.Fetch == tables.Attachments:
-		scanned = 20000
-	case folder:
-		scanned = 5000
-	case t.Directory:
-		scanned = 10000
-	default:
-		scanned = 50000
+	scanned := float64(t.Rows)
+	if search {
+		scanned = searchRows
+	} else {
+		for _, c := range t.Columns {
+			if _, ok := keys[c.Key]; ok && c.Key != "" && c.Rows > 0 {
+				scanned = float64(c.Rows)
+				break
+			}
+		}
 	}
 	unfiltered := scanned // the scan by the path keys alone
 	if single {
@@ -532,10 +536,11 @@ func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[st
 		scanned = math.Min(scanned, float64(limit))
 		rows = math.Min(rows, float64(limit))
 	}
-	page := float64(pageSize(t, info.ColUsed, t.Fetch == tables.Attachments && !message))
+	page := float64(pageSize(t, info.ColUsed, expand))
 	requests := func(scanned float64) float64 {
-		if t.Fetch == tables.Attachments && !message {
-			return math.Max(1, math.Ceil(50000/page)) // the scan pages through messages
+		if expand {
+			// the scan pages through the parents
+			return math.Max(1, math.Ceil(float64(t.Fetch.Expand.ParentRows)/page))
 		}
 		return math.Max(1, math.Ceil(scanned/page))
 	}
@@ -625,9 +630,6 @@ func pageSize(t *tables.Table, colUsed uint64, expand bool) int64 {
 	return p
 }
 
-// treeSelect is what a folder-tree walk needs whatever the query uses.
-var treeSelect = map[string]bool{"id": true, "displayName": true, "parentFolderId": true, "childFolderCount": true}
-
 // selectList returns $select for the used columns, in column order, id
 // always; full is true when the full representation is needed instead
 // (attachment bytes come only with it).
@@ -636,13 +638,13 @@ func selectList(t *tables.Table, colUsed uint64) (sel string, full bool) {
 	var names []string
 	for i, c := range t.Columns {
 		u := used(colUsed, i)
-		if u && c.Type == tables.Blob && c.Sparse && t.Fetch == tables.Attachments {
+		if u && c.Full {
 			full = true
 		}
 		if c.Select == "" || seen[c.Select] {
 			continue
 		}
-		if u || c.Select == "id" || t.Fetch == tables.FolderTree && treeSelect[c.Select] {
+		if u || c.Select == tables.ID || c.Always {
 			seen[c.Select] = true
 			names = append(names, c.Select)
 		}

@@ -6,7 +6,26 @@ package tables
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
+
+// Keys a column may fill (Column.Key): the placeholders of a table's paths,
+// $search, or a query parameter (Column.Param).
+const (
+	KeyMailbox = "mailbox" // {mailbox}: "/me" or "/users/{id}"
+	KeyFolder  = "folder"  // {folder}: a folder id or well-known name
+	KeySearch  = "search"  // $search
+	KeyMessage = "message" // {message}: a message id
+	KeyID      = "id"      // {id}: one entity by id
+)
+
+// ID is the property that identifies every Graph entity.
+const ID = "id"
+
+// UsersPath is the Graph path of other users' mailboxes: a {mailbox} that is
+// not /me is UsersPath followed by the user's id or userPrincipalName.
+const UsersPath = "/users"
 
 // Type is how a column's value is stored in SQLite and decoded from Graph.
 type Type int
@@ -90,19 +109,119 @@ type Column struct {
 	// (uniqueBody, internetMessageHeaders) or whose value is expensive (body);
 	// the planner selects it only when the query uses it.
 	Sparse bool
+	// Members are the members Graph accepts for an Enum property, in the
+	// case Graph writes them. A value outside them is not pushed: Graph
+	// would answer 400 where SQL answers no rows.
+	Members []string
+	// Nullable marks a Sort property that may be null; SQLite sorts NULL
+	// first and Graph's placement is unknown, so ORDER BY on it is consumed
+	// only when a constraint already excludes NULL.
+	Nullable bool
+	// Always marks a property the table's fetch needs whatever the query
+	// uses (a folder tree walks by id, name and child count); it is always
+	// in $select.
+	Always bool
+	// Full marks a column only Graph's full representation carries: when
+	// the query uses it, no $select is sent.
+	Full bool
+	// Rows estimates the rows of a scan when this key column is given
+	// (a folder's messages, a message's attachments); 0: Table.Rows.
+	Rows int
+	// Param, for a key column, is the query parameter its value fills
+	// (calendarView-style ?startDateTime=…) rather than a path placeholder.
+	Param string
+	// NotFound is the advice added when Graph says a request scoped by this
+	// key column names no such item; %q is the column's value.
+	NotFound string
+	// Content, for a Blob column, is where its bytes are read when the
+	// item lacks them.
+	Content *Content
 	// Doc says what the column holds.
 	Doc string
 }
 
-// Fetch is how a table's rows are read from Graph.
-type Fetch int
+// Content is a second request for a column's value that a listing leaves
+// out (an attachment's bytes: item attachments, files over 3 MB).
+type Content struct {
+	// Path is the value's Graph path, with {mailbox}, {id} (the item's id)
+	// and the placeholders of the table's other keys.
+	Path string
+	// None reports an item that has no such value (Graph would answer 405):
+	// the column is NULL without a request.
+	None func(item gjson.Result) bool
+}
 
-// The ways of fetching rows.
-const (
-	List        Fetch = iota // a collection, paged by @odata.nextLink
-	FolderTree               // mailFolders, then childFolders of each folder, recursively
-	Attachments              // per message, or via messages?$expand=attachments
-)
+// Fetch is how a table's rows are read from Graph. The zero Fetch reads a
+// collection, paged by @odata.nextLink.
+type Fetch struct {
+	// Tree, when set, walks a tree: the collection, then each item's
+	// children, recursively, depth-first.
+	Tree *Tree
+	// Expand, when set, reads the rows as the items nested in a parent
+	// collection's items (messages?$expand=attachments) when the query does
+	// not give the parent by its key.
+	Expand *Expand
+}
+
+// Flat reports whether the rows are the items of one paged collection in
+// Graph's order, so that $orderby, $skip and $top apply to the rows.
+func (f Fetch) Flat() bool { return f.Tree == nil && f.Expand == nil }
+
+// Tree is a table whose rows form a tree.
+type Tree struct {
+	// Children is the path of an item's children, appended to the
+	// collection's path, with {id}: "/{id}/childFolders".
+	Children string
+	// Name is the property whose values, joined by / from the top, fill
+	// the column Path; Count is the property that says whether an item has
+	// children.
+	Name, Count string
+	// Path is the computed column that holds an item's path.
+	Path string
+}
+
+// Expand is a table whose rows are nested in a parent's items.
+type Expand struct {
+	// Key is the key that names one parent: given, the table's own
+	// Collection is read; not given, Parent is listed with $expand.
+	Key string
+	// Parent is the parent collection's path, with {mailbox}.
+	Parent string
+	// Property is the parent's navigation property holding the rows.
+	Property string
+	// ParentRows estimates the parent collection's size.
+	ParentRows int
+	// Has, when set, narrows the parents for a query that asks
+	// Has.Column = Has.Value to those whose Has.Property is true.
+	Has *Has
+}
+
+// Has is a parent property that tells which parents can have the rows a
+// query wants (hasAttachments for is_inline = 0).
+type Has struct {
+	Column   string
+	Value    bool
+	Property string
+}
+
+// Settings are the connection settings a table's headers depend on.
+type Settings struct {
+	// BodyContentType is "html" or "text", or "" for Graph's default.
+	BodyContentType string
+}
+
+// Need is a permission a table (or some of its columns) needs.
+type Need struct {
+	// Scope is the least permission that would do, e.g. "Mail.Read".
+	Scope string
+	// Any lists the permissions of which any one will do.
+	Any []string
+	// What names what needs it when not the whole table: "message bodies"
+	// with Columns, or a phrase used as it is.
+	What string
+	// Columns are the columns that need it, named after What.
+	Columns []string
+}
 
 // Table is one virtual table.
 type Table struct {
@@ -122,6 +241,16 @@ type Table struct {
 	Columns []Column
 	// Fetch says how rows are read.
 	Fetch Fetch
+	// Query holds query options the collection always takes
+	// ("includeHiddenFolders=true").
+	Query []string
+	// Rows estimates the rows of a scan by the path keys alone.
+	Rows int
+	// Header returns the headers every request of the table carries (the
+	// mail Prefer header); nil: none.
+	Header func(s Settings) map[string]string
+	// Needs are the permissions the table needs.
+	Needs []Need
 	// MaxTop is the largest $top Graph accepts; DefaultPage is Graph's page
 	// size when $top is not sent.
 	MaxTop, DefaultPage int
@@ -138,6 +267,16 @@ type Table struct {
 func (t *Table) Column(name string) int {
 	for i, c := range t.Columns {
 		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// KeyColumn returns the index of the column that fills key k, or -1.
+func (t *Table) KeyColumn(k string) int {
+	for i, c := range t.Columns {
+		if c.Key == k {
 			return i
 		}
 	}

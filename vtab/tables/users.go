@@ -2,11 +2,13 @@ package tables
 
 // Users is the users table: /users.
 var Users = &Table{
-	Name:        "users",
-	Doc:         "Users of the directory.",
-	Collection:  "/users",
-	Item:        "/users/{id}",
-	Fetch:       List,
+	Name:       "users",
+	Doc:        "Users of the directory.",
+	Collection: "/users",
+	Item:       "/users/{id}",
+	Rows:       10000,
+	Needs: []Need{{Scope: "User.ReadBasic.All", Any: []string{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All",
+		"Directory.Read.All", "Directory.ReadWrite.All"}}},
 	MaxTop:      999,
 	DefaultPage: 100,
 	Directory:   true,
