@@ -166,9 +166,10 @@ func Register(name string, m Module) error {
 // arguments (-1: any number) on every SQLite connection opened after the
 // call. The function is SQLITE_DIRECTONLY: SQL the user runs may call it,
 // and so may TEMP views and triggers, but a view or trigger stored in a
-// database file gets "unsafe use of name()", so a file cannot make it act. fn receives the arguments as nil, int64, float64, string or []byte
-// and returns nil, int64, int, float64, string, []byte or bool (true is 1);
-// an error fails the statement with its message.
+// database file gets "unsafe use of name()", so a file cannot make it act.
+// fn receives the arguments as nil, int64, float64, string or []byte and
+// returns nil, int64, int, float64, string, []byte or bool (true is 1); an
+// error fails the statement with its message.
 func RegisterFunction(name string, nArg int, fn func(c *Conn, args []any) (any, error)) error {
 	if err := checkName("function", name); err != nil {
 		return err
