@@ -54,7 +54,7 @@ func (t *fakeTable) BestIndex(info *vtab.IndexInfo) error {
 	return plan.BestIndex(t.m.t, info, plan.Options{Pushdown: true})
 }
 func (t *fakeTable) Open(any) (vtab.Cursor, error) { return &fakeCursor{m: t.m}, nil }
-func (t *fakeTable) Disconnect() error          { return nil }
+func (t *fakeTable) Disconnect() error             { return nil }
 
 type fakeCursor struct {
 	m    *fakeModule
