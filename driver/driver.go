@@ -127,7 +127,9 @@ func connectionID(sc *sqlite3.SQLiteConn) (int64, error) {
 }
 
 // Conn is one connection. Each statement's context governs its Graph
-// requests: cancelling it stops them.
+// requests: cancelling it stops them. Every call that steps a statement
+// (Query, Exec, Rows.Next) runs inside outlook.Conn.Step with the
+// statement's state, which the tables' cursors receive when they open.
 type Conn struct {
 	*sqlite3.SQLiteConn
 	oc *outlook.Conn
@@ -137,14 +139,19 @@ type Conn struct {
 // until its rows are closed.
 func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	st := c.oc.Begin(ctx)
-	return wrapRows(c.SQLiteConn.QueryContext(st.Context(), query, args))(c.oc, st)
+	var r driver.Rows
+	var err error
+	c.oc.Step(st, func() { r, err = c.SQLiteConn.QueryContext(st.Context(), query, args) })
+	return wrapRows(r, err)(c.oc, st)
 }
 
 // ExecContext runs a statement that returns no rows.
 func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	st := c.oc.Begin(ctx)
 	defer st.End()
-	r, err := c.SQLiteConn.ExecContext(st.Context(), query, args)
+	var r driver.Result
+	var err error
+	c.oc.Step(st, func() { r, err = c.SQLiteConn.ExecContext(st.Context(), query, args) })
 	return r, st.Err(err)
 }
 
@@ -175,14 +182,19 @@ type Stmt struct {
 // QueryContext runs the statement as a query.
 func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	st := s.oc.Begin(ctx)
-	return wrapRows(s.Stmt.(driver.StmtQueryContext).QueryContext(st.Context(), args))(s.oc, st)
+	var r driver.Rows
+	var err error
+	s.oc.Step(st, func() { r, err = s.Stmt.(driver.StmtQueryContext).QueryContext(st.Context(), args) })
+	return wrapRows(r, err)(s.oc, st)
 }
 
 // ExecContext runs the statement.
 func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	st := s.oc.Begin(ctx)
 	defer st.End()
-	r, err := s.Stmt.(driver.StmtExecContext).ExecContext(st.Context(), args)
+	var r driver.Result
+	var err error
+	s.oc.Step(st, func() { r, err = s.Stmt.(driver.StmtExecContext).ExecContext(st.Context(), args) })
 	return r, st.Err(err)
 }
 
@@ -234,7 +246,7 @@ func withConn(conn *sql.Conn, f func(*outlook.Conn)) error {
 	})
 }
 
-// wrapRows makes a query's rows resume their statement before each step, so
+// wrapRows makes a query's rows step their statement with its state, so
 // that with two result sets open on one connection each keeps its own
 // context, request log and cache.
 func wrapRows(r driver.Rows, err error) func(*outlook.Conn, *outlook.Statement) (driver.Rows, error) {
@@ -262,8 +274,9 @@ type Rows struct {
 // deadline says so: "statement timed out after 2s (connection key
 // Timeout)", not "context deadline exceeded".
 func (r *Rows) Next(dest []driver.Value) error {
-	r.oc.Resume(r.st)
-	return r.st.Err(r.SQLiteRows.Next(dest))
+	var err error
+	r.oc.Step(r.st, func() { err = r.SQLiteRows.Next(dest) })
+	return r.st.Err(err)
 }
 
 // Close closes the rows and ends their statement.

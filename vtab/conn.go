@@ -21,10 +21,11 @@ type Conn struct {
 	id   int64
 	refs atomic.Int64 // registrations whose destructor has not run yet
 
-	mu     sync.RWMutex
-	db     *C.sqlite3 // nil once the connection is closed
-	data   any
-	closed bool
+	mu       sync.RWMutex
+	db       *C.sqlite3 // nil once the connection is closed
+	data     any
+	closed   bool
+	stepping any // the value of the statement being stepped (Step); nil outside Step
 }
 
 // ID returns a number that identifies the connection; no two connections of
@@ -53,6 +54,38 @@ func (c *Conn) SetData(v any) {
 	if !c.closed {
 		c.data = v
 	}
+}
+
+// Step runs step, which steps one statement of the connection
+// (sqlite3_step: e.g. mattn's Rows.Next, or Exec), with v as that statement's
+// value: every cursor the statement opens during step receives v in
+// Table.Open. SQLite's callbacks do not say which statement they run for,
+// and a connection may have several statements open at once (two result
+// sets); a cursor, though, belongs to the one statement that opened it, and
+// all its calls run within that statement's steps, so v identifies the
+// statement for the cursor's whole life.
+//
+// v is set only while step runs. Steps may nest (a function called by the
+// statement steps another): the outer value applies again when the inner
+// step returns. Cursors opened outside Step receive nil.
+func (c *Conn) Step(v any, step func()) {
+	c.mu.Lock()
+	prev := c.stepping
+	c.stepping = v
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.stepping = prev
+		c.mu.Unlock()
+	}()
+	step()
+}
+
+// stepValue returns the value Step gave the statement being stepped, or nil.
+func (c *Conn) stepValue() any {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.stepping
 }
 
 // Data returns what SetData stored, or nil.

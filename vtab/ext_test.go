@@ -54,7 +54,7 @@ func (mod) Connect(c *vtab.Conn) (vtab.Table, error) { return table{}, nil }
 type table struct{}
 
 func (table) Disconnect() error { return nil }
-func (table) Open() (vtab.Cursor, error) { return &cursor{}, nil }
+func (table) Open(any) (vtab.Cursor, error) { return &cursor{}, nil }
 func (table) BestIndex(ii *vtab.IndexInfo) error {
 	var parts []string
 	for i, c := range ii.Constraints {

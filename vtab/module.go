@@ -258,7 +258,7 @@ func osqOpen(vt *C.sqlite3_vtab, h C.uintptr_t, ph *C.uintptr_t) (rc C.int) {
 			rc = C.SQLITE_ERROR
 		}
 	}()
-	c, err := t.t.Open()
+	c, err := t.t.Open(t.conn.stepValue())
 	if err != nil {
 		setVtabErr(vt, err.Error())
 		return C.SQLITE_ERROR

@@ -120,7 +120,7 @@ func (t *testTable) BestIndex(ii *IndexInfo) error {
 	return err
 }
 
-func (t *testTable) Open() (Cursor, error) {
+func (t *testTable) Open(any) (Cursor, error) {
 	if t.m.fails("Open") {
 		return nil, fmt.Errorf("graph: Open refused for test")
 	}

@@ -85,8 +85,11 @@ type Module interface {
 type Table interface {
 	// BestIndex is xBestIndex: it must be cheap and do no I/O.
 	BestIndex(info *IndexInfo) error
-	// Open is xOpen.
-	Open() (Cursor, error)
+	// Open is xOpen. stmt is the value the host gave Conn.Step for the
+	// statement that opens the cursor, or nil when it is stepped outside
+	// Step (e.g. by a program that loaded the extension). The cursor's
+	// Filter, Next and Column calls all run within that statement.
+	Open(stmt any) (Cursor, error)
 	// Disconnect is xDisconnect.
 	Disconnect() error
 }

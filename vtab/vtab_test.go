@@ -636,7 +636,7 @@ func (m *slowMod) Connect(c *Conn) (Table, error) { return &slowTable{c: c}, nil
 type slowTable struct{ c *Conn }
 
 func (t *slowTable) BestIndex(*IndexInfo) error { return nil }
-func (t *slowTable) Open() (Cursor, error)      { return &slowCursor{c: t.c}, nil }
+func (t *slowTable) Open(any) (Cursor, error)   { return &slowCursor{c: t.c}, nil }
 func (t *slowTable) Disconnect() error          { return nil }
 
 type slowCursor struct {
@@ -683,7 +683,7 @@ type benchMod struct{}
 
 func (benchMod) Schema() string                  { return "CREATE TABLE x(s TEXT, i INTEGER, n HIDDEN)" }
 func (benchMod) Connect(*Conn) (Table, error)    { return benchTable{}, nil }
-func (benchTable) Open() (Cursor, error)         { return &benchCursor{}, nil }
+func (benchTable) Open(any) (Cursor, error)      { return &benchCursor{}, nil }
 func (benchTable) Disconnect() error             { return nil }
 func (benchTable) BestIndex(ii *IndexInfo) error { return take(opts{omit: all})(ii) }
 

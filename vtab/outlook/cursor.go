@@ -36,7 +36,7 @@ type cursor struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	stmt   *Statement // the statement of the last Filter; nil without one
+	stmt   *Statement // the statement that opened the cursor (Open)
 	src    *Source
 	scan   *plan.Scan
 	info   *ScanInfo
@@ -88,10 +88,8 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 		c.info.URLs = append(c.info.URLs, r.URL)
 	}
 	c.info.log = &graph.Log{}
-	c.conn.addScan(c.info)
-	st, ctx := c.conn.context()
-	c.stmt = st
-	c.ctx, c.cancel = context.WithCancel(graph.WithLog(ctx, c.info.log))
+	c.stmt.addScan(c.info)
+	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.stmt.context(), c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
 	c.fan = newFanout(c.ctx, src, scan, c.header)
 	return c.advance()
@@ -137,7 +135,7 @@ func (c *cursor) advance() error {
 		r, err := c.rows.next()
 		if err == io.EOF {
 			if ls, ok := c.rows.(*listSource); ok && c.req.Search && ls.n >= SearchCap {
-				c.conn.warn(ErrSearchCapped.Error())
+				c.stmt.warn(ErrSearchCapped.Error())
 				return fmt.Errorf("%s: %w", c.t.Name, ErrSearchCapped)
 			}
 			c.rows = nil
@@ -147,7 +145,7 @@ func (c *cursor) advance() error {
 			if noMailbox(err) {
 				// A user without an Exchange Online mailbox has no mail:
 				// in a join over users that is no rows, not a failed query.
-				c.conn.warn(fmt.Sprintf("%s: %s has no mailbox Graph can read (MailboxNotEnabledForRESTAPI); it counts as empty", c.t.Name, c.req.Mailbox))
+				c.stmt.warn(fmt.Sprintf("%s: %s has no mailbox Graph can read (MailboxNotEnabledForRESTAPI); it counts as empty", c.t.Name, c.req.Mailbox))
 				c.rows = nil
 				continue
 			}
@@ -161,7 +159,7 @@ func (c *cursor) advance() error {
 					return c.fail(serr)
 				}
 				if ok {
-					c.conn.warn(fmt.Sprintf("%s: Graph refused the $filter with $orderby as too complex (InefficientFilter); the rows were sorted locally", c.t.Name))
+					c.stmt.warn(fmt.Sprintf("%s: Graph refused the $filter with $orderby as too complex (InefficientFilter); the rows were sorted locally", c.t.Name))
 					c.rows = src
 					continue
 				}
@@ -219,10 +217,10 @@ func (c *cursor) finish() error {
 
 // count records rows and pages in the scan's explain entry.
 func (c *cursor) count(pages int) {
-	c.conn.mu.Lock()
+	c.stmt.mu.Lock()
 	c.info.Rows = c.n
 	c.info.Pages += pages
-	c.conn.mu.Unlock()
+	c.stmt.mu.Unlock()
 }
 
 func (c *cursor) stop() {
@@ -276,7 +274,7 @@ func missingParent(t *tables.Table, r *plan.Request, err error) bool {
 
 func (c *cursor) Close() error {
 	c.stop()
-	c.conn.closed()
+	c.conn.closed(c.stmt)
 	return nil
 }
 

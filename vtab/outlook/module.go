@@ -71,9 +71,10 @@ func (t *table) BestIndex(info *vtab.IndexInfo) error {
 	return plan.BestIndex(t.t, info, opt)
 }
 
-func (t *table) Open() (vtab.Cursor, error) {
-	t.conn.opened()
-	return &cursor{t: t.t, conn: t.conn}, nil
+// Open opens a cursor of stmt, the statement the driver stepped with
+// Conn.Step (nil in a host that loaded the extension): the cursor keeps it.
+func (t *table) Open(stmt any) (vtab.Cursor, error) {
+	return &cursor{t: t.t, conn: t.conn, stmt: t.conn.opened(stmt)}, nil
 }
 
 func (t *table) Disconnect() error { return nil }

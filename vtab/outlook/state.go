@@ -14,27 +14,34 @@ import (
 	"github.com/outlooksql/outlooksql/vtab/plan"
 )
 
-// Conn is the outlooksql state of one SQLite connection: its Source, the
-// context of the statement running on it, and what that statement did.
+// Conn is the outlooksql state of one SQLite connection: its Source and
+// the statement it last ran, for Requests, Scans, Warnings and Progress.
+//
+// A cursor does not read its statement from the connection: it receives it
+// once, explicitly, when it opens (vtab.Table.Open). A driver marks the
+// statement it steps with Step. Without one (a host that loaded the
+// extension) the cursors opened outside Step share an implicit statement:
+// the span while at least one of them is open.
 type Conn struct {
 	vc *vtab.Conn
 
 	mu    sync.Mutex
 	src   *Source
-	cur   *Statement // the statement SQLite is stepping; nil before any Begin
+	last  *Statement // the statement last begun or stepped; nil before any
 	stmts uint64     // statements begun
-	// driven is true once a driver called Begin: it marks where statements
-	// begin. Without one (a host that loaded the extension) a statement is
-	// the span while at least one of the connection's cursors is open.
-	driven bool
-	open   int // cursors open
+	// implicit is the statement of the cursors opened outside Step, while
+	// implicitOpen of them are open.
+	implicit     *Statement
+	implicitOpen int
 }
 
 // Statement is what one statement did: its context (cancelling it stops
 // its requests), its requests, scans and warnings, and its cache of
 // identical requests. A connection may step several statements in turn
-// (two open result sets): each keeps its own.
+// (two open result sets): each keeps its own, and each cursor holds the
+// statement that opened it.
 type Statement struct {
+	mu       sync.Mutex // guards scans, their counts, and warnings: Progress reads them from any goroutine
 	ctx      context.Context
 	cancel   context.CancelFunc // ends the statement's Timeout; nil without one
 	start    time.Time
@@ -44,7 +51,7 @@ type Statement struct {
 	scans    []*ScanInfo
 	warnings []string
 	n        uint64 // the connection's statement number
-	implicit bool   // begun by a cursor opening, not by a driver
+	implicit bool   // begun by a cursor opened outside Step, not by a driver
 }
 
 // TimeoutError ends a statement that ran past its deadline: the connection
@@ -161,17 +168,26 @@ func stateOf(vc *vtab.Conn) *Conn {
 	return c
 }
 
-// Begin starts a statement and makes it the current one: its requests run
-// under ctx (cancelling it stops them), with an empty request log, scans,
-// warnings and cache.
+// Begin starts a statement: its requests run under ctx (cancelling it
+// stops them), with an empty request log, scans, warnings and cache. The
+// caller steps its SQLite statement with Step and ends it with End.
 //
 // The connection string's Timeout bounds the statement from now on, and
-// MaxRequests its requests. The caller ends it with End.
+// MaxRequests its requests.
 func (c *Conn) Begin(ctx context.Context) *Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.driven = true
 	return c.begin(ctx)
+}
+
+// Step runs step, which steps st's SQLite statement (mattn's Query, Exec or
+// Rows.Next): the cursors it opens meanwhile belong to st. st becomes the
+// statement Requests, Scans, Warnings and Progress report.
+func (c *Conn) Step(st *Statement, step func()) {
+	c.mu.Lock()
+	c.last = st
+	c.mu.Unlock()
+	c.vc.Step(st, step)
 }
 
 // begin is Begin with c.mu held.
@@ -187,61 +203,65 @@ func (c *Conn) begin(ctx context.Context) *Statement {
 		ctx, st.cancel = context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout, Key: true})
 	}
 	st.ctx = ctx
-	c.cur = st
+	c.last = st
 	return st
 }
 
-// opened counts a cursor opening. Without a driver, the first cursor to
-// open begins a statement.
-func (c *Conn) opened() {
+// opened returns the statement of a cursor opening in the statement that
+// Step gave stmt (vtab.Table.Open). A cursor opened outside Step belongs to
+// the implicit statement, which the first such cursor begins.
+func (c *Conn) opened(stmt any) *Statement {
+	if st, ok := stmt.(*Statement); ok && st != nil {
+		return st
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.open++
-	if c.open == 1 && !c.driven {
-		c.begin(context.Background()).implicit = true
+	c.implicitOpen++
+	if c.implicitOpen == 1 {
+		c.implicit = c.begin(context.Background())
+		c.implicit.implicit = true
 	}
+	return c.implicit
 }
 
-// closed counts a cursor closing. Without a driver, the last cursor to
-// close ends the statement.
-func (c *Conn) closed() {
+// closed counts a cursor of st closing. The last cursor of the implicit
+// statement to close ends it.
+func (c *Conn) closed(st *Statement) {
+	if st == nil || !st.implicit {
+		return // a driver's statement: the driver ends it
+	}
 	c.mu.Lock()
 	var end *Statement
-	if c.open > 0 {
-		c.open--
-	}
-	if c.open == 0 && c.cur != nil && c.cur.implicit {
-		end = c.cur
+	if c.implicit == st && c.implicitOpen > 0 {
+		c.implicitOpen--
+		if c.implicitOpen == 0 {
+			end, c.implicit = st, nil
+		}
 	}
 	c.mu.Unlock()
 	end.End()
 }
 
-// Resume makes st the current statement again, before SQLite steps it.
-func (c *Conn) Resume(st *Statement) {
-	c.mu.Lock()
-	c.cur = st
-	c.mu.Unlock()
-}
-
-// current returns the current statement, or an empty one before any Begin.
-func (c *Conn) current() *Statement {
+// lastStatement returns the statement last begun or stepped, or an empty
+// one before any.
+func (c *Conn) lastStatement() *Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cur == nil {
+	if c.last == nil {
 		return &Statement{log: &graph.Log{}}
 	}
-	return c.cur
+	return c.last
 }
 
-// Requests returns the Graph requests of the last statement begun or resumed.
-func (c *Conn) Requests() []graph.Record { return c.current().log.Records() }
+// Requests returns the Graph requests of the last statement begun or stepped.
+func (c *Conn) Requests() []graph.Record { return c.lastStatement().log.Records() }
 
-// Scans returns the virtual-table scans made since Begin.
+// Scans returns the virtual-table scans of the last statement begun or
+// stepped.
 func (c *Conn) Scans() []ScanInfo {
-	st := c.current()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	st := c.lastStatement()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	out := make([]ScanInfo, len(st.scans))
 	for i, s := range st.scans {
 		out[i] = *s
@@ -255,9 +275,9 @@ func (c *Conn) Scans() []ScanInfo {
 // Warnings returns what the statement should tell the user though it did
 // not fail, e.g. a $search result that reached Graph's cap.
 func (c *Conn) Warnings() []string {
-	st := c.current()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	st := c.lastStatement()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	return append([]string(nil), st.warnings...)
 }
 
@@ -273,12 +293,12 @@ type Progress struct {
 	Waited    time.Duration // the sum of those waits
 }
 
-// Progress returns the progress of the statement started by the last Begin.
+// Progress returns the progress of the statement last begun or stepped.
 // It is safe to call from any goroutine while the statement runs.
 func (c *Conn) Progress() Progress {
 	var p Progress
-	st := c.current()
-	c.mu.Lock()
+	st := c.lastStatement()
+	st.mu.Lock()
 	p.Statement = st.n
 	for _, s := range st.scans {
 		if !slices.Contains(p.Tables, s.Table) {
@@ -287,7 +307,7 @@ func (c *Conn) Progress() Progress {
 		p.Rows += s.Rows
 		p.Pages += s.Pages
 	}
-	c.mu.Unlock()
+	st.mu.Unlock()
 	for _, r := range st.log.Records() {
 		p.Requests++
 		if r.Wait > 0 {
@@ -298,18 +318,13 @@ func (c *Conn) Progress() Progress {
 	return p
 }
 
-func (c *Conn) warn(msg string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == nil {
-		return // no statement began: nobody reads warnings
+// warn adds msg to the statement's warnings, once.
+func (st *Statement) warn(msg string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !slices.Contains(st.warnings, msg) {
+		st.warnings = append(st.warnings, msg)
 	}
-	for _, w := range c.cur.warnings {
-		if w == msg {
-			return
-		}
-	}
-	c.cur.warnings = append(c.cur.warnings, msg)
 }
 
 func (c *Conn) source() *Source {
@@ -318,25 +333,15 @@ func (c *Conn) source() *Source {
 	return c.src
 }
 
-// context returns the current statement and its context, with the request
-// log, the statement's cache and its request budget attached.
-func (c *Conn) context() (*Statement, context.Context) {
-	c.mu.Lock()
-	st := c.cur
-	c.mu.Unlock()
-	if st == nil || st.ctx == nil {
-		// No statement began: a cursor used without opening (never by
-		// SQLite). Keep nothing, bound nothing but the default budget.
-		return nil, graph.WithBudget(context.Background(), graph.NewBudget(config.DefaultMaxRequests))
-	}
-	return st, graph.WithBudget(graph.WithLog(graph.WithMemo(st.ctx, st.memo), st.log), st.budget)
+// context returns the statement's context with its request log, cache and
+// request budget attached: what its cursors' requests run under.
+func (st *Statement) context() context.Context {
+	return graph.WithBudget(graph.WithLog(graph.WithMemo(st.ctx, st.memo), st.log), st.budget)
 }
 
-func (c *Conn) addScan(s *ScanInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == nil {
-		return // as in context: without Begin nothing reads the scans
-	}
-	c.cur.scans = append(c.cur.scans, s)
+// addScan adds a scan to the statement's scans.
+func (st *Statement) addScan(s *ScanInfo) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.scans = append(st.scans, s)
 }

@@ -53,8 +53,8 @@ type fakeTable struct{ m *fakeModule }
 func (t *fakeTable) BestIndex(info *vtab.IndexInfo) error {
 	return plan.BestIndex(t.m.t, info, plan.Options{Pushdown: true})
 }
-func (t *fakeTable) Open() (vtab.Cursor, error) { return &fakeCursor{m: t.m}, nil }
-func (t *fakeTable) Disconnect() error          { return nil }
+func (t *fakeTable) Open(any) (vtab.Cursor, error) { return &fakeCursor{m: t.m}, nil }
+func (t *fakeTable) Disconnect() error             { return nil }
 
 type fakeCursor struct {
 	m    *fakeModule
