@@ -8,10 +8,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
+
+// Scope is what the demo's user signed in with and its connection string
+// asks for: the default Scope and MailboxSettings.Read, which the inbox
+// rules, categories and mailbox settings tables need.
+const Scope = config.DefaultScope + "MailboxSettings.Read"
 
 // Env is a running fake tenant and a connection string for it.
 type Env struct {
@@ -39,7 +46,8 @@ func Start(t *fakegraph.Tenant, opts ...fakegraph.Option) (*Env, error) {
 	e := &Env{Server: srv, Tenant: t, User: t.Users[0].UserPrincipalName, dir: dir,
 		TokenFile: filepath.Join(dir, "token.json")}
 	body, _ := json.Marshal(map[string]any{
-		"refresh_token": srv.IssueRefreshToken(e.User),
+		"refresh_token": srv.IssueRefreshTokenFor(fakegraph.ClientID, e.User,
+			append(slices.Clone(fakegraph.DelegatedScopes), fakegraph.ConsentableScopes...)...),
 		"access_token":  "",
 		"expires_in":    0,
 	})
@@ -60,6 +68,7 @@ func (e *Env) ConnString(extra ...string) string {
 		"ClientId=" + fakegraph.ClientID,
 		"ClientSecret=" + fakegraph.ClientSecret,
 		"RefreshTokenFilePath={" + strings.ReplaceAll(e.TokenFile, "}", "}}") + "}",
+		"Scope=" + Scope,
 	}
 	return strings.Join(append(parts, extra...), ";")
 }
