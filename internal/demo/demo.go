@@ -11,14 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
-
-// Scope is what the demo's user signed in with and its connection string
-// asks for: the default Scope and MailboxSettings.Read, which the inbox
-// rules, categories and mailbox settings tables need.
-const Scope = config.DefaultScope + "MailboxSettings.Read"
 
 // Env is a running fake tenant and a connection string for it.
 type Env struct {
@@ -46,10 +40,12 @@ func Start(t *fakegraph.Tenant, opts ...fakegraph.Option) (*Env, error) {
 	e := &Env{Server: srv, Tenant: t, User: t.Users[0].UserPrincipalName, dir: dir,
 		TokenFile: filepath.Join(dir, "token.json")}
 	body, _ := json.Marshal(map[string]any{
+		// The user consented to MailboxSettings.Read too (the settings
+		// tables need it), so the tokens carry it whatever Scope asks.
 		"refresh_token": srv.IssueRefreshTokenFor(fakegraph.ClientID, e.User,
 			append(slices.Clone(fakegraph.DelegatedScopes), fakegraph.ConsentableScopes...)...),
-		"access_token":  "",
-		"expires_in":    0,
+		"access_token": "",
+		"expires_in":   0,
 	})
 	if err := os.WriteFile(e.TokenFile, body, 0o600); err != nil {
 		e.Close()
@@ -68,7 +64,6 @@ func (e *Env) ConnString(extra ...string) string {
 		"ClientId=" + fakegraph.ClientID,
 		"ClientSecret=" + fakegraph.ClientSecret,
 		"RefreshTokenFilePath={" + strings.ReplaceAll(e.TokenFile, "}", "}}") + "}",
-		"Scope=" + Scope,
 	}
 	return strings.Join(append(parts, extra...), ";")
 }

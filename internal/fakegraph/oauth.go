@@ -476,6 +476,14 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, form url.V
 			}
 			req = append(req, canon)
 		}
+		// A permission consented to by name stays in the tokens, asked
+		// for or not: Azure AD's access tokens carry every consented
+		// permission of the resource.
+		for _, c := range ConsentableScopes {
+			if have, ok := findScope(t.scopes, c); ok && !slices.Contains(req, have) {
+				req = append(req, have)
+			}
+		}
 		scopes = req
 	}
 	if t.rotated.IsZero() {
