@@ -664,21 +664,25 @@ func TestGrantedScopes(t *testing.T) {
 
 func TestMissingScopes(t *testing.T) {
 	bodies := "message bodies (body, body_preview, unique_body) and the attachments table"
+	settings := "the message_rules, master_categories and mailbox_settings tables"
 	tests := []struct {
 		granted []string
 		want    []Need
 	}{
-		{[]string{"offline_access", "Mail.Read", "Mail.Read.Shared", "User.ReadBasic.All"}, nil},
-		{[]string{"OFFLINE_ACCESS", "mail.readwrite.shared", "user.read.all"}, nil},
-		{[]string{"offline_access", "Mail.ReadBasic", "User.Read"}, []Need{
+		{[]string{"offline_access", "Mail.Read", "Mail.Read.Shared", "User.ReadBasic.All", "MailboxSettings.Read"}, nil},
+		{[]string{"OFFLINE_ACCESS", "mail.readwrite.shared", "user.read.all", "mailboxsettings.readwrite"}, nil},
+		{[]string{"offline_access", "Mail.Read", "Mail.Read.Shared", "User.ReadBasic.All"}, []Need{
+			{"MailboxSettings.Read", settings},
+		}},
+		{[]string{"offline_access", "Mail.ReadBasic", "User.Read", "MailboxSettings.Read"}, []Need{
 			{"Mail.Read", bodies},
 			{"Mail.Read.Shared", "other users' mailboxes (user_id other than me)"},
 			{"User.ReadBasic.All", "the users table"},
 		}},
-		{[]string{"offline_access", "Mail.Read", "User.ReadBasic.All"}, []Need{
+		{[]string{"offline_access", "Mail.Read", "User.ReadBasic.All", "MailboxSettings.Read"}, []Need{
 			{"Mail.Read.Shared", "other users' mailboxes (user_id other than me)"},
 		}},
-		{[]string{"Mail.ReadBasic.Shared", "User.ReadBasic.All"}, []Need{
+		{[]string{"Mail.ReadBasic.Shared", "User.ReadBasic.All", "MailboxSettings.Read"}, []Need{
 			{"Mail.Read", bodies},
 			{"offline_access", "a refresh token, so that queries keep working after the first hour"},
 		}},
@@ -686,6 +690,7 @@ func TestMissingScopes(t *testing.T) {
 			{"Mail.Read", "the messages, mail_folders and attachments tables; " + bodies},
 			{"Mail.Read.Shared", "other users' mailboxes (user_id other than me)"},
 			{"User.ReadBasic.All", "the users table"},
+			{"MailboxSettings.Read", settings},
 			{"offline_access", "a refresh token, so that queries keep working after the first hour"},
 		}},
 	}

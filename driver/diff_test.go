@@ -64,8 +64,12 @@ import (
 	plaincopy "github.com/outlooksql/outlooksql/internal/oracle"
 )
 
-// diffQueries is how many random queries TestDifferential runs.
-const diffQueries = 400
+// diffQueries is how many random queries TestDifferential runs on the
+// mail tables, then diffSettingsQueries on the mailbox-settings tables.
+const (
+	diffQueries         = 400
+	diffSettingsQueries = 120
+)
 
 var (
 	diffOnce   sync.Once
@@ -244,7 +248,26 @@ var diffColumns = map[string][]diffCol{
 		{"content_type", 't', 3}, {"size", 'i', 3}, {"is_inline", 'b', 4},
 		{"last_modified_date_time", 'd', 2}, {"content_id", 't', 2}, {"content", 'x', 0},
 	},
+	"message_rules": {
+		{"id", 't', 2}, {"display_name", 't', 3}, {"sequence", 'i', 3}, {"is_enabled", 'b', 2},
+		{"has_error", 'b', 2}, {"is_read_only", 'b', 2}, {"conditions", 'j', 2}, {"actions", 'j', 2},
+		{"exceptions", 'j', 2},
+	},
+	"master_categories": {
+		{"id", 't', 2}, {"display_name", 't', 3}, {"color", 'e', 3},
+	},
+	"mailbox_settings": {
+		{"time_zone", 't', 2}, {"language_locale", 't', 2}, {"date_format", 't', 2}, {"time_format", 't', 2},
+		{"automatic_replies_status", 'e', 2}, {"automatic_replies_external_audience", 'e', 2},
+		{"automatic_replies_start", 'd', 2}, {"automatic_replies_end", 'd', 2},
+		{"automatic_replies_internal_message", 't', 2}, {"automatic_replies_external_message", 't', 2},
+		{"working_hours", 'j', 2}, {"user_purpose", 'e', 2},
+	},
 }
+
+// settingsTables are the mailbox-settings tables, which the generator
+// queries in a round of their own (settingsQuery) after the mail queries.
+var settingsTables = []string{"message_rules", "master_categories", "mailbox_settings"}
 
 // diffTable is one table of a query: its table and its alias.
 type diffTable struct{ table, alias string }
@@ -972,6 +995,8 @@ func (g *diffGen) orderBy(refs []diffTable) []string {
 	switch k := g.n(100); {
 	case k < 35:
 		return nil
+	case k < 60 && slices.Contains(settingsTables, ref.table):
+		return []string{ref.col(g.column(ref.table, "x").name)}
 	case k < 60 && ref.table != "users":
 		name := "received_date_time"
 		if ref.table != "messages" {
@@ -1002,7 +1027,7 @@ func (g *diffGen) orderBy(refs []diffTable) []string {
 		}
 		keys = append(keys, k)
 	}
-	if g.chance(50) {
+	if g.chance(50) && refs[0].table != "mailbox_settings" { // one row per mailbox, no id
 		keys = append(keys, refs[0].col("id"))
 	}
 	return keys
@@ -1070,6 +1095,20 @@ func (g *diffGen) query() *diffQuery {
 		return g.orMailboxes()
 	}
 	return g.aggregate()
+}
+
+// settingsQuery writes one random query on a mailbox-settings table: on
+// its own, or joined with users by mailbox.
+func (g *diffGen) settingsQuery() *diffQuery {
+	g.args, g.preds = nil, nil
+	table := pickOne(g, settingsTables)
+	if !g.chance(25) {
+		return g.single(table)
+	}
+	u, st := diffTable{"users", "u"}, diffTable{table, "st"}
+	from := bothSQL("users AS u JOIN " + table + " AS st ON st.user_id = u." + pickOne(g, []string{"id", "user_principal_name"}))
+	refs := []diffTable{u, st}
+	return g.assemble(g.selectList(refs), from, g.where(refs), g.orderBy([]diffTable{st, u}), false)
 }
 
 // assemble writes SELECT … FROM … WHERE … ORDER BY … LIMIT … from parts.
@@ -1618,9 +1657,14 @@ func TestDifferential(t *testing.T) {
 	coverage := map[string]int{}
 	features := map[string]int{}
 	failures, requests, rows, empty := 0, 0, 0, 0
-	for i := range diffQueries {
+	for i := range diffQueries + diffSettingsQueries {
 		seed := uint64(i) + 1
-		q := newDiffGen(f.pools, seed).query()
+		g := newDiffGen(f.pools, seed)
+		next := g.query
+		if i >= diffQueries { // after the mail queries, which stay as they were
+			next = g.settingsQuery
+		}
+		q := next()
 		for _, p := range q.preds {
 			coverage[p]++
 		}

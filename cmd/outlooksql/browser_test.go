@@ -316,7 +316,8 @@ func TestLoginInChromium(t *testing.T) {
 	if o.err != nil || o.result != "Signed in. You can close this window and return to the terminal." {
 		t.Fatalf("the browser ended on %q, %v", o.result, o.err)
 	}
-	want := "Signed in as " + user + ".\nToken file: " + f.tokenFile + "\nGranted: openid, profile, Mail.Read, User.Read, User.ReadBasic.All, Mail.Read.Shared, offline_access\n"
+	want := "Signed in as " + user + ".\nToken file: " + f.tokenFile + "\nGranted: openid, profile, Mail.Read, User.Read, User.ReadBasic.All, Mail.Read.Shared, offline_access\n" +
+		"Not granted, so some queries will fail:\n" + settingsMissing + addThem
 	if stdout.String() != want {
 		t.Errorf("stdout\n%s\nwant\n%s", stdout.String(), want)
 	}

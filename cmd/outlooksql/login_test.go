@@ -171,7 +171,7 @@ func TestLoginLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("login: %v\n%s", err, stderr.String())
 	}
-	want := "Signed in as " + f.env.User + ".\nToken file: " + f.tokenFile + "\n" + allGranted
+	want := "Signed in as " + f.env.User + ".\nToken file: " + f.tokenFile + "\n" + allGranted + defaultMissing
 	if out != want {
 		t.Errorf("stdout\n%s\nwant\n%s", out, want)
 	}
@@ -195,6 +195,14 @@ func TestLoginLoopback(t *testing.T) {
 
 const addThem = `Add them to Scope and run "outlooksql login" again (some may need an administrator's consent).` + "\n"
 
+// settingsMissing is login's line for MailboxSettings.Read, which the
+// default Scope lacks.
+const settingsMissing = "  MailboxSettings.Read: the message_rules, master_categories and mailbox_settings tables\n"
+
+// defaultMissing is what login reports after a sign-in with the default
+// Scope: everything granted but MailboxSettings.Read.
+const defaultMissing = "Not granted, so some queries will fail:\n" + settingsMissing + addThem
+
 func TestLoginNarrowScope(t *testing.T) {
 	f := newLoginFixture(t)
 	f.env.Server.SetAutoApprove(f.env.User)
@@ -208,7 +216,7 @@ func TestLoginNarrowScope(t *testing.T) {
 		"Not granted, so some queries will fail:\n" +
 		"  Mail.Read: message bodies (body, body_preview, unique_body) and the attachments table\n" +
 		"  Mail.Read.Shared: other users' mailboxes (user_id other than me)\n" +
-		"  User.ReadBasic.All: the users table\n" + addThem
+		"  User.ReadBasic.All: the users table\n" + settingsMissing + addThem
 	if out != want {
 		t.Errorf("stdout\n%s\nwant\n%s", out, want)
 	}
@@ -235,7 +243,7 @@ func TestLoginWithoutUserRead(t *testing.T) {
 		want := tc.who + "Token file: " + f.tokenFile + "\nGranted: " + granted + "\n" +
 			"Not granted, so some queries will fail:\n" +
 			"  Mail.Read.Shared: other users' mailboxes (user_id other than me)\n" +
-			"  User.ReadBasic.All: the users table\n" + addThem
+			"  User.ReadBasic.All: the users table\n" + settingsMissing + addThem
 		if out != want {
 			t.Errorf("Scope=%s: stdout\n%s\nwant\n%s", tc.scope, out, want)
 		}
@@ -275,7 +283,7 @@ func TestLoginPasteAddress(t *testing.T) {
 			if err != nil {
 				t.Fatalf("login: %v\n%s", err, term.String())
 			}
-			if want := "Signed in as " + f.env.User + ".\nToken file: " + f.tokenFile + "\n" + allGranted; out != want {
+			if want := "Signed in as " + f.env.User + ".\nToken file: " + f.tokenFile + "\n" + allGranted + defaultMissing; out != want {
 				t.Errorf("stdout\n%s\nwant\n%s", out, want)
 			}
 			if !strings.Contains(term.String(), "Paste that whole address, or just the code, and press Enter:") {
@@ -321,7 +329,7 @@ func TestLoginDeviceCode(t *testing.T) {
 	}
 	want := "Signed in as " + f.env.User + ".\nToken file: " + f.tokenFile + "\nGranted: Mail.Read, User.Read, User.ReadBasic.All, offline_access\n" +
 		"Not granted, so some queries will fail:\n" +
-		"  Mail.Read.Shared: other users' mailboxes (user_id other than me)\n" + addThem
+		"  Mail.Read.Shared: other users' mailboxes (user_id other than me)\n" + settingsMissing + addThem
 	if out != want {
 		t.Errorf("stdout\n%s\nwant\n%s", out, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
@@ -39,9 +40,12 @@ func Start(t *fakegraph.Tenant, opts ...fakegraph.Option) (*Env, error) {
 	e := &Env{Server: srv, Tenant: t, User: t.Users[0].UserPrincipalName, dir: dir,
 		TokenFile: filepath.Join(dir, "token.json")}
 	body, _ := json.Marshal(map[string]any{
-		"refresh_token": srv.IssueRefreshToken(e.User),
-		"access_token":  "",
-		"expires_in":    0,
+		// The user consented to MailboxSettings.Read too (the settings
+		// tables need it), so the tokens carry it whatever Scope asks.
+		"refresh_token": srv.IssueRefreshTokenFor(fakegraph.ClientID, e.User,
+			append(slices.Clone(fakegraph.DelegatedScopes), fakegraph.ConsentableScopes...)...),
+		"access_token": "",
+		"expires_in":   0,
 	})
 	if err := os.WriteFile(e.TokenFile, body, 0o600); err != nil {
 		e.Close()

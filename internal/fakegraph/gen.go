@@ -265,6 +265,7 @@ func generate(seed int64, counts []int) *Tenant {
 	for i, u := range g.t.Users {
 		g.mailbox(i, u, counts[i])
 	}
+	genSettings(g.seed, g.t)
 	return g.t
 }
 

@@ -222,6 +222,9 @@ func grantScopes(scope string) (granted []string, e *tokenError, admin bool) {
 		}
 		canon, ok := findScope(DelegatedScopes, n)
 		if !ok {
+			canon, ok = findScope(ConsentableScopes, n)
+		}
+		if !ok {
 			if slices.ContainsFunc(otherGraphScopes, func(o string) bool { return strings.EqualFold(o, n) }) {
 				return nil, &tokenError{400, "consent_required", 90094, "The grant requires admin permission."}, true
 			}

@@ -60,6 +60,52 @@ type User struct {
 	Folders []*Folder
 	// Messages is every message of the mailbox, in any order.
 	Messages []*Message
+	// Rules are the inbox rules, in the order Graph lists them.
+	Rules []*Rule
+	// Categories is the mailbox's master category list.
+	Categories []*Category
+	// Settings are the mailbox settings; nil reads as Graph's defaults for
+	// a new mailbox (see DefaultSettings).
+	Settings *Settings
+}
+
+// Rule is an inbox rule (messageRule). Conditions, Actions and Exceptions
+// are compact JSON objects (messageRulePredicates, messageRuleActions) with
+// strings escaped as jsonx writes them; "" is absent.
+type Rule struct {
+	ID                              string
+	DisplayName                     string
+	Sequence                        int
+	IsEnabled, HasError, IsReadOnly bool
+	Conditions, Actions, Exceptions string
+}
+
+// Category is an outlookCategory of the master list.
+type Category struct {
+	ID          string // a GUID
+	DisplayName string
+	Color       string // none, preset0 … preset24
+}
+
+// Settings are a mailbox's mailboxSettings. Enum values are in the CSDL
+// (camelCase) form; the fake writes the automatic-replies ones capitalized,
+// as Graph's own sample does ("Scheduled", "All").
+type Settings struct {
+	TimeZone                  string // a Windows name, e.g. "Pacific Standard Time" (see zoneOffsets)
+	Locale, LocaleDisplayName string
+	DateFormat, TimeFormat    string
+	// Automatic replies.
+	ReplyStatus      string    // disabled, alwaysEnabled, scheduled
+	ExternalAudience string    // none, contactsOnly, all
+	ReplyStart       time.Time // UTC, whole seconds
+	ReplyEnd         time.Time
+	InternalReply    string
+	ExternalReply    string
+	// Working hours.
+	WorkDays           []string // monday, …
+	WorkStart, WorkEnd string   // "08:00:00.0000000"
+	WorkTimeZone       string
+	UserPurpose        string // user, linked, shared, room, equipment, others
 }
 
 // Folder is a mail folder.

@@ -34,6 +34,11 @@ var DelegatedScopes = []string{
 	"User.Read", "User.ReadBasic.All",
 }
 
+// ConsentableScopes are permissions beyond DelegatedScopes that a user
+// consents to when a sign-in asks for them by name (.default does not give
+// them): MailboxSettings.Read, which the settings tables need.
+var ConsentableScopes = []string{"MailboxSettings.Read"}
+
 // AppRoles are the application permissions granted to ClientID for
 // client-credentials (app-only) tokens.
 var AppRoles = []string{"Mail.Read", "User.Read.All"}
@@ -41,8 +46,7 @@ var AppRoles = []string{"Mail.Read", "User.Read.All"}
 // otherGraphScopes are real Graph permissions the apps were not granted.
 var otherGraphScopes = []string{
 	"User.Read.All", "User.ReadWrite", "User.ReadWrite.All", "Directory.Read.All", "Calendars.Read",
-	"Calendars.ReadWrite", "Contacts.Read", "Files.Read", "Files.Read.All", "MailboxSettings.Read",
-	"MailboxSettings.ReadWrite", "Group.Read.All", "People.Read", "Tasks.Read",
+	"Calendars.ReadWrite", "Contacts.Read", "Files.Read", "Files.Read.All", "MailboxSettings.ReadWrite", "Group.Read.All", "People.Read", "Tasks.Read",
 }
 
 type accessToken struct {
@@ -462,7 +466,8 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, form url.V
 			}
 			canon, ok := findScope(t.scopes, n)
 			if !ok {
-				if _, known := findScope(DelegatedScopes, n); known || slices.ContainsFunc(otherGraphScopes, func(o string) bool { return strings.EqualFold(o, n) }) {
+				_, consentable := findScope(ConsentableScopes, n)
+				if _, known := findScope(DelegatedScopes, n); known || consentable || slices.ContainsFunc(otherGraphScopes, func(o string) bool { return strings.EqualFold(o, n) }) {
 					fail(tokenError{400, "invalid_grant", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s'. Send an interactive authorization request for this user and resource.", clientID)})
 					return
 				}
@@ -470,6 +475,14 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request, form url.V
 				return
 			}
 			req = append(req, canon)
+		}
+		// A permission consented to by name stays in the tokens, asked
+		// for or not: Azure AD's access tokens carry every consented
+		// permission of the resource.
+		for _, c := range ConsentableScopes {
+			if have, ok := findScope(t.scopes, c); ok && !slices.Contains(req, have) {
+				req = append(req, have)
+			}
 		}
 		scopes = req
 	}

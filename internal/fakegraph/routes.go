@@ -258,6 +258,10 @@ func (c *call) noMailbox(key string) {
 
 // serveMailbox serves /{mailbox}/… paths.
 func (c *call) serveMailbox(u *User, rest []segment) {
+	if settingsPath(rest) {
+		c.serveSettings(u, rest)
+		return
+	}
 	own := !c.p.app && c.p.user == u
 	switch {
 	case c.p.app:
@@ -444,6 +448,9 @@ func (c *call) parsePrefer() {
 				case "html":
 					applied = append(applied, `outlook.body-content-type="html"`)
 				}
+			case "outlook.timezone":
+				c.timeZone = v
+				applied = append(applied, `outlook.timezone="`+v+`"`)
 			case "idtype":
 				if strings.EqualFold(v, "ImmutableId") {
 					applied = append(applied, `IdType="ImmutableId"`)

@@ -90,6 +90,25 @@ func (t *Tenant) Rows(table string) (columns []string, rows [][]any) {
 				}
 			}
 		}
+	case "message_rules", "master_categories", "mailbox_settings":
+		for _, u := range t.Users {
+			if u.NoMailbox {
+				continue
+			}
+			switch tab.Name {
+			case "message_rules":
+				for _, r := range u.Rules {
+					emit(u.UserPrincipalName, func(c string) any { return ruleValue(r, c) })
+				}
+			case "master_categories":
+				for _, k := range u.Categories {
+					emit(u.UserPrincipalName, func(c string) any { return categoryValue(k, c) })
+				}
+			default:
+				st := u.settings()
+				emit(u.UserPrincipalName, func(c string) any { return settingsValue(st, c) })
+			}
+		}
 	}
 	return columns, rows
 }

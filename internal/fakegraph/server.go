@@ -498,9 +498,10 @@ type call struct {
 	latency     time.Duration
 	slot        string // the mailbox whose concurrency slot is held
 	query       *query
-	textBody    bool  // Prefer: outlook.body-content-type="text"
-	basic       bool  // only Mail.ReadBasic: no bodies, no attachments
-	user        *User // the mailbox owner
+	textBody    bool   // Prefer: outlook.body-content-type="text"
+	timeZone    string // Prefer: outlook.timezone="…"
+	basic       bool   // only Mail.ReadBasic: no bodies, no attachments
+	user        *User  // the mailbox owner
 }
 
 // fail writes Graph's error body.

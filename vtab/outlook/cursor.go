@@ -197,6 +197,9 @@ func (c *cursor) fail(err error) error {
 		}
 		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE %s = 'alice@contoso.com'", c.t.Name, err, name)
 	}
+	if c.t.Forbidden != "" && graph.Status(err) == http.StatusForbidden {
+		return fmt.Errorf("%s: %w; %s", c.t.Name, err, c.t.Forbidden)
+	}
 	if advice, ok := c.notFoundAdvice(); ok && graph.ItemNotFound(err) {
 		return fmt.Errorf("%s: %w; %s", c.t.Name, err, advice)
 	}

@@ -89,7 +89,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	f.search = f.keys[keySearch] != nil
 	f.expand = t.Fetch.Expand != nil && f.keys[t.Fetch.Expand.Key] == nil
 	f.batchIDs()
-	f.single = f.keys[keyID] != nil
+	f.single = f.keys[keyID] != nil || t.Fetch.Entity
 	if s, err := f.filterTerms(); s != nil || err != nil {
 		return s, err
 	}
@@ -428,7 +428,7 @@ func (f *filterRun) bases(d Defaults) ([]base, error) {
 							b.echo[keyColumn(t, keyMessage)] = me.v
 						}
 						switch {
-						case id.seg != "":
+						case id.seg != "" || t.Fetch.Entity:
 							segs[keyID] = id.seg
 							b.path, b.single = fill(t.Item, segs), true
 						case f.expand:

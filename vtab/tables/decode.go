@@ -76,6 +76,14 @@ func (c *Column) Decode(v gjson.Result) (Datum, error) {
 		return Datum{Storage: String, Text: string(appendJSON(nil, v))}, nil
 	case Kind:
 		return Datum{Storage: String, Text: attachmentKind(v.String())}, nil
+	case Enum:
+		return Datum{Storage: String, Text: c.member(v.String())}, nil
+	case DateTimeZone:
+		s, err := dateTimeZone(v)
+		if err != nil {
+			return Datum{}, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		return Datum{Storage: String, Text: s}, nil
 	case Blob:
 		b, err := base64.StdEncoding.DecodeString(v.String())
 		if err != nil {
@@ -84,6 +92,50 @@ func (c *Column) Decode(v gjson.Result) (Datum, error) {
 		return Datum{Storage: Bytes, Blob: b}, nil
 	}
 	return Datum{Storage: String, Text: v.String()}, nil
+}
+
+// member returns s in the case of the column's Members when it is one of
+// them without regard to case: Graph writes some enums in other cases
+// ("Scheduled" for scheduled). Other values are returned as they are.
+func (c *Column) member(s string) string {
+	for _, m := range c.Members {
+		if m == s {
+			return s
+		}
+	}
+	for _, m := range c.Members {
+		if strings.EqualFold(m, s) {
+			return m
+		}
+	}
+	return s
+}
+
+// dateTimeTimeZone is the layout of a dateTimeTimeZone's dateTime: no
+// offset, up to seven fractional digits ("2016-03-14T07:00:00.0000000").
+const dateTimeTimeZone = "2006-01-02T15:04:05.999999999"
+
+// dateTimeZone turns a dateTimeTimeZone {dateTime, timeZone} into UTC text
+// with whole seconds and "Z". Tables ask Graph for UTC (Prefer:
+// outlook.timezone="UTC"); an IANA zone is converted too, any other zone
+// (a Windows name) is an error rather than a wrong time.
+func dateTimeZone(v gjson.Result) (string, error) {
+	dt, tz := v.Get("dateTime").String(), v.Get("timeZone").String()
+	loc := time.UTC
+	switch {
+	case tz == "" || strings.EqualFold(tz, "UTC") || strings.EqualFold(tz, "Etc/UTC"):
+	default:
+		l, err := time.LoadLocation(tz)
+		if err != nil {
+			return "", fmt.Errorf("Graph sent %s in time zone %q, not UTC as asked (Prefer: outlook.timezone=\"UTC\")", dt, tz)
+		}
+		loc = l
+	}
+	t, err := time.ParseInLocation(dateTimeTimeZone, dt, loc)
+	if err != nil {
+		return "", fmt.Errorf("Graph sent %q, not a dateTime: %w", dt, err)
+	}
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z"), nil
 }
 
 // attachmentKind maps "#microsoft.graph.fileAttachment" to "file".

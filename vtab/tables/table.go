@@ -32,15 +32,16 @@ type Type int
 
 // Column types.
 const (
-	Text       Type = iota // a JSON string, as TEXT
-	Integer                // a JSON number, as INTEGER
-	Bool                   // a JSON boolean, as INTEGER 0/1
-	Date                   // a DateTimeOffset, as TEXT "2024-03-01T09:15:00Z"
-	Enum                   // a Graph enum member, as TEXT
-	Recipients             // Collection(recipient), as TEXT JSON [{"name","address"}]
-	JSON                   // any other collection, as TEXT holding its JSON
-	Blob                   // bytes (base64 in JSON), as BLOB
-	Kind                   // @odata.type's last segment, less "Attachment": file/item/reference
+	Text         Type = iota // a JSON string, as TEXT
+	Integer                  // a JSON number, as INTEGER
+	Bool                     // a JSON boolean, as INTEGER 0/1
+	Date                     // a DateTimeOffset, as TEXT "2024-03-01T09:15:00Z"
+	Enum                     // a Graph enum member, as TEXT
+	Recipients               // Collection(recipient), as TEXT JSON [{"name","address"}]
+	JSON                     // any other collection, as TEXT holding its JSON
+	Blob                     // bytes (base64 in JSON), as BLOB
+	Kind                     // @odata.type's last segment, less "Attachment": file/item/reference
+	DateTimeZone             // a dateTimeTimeZone {dateTime, timeZone}, as TEXT "2024-03-01T09:15:00Z"
 )
 
 // SQLType is the column's declared type in the CREATE TABLE statement.
@@ -161,11 +162,15 @@ type Fetch struct {
 	// collection's items (messages?$expand=attachments) when the query does
 	// not give the parent by its key.
 	Expand *Expand
+	// Entity is true when the table's Item path answers with one entity,
+	// not a collection (/mailboxSettings): one row per mailbox, read by a
+	// GET like an entity by id.
+	Entity bool
 }
 
 // Flat reports whether the rows are the items of one paged collection in
 // Graph's order, so that $orderby, $skip and $top apply to the rows.
-func (f Fetch) Flat() bool { return f.Tree == nil && f.Expand == nil }
+func (f Fetch) Flat() bool { return f.Tree == nil && f.Expand == nil && !f.Entity }
 
 // Tree is a table whose rows form a tree.
 type Tree struct {
@@ -251,6 +256,10 @@ type Table struct {
 	Header func(s Settings) map[string]string
 	// Needs are the permissions the table needs.
 	Needs []Need
+	// Forbidden is the advice added when Graph answers 403 to the table's
+	// requests: the permission that is missing and how to add it; "" for
+	// none (a 403 there has more than one cause).
+	Forbidden string
 	// MaxTop is the largest $top Graph accepts; DefaultPage is Graph's page
 	// size when $top is not sent.
 	MaxTop, DefaultPage int
@@ -301,7 +310,7 @@ func (t *Table) Schema() string {
 }
 
 // All is every table, in the order `tables` lists them.
-var All = []*Table{Messages, MailFolders, Users, AttachmentsTable}
+var All = []*Table{Messages, MailFolders, Users, AttachmentsTable, MessageRules, MasterCategories, MailboxSettings}
 
 // ByName returns the named table, or nil.
 func ByName(name string) *Table {
