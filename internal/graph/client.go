@@ -563,10 +563,13 @@ func (c *Client) acquire(ctx context.Context, mailbox string) (func(), error) {
 	return c.acquireN(ctx, mailbox, 1)
 }
 
-// box is one mailbox's request slots.
+// box is one mailbox's request slots. It lives in Client.boxes while
+// anyone holds or waits for its slots, so the map holds only mailboxes in
+// use, however many a long-lived client has read.
 type box struct {
 	slots chan struct{}
 	multi chan struct{} // held while taking several slots
+	users int           // holders and waiters; guarded by Client.mu
 }
 
 // acquireN takes n of the mailbox's request slots (at most all of them), as
@@ -584,16 +587,23 @@ func (c *Client) acquireN(ctx context.Context, mailbox string, n int) (func(), e
 		b = &box{slots: make(chan struct{}, c.perBox), multi: make(chan struct{}, 1)}
 		c.boxes[key] = b
 	}
+	b.users++
 	c.mu.Unlock()
 	release := func(k int) {
 		for range k {
 			<-b.slots
 		}
+		c.mu.Lock()
+		if b.users--; b.users == 0 {
+			delete(c.boxes, key)
+		}
+		c.mu.Unlock()
 	}
 	if n > 1 {
 		select {
 		case b.multi <- struct{}{}:
 		case <-ctx.Done():
+			release(0)
 			return nil, ctx.Err()
 		}
 		defer func() { <-b.multi }()
@@ -607,4 +617,11 @@ func (c *Client) acquireN(ctx context.Context, mailbox string, n int) (func(), e
 		}
 	}
 	return func() { release(n) }, nil
+}
+
+// mailboxes returns how many mailboxes have a box: those in use.
+func (c *Client) mailboxes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.boxes)
 }

@@ -472,6 +472,9 @@ func TestConcurrencyPerMailbox(t *testing.T) {
 			if !reflect.DeepEqual(peak, map[string]int{"alice": want, "bob": want}) {
 				t.Errorf("peak in-flight = %v, want %d each", peak, want)
 			}
+			if n := c.mailboxes(); n != 0 {
+				t.Errorf("%d mailboxes keep a box after every request ended, want 0", n)
+			}
 		})
 	}
 }

@@ -398,3 +398,35 @@ func TestPagerCycleByURL(t *testing.T) {
 		t.Errorf("ids %v after %d requests, want [a b] after 2", ids, len(s.requests()))
 	}
 }
+
+// TestMailboxBoxesBounded: a client keeps request slots only for mailboxes
+// in use: one held, or waited for, stays; the others go when their request
+// ends, however many mailboxes a long-lived client reads.
+func TestMailboxBoxesBounded(t *testing.T) {
+	c := New(Options{BaseURL: "http://127.0.0.1:1", MaxPerMailbox: 1})
+	ctx := context.Background()
+	held, err := c.acquire(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		release, err := c.acquireN(ctx, fmt.Sprint("user", i), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+	}
+	// A waiter that gives up (its context ends) leaves nothing behind.
+	wctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := c.acquire(wctx, "alice"); err == nil {
+		t.Fatal("a second slot of a mailbox limited to 1 was given")
+	}
+	if n := c.mailboxes(); n != 1 {
+		t.Errorf("%d mailboxes keep a box, want 1 (alice's, held)", n)
+	}
+	held()
+	if n := c.mailboxes(); n != 0 {
+		t.Errorf("%d mailboxes keep a box after the last release, want 0", n)
+	}
+}
