@@ -132,6 +132,10 @@ func TestGraphErrors(t *testing.T) {
 		{"misspelt folder name", "SELECT id FROM messages('me', 'Inbx')", 400,
 			"messages: graph: GET /me/mailFolders/Inbx/messages?$select=id&$top=1000: 400 ErrorInvalidIdMalformed: Id is malformed.",
 			"; folder_id \"Inbx\" is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"},
+		{"settings of an unknown mailbox", "SELECT time_zone FROM mailbox_settings('nobody@contoso.onmicrosoft.com')", 404,
+			"mailbox_settings: graph: GET /users/nobody%40contoso.onmicrosoft.com/mailboxSettings: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
+		{"a message by id in an unknown mailbox", "SELECT id FROM messages WHERE user_id = 'nobody@contoso.onmicrosoft.com' AND id = '" + nonexistentID + "'", 404,
+			"messages: graph: GET /users/nobody%40contoso.onmicrosoft.com/messages/" + escaped + "?$select=id: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
 		{"folders of an unknown mailbox", "SELECT id FROM mail_folders('nobody@contoso.onmicrosoft.com')", 404,
 			"mail_folders: graph: GET /users/nobody%40contoso.onmicrosoft.com/mailFolders?includeHiddenFolders=true&$select=id,displayName,parentFolderId,childFolderCount&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
 	} {

@@ -64,10 +64,19 @@ func Code(err error) string {
 // one that is not an id at all with ErrorInvalidIdMalformed (400); the
 // directory (users) answers with Request_ResourceNotFound, and Graph's
 // front door with ResourceNotFound for a path it cannot resolve.
+// A 404 about the mailbox itself (the user has none, or no such address)
+// is not "no such entity": the whole request's scope is missing.
 var (
 	itemNotFoundCodes  = []string{"ErrorItemNotFound", "ErrorInvalidIdMalformed"}
 	otherNotFoundCodes = []string{"Request_ResourceNotFound", "ResourceNotFound"}
+	mailboxCodes       = []string{"MailboxNotEnabledForRESTAPI", "ErrorNonExistentMailbox"}
 )
+
+// NoMailbox reports whether err is Graph saying the mailbox a request names
+// does not exist or cannot be read (a user without Exchange Online).
+func NoMailbox(err error) bool {
+	return slices.Contains(mailboxCodes, Code(err))
+}
 
 // ItemNotFound reports whether err is Exchange saying that the item an id
 // names does not exist or that the id is malformed: for a mail folder or
@@ -77,8 +86,11 @@ func ItemNotFound(err error) bool {
 }
 
 // NotFound reports whether err means "no such entity" from any part of
-// Graph: one of the not-found codes, or any 404.
+// Graph: one of the not-found codes, or any 404 but a mailbox's (NoMailbox).
 func NotFound(err error) bool {
+	if NoMailbox(err) {
+		return false
+	}
 	return ItemNotFound(err) || slices.Contains(otherNotFoundCodes, Code(err)) || Status(err) == http.StatusNotFound
 }
 
