@@ -117,17 +117,20 @@ func TestSettingsTablesForbidden(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	app := appEnv(t, tenant, tenant.Users[1].UserPrincipalName)
-	advice := `; reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read permission, which the default Scope lacks: ` +
-		`add it to Scope (the default list followed by ~MailboxSettings.Read) and run "outlooksql login" again, ` +
-		`and add it to the app registration (API permissions → Add a permission → Microsoft Graph → Delegated permissions → MailboxSettings.Read; ` +
-		`for AuthType=ApplicationCredentials, Application permissions → MailboxSettings.Read, then Grant admin consent)`
+	delegatedAdvice := `; reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read permission (the default Scope lacks it), ` +
+		`and another user's mailbox must be shared with you: add MailboxSettings.Read to Scope (the default list followed by ~MailboxSettings.Read) ` +
+		`and to the app registration (API permissions → Add a permission → Microsoft Graph → Delegated permissions → MailboxSettings.Read), ` +
+		`then run "outlooksql login" again so that the sign-in grants it`
+	appAdvice := `; reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read application permission: ` +
+		`in the app registration, API permissions → Add a permission → Microsoft Graph → Application permissions → MailboxSettings.Read, then Grant admin consent`
 	for _, c := range []struct {
-		name string
-		db   *sql.DB
-		path string
+		name   string
+		db     *sql.DB
+		path   string
+		advice string
 	}{
-		{"default Scope", db, "/me"},
-		{"app-only", app.db, "/users/" + strings.ReplaceAll(tenant.Users[1].UserPrincipalName, "@", "%40")},
+		{"default Scope", db, "/me", delegatedAdvice},
+		{"app-only", app.db, "/users/" + strings.ReplaceAll(tenant.Users[1].UserPrincipalName, "@", "%40"), appAdvice},
 	} {
 		for table, path := range map[string]string{"message_rules": "/mailFolders/inbox/messageRules?$select=id,displayName&$top=100",
 			"master_categories": "/outlook/masterCategories?$select=id,displayName&$top=100", "mailbox_settings": "/mailboxSettings"} {
@@ -140,8 +143,8 @@ func TestSettingsTablesForbidden(t *testing.T) {
 				_, err = readRows(rows)
 			}
 			want := table + ": graph: GET " + c.path + path + ": 403 ErrorAccessDenied: Access is denied. Check credentials and try again."
-			if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), advice) {
-				t.Errorf("%s, %s: got %v\nwant %s … %s", c.name, table, err, want, advice)
+			if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), c.advice) {
+				t.Errorf("%s, %s: got %v\nwant %s … %s", c.name, table, err, want, c.advice)
 			}
 		}
 	}

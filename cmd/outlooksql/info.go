@@ -17,8 +17,12 @@ import (
 )
 
 func runTables(w io.Writer) error {
+	width := 0
 	for _, t := range tables.All {
-		fmt.Fprintf(w, "%-14s %s\n", t.Name, t.Doc)
+		width = max(width, len(t.Name))
+	}
+	for _, t := range tables.All {
+		fmt.Fprintf(w, "%-*s  %s\n", width, t.Name, t.Doc)
 	}
 	return nil
 }
@@ -40,8 +44,12 @@ func runSchema(args []string, w io.Writer) error {
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "%s;\n", t.Schema())
+		width := 0
 		for _, c := range t.Columns {
-			fmt.Fprintf(w, "  %-30s %-8s %s\n", c.Name, c.Type.SQLType(), columnNote(c))
+			width = max(width, len(c.Name))
+		}
+		for _, c := range t.Columns {
+			fmt.Fprintf(w, "  %-*s  %-8s %s\n", width, c.Name, c.Type.SQLType(), columnNote(c))
 		}
 	}
 	return nil

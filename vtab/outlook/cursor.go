@@ -197,8 +197,8 @@ func (c *cursor) fail(err error) error {
 		}
 		return fmt.Errorf("%s: %w; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE %s = 'alice@contoso.com'", c.t.Name, err, name)
 	}
-	if c.t.Forbidden != "" && graph.Status(err) == http.StatusForbidden {
-		return fmt.Errorf("%s: %w; %s", c.t.Name, err, c.t.Forbidden)
+	if c.t.Forbidden != nil && graph.Status(err) == http.StatusForbidden {
+		return fmt.Errorf("%s: %w; %s", c.t.Name, err, c.t.Forbidden(c.settings()))
 	}
 	if advice, ok := c.notFoundAdvice(); ok && graph.ItemNotFound(err) {
 		return fmt.Errorf("%s: %w; %s", c.t.Name, err, advice)
@@ -303,7 +303,7 @@ func (c *cursor) open(r *plan.Request) rowSource {
 // header), then the request's own.
 func (c *cursor) header(r *plan.Request) http.Header {
 	if c.t.Header != nil && c.hdrSrc != c.src {
-		c.hdrSrc, c.hdr = c.src, c.t.Header(tables.Settings{BodyContentType: c.src.Config.BodyContentType})
+		c.hdrSrc, c.hdr = c.src, c.t.Header(c.settings())
 	}
 	return header(c.hdr, r.Header)
 }
@@ -543,4 +543,10 @@ func (c *cursor) notFoundAdvice() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// settings are what the table's declarations (headers, advice) may depend
+// on in the connection's configuration.
+func (c *cursor) settings() tables.Settings {
+	return tables.Settings{BodyContentType: c.src.Config.BodyContentType, AppOnly: c.src.Config.AuthType == config.ApplicationCredentials}
 }

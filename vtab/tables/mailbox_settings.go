@@ -5,11 +5,20 @@ package tables
 var mailboxSettingsRead = Need{Scope: "MailboxSettings.Read", Any: []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}}
 
 // mailboxSettingsForbidden is the advice for a 403 from the
-// mailbox-settings tables.
-const mailboxSettingsForbidden = `reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read permission, which the default Scope lacks: ` +
-	`add it to Scope (the default list followed by ~MailboxSettings.Read) and run "outlooksql login" again, ` +
-	`and add it to the app registration (API permissions → Add a permission → Microsoft Graph → Delegated permissions → MailboxSettings.Read; ` +
-	`for AuthType=ApplicationCredentials, Application permissions → MailboxSettings.Read, then Grant admin consent)`
+// mailbox-settings tables. Graph's 403 does not say which permission was
+// missing, so the advice names the one these tables need and how to grant
+// it for the kind of connection; another mailbox's settings also need that
+// mailbox shared with the user.
+func mailboxSettingsForbidden(s Settings) string {
+	if s.AppOnly {
+		return `reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read application permission: ` +
+			`in the app registration, API permissions → Add a permission → Microsoft Graph → Application permissions → MailboxSettings.Read, then Grant admin consent`
+	}
+	return `reading inbox rules, categories and mailbox settings needs the MailboxSettings.Read permission (the default Scope lacks it), ` +
+		`and another user's mailbox must be shared with you: add MailboxSettings.Read to Scope (the default list followed by ~MailboxSettings.Read) ` +
+		`and to the app registration (API permissions → Add a permission → Microsoft Graph → Delegated permissions → MailboxSettings.Read), ` +
+		`then run "outlooksql login" again so that the sign-in grants it`
+}
 
 // utcHeader asks Graph for dateTimeTimeZone values in UTC, which Column
 // type DateTimeZone turns into "…Z" text.

@@ -129,9 +129,22 @@ func TestSettingsTablesDeclare(t *testing.T) {
 		if len(tab.Needs) != 1 || tab.Needs[0].Scope != "MailboxSettings.Read" {
 			t.Errorf("%s needs %v", tab.Name, tab.Needs)
 		}
-		for _, part := range []string{"MailboxSettings.Read", "Scope", "app registration", "outlooksql login"} {
-			if !strings.Contains(tab.Forbidden, part) {
-				t.Errorf("%s: the 403 advice does not name %q: %s", tab.Name, part, tab.Forbidden)
+		for _, part := range []string{"MailboxSettings.Read", "Scope", "app registration", "outlooksql login", "Delegated permissions"} {
+			if a := tab.Forbidden(Settings{}); !strings.Contains(a, part) {
+				t.Errorf("%s: the delegated 403 advice does not name %q: %s", tab.Name, part, a)
+			}
+		}
+		// App-only has no Scope and no sign-in: the advice is the
+		// application permission and admin consent, and nothing else.
+		a := tab.Forbidden(Settings{AppOnly: true})
+		for _, part := range []string{"MailboxSettings.Read application permission", "Application permissions", "Grant admin consent"} {
+			if !strings.Contains(a, part) {
+				t.Errorf("%s: the app-only 403 advice does not name %q: %s", tab.Name, part, a)
+			}
+		}
+		for _, part := range []string{"Scope", "login"} {
+			if strings.Contains(a, part) {
+				t.Errorf("%s: the app-only 403 advice names %q: %s", tab.Name, part, a)
 			}
 		}
 	}

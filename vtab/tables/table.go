@@ -213,6 +213,9 @@ type Has struct {
 type Settings struct {
 	// BodyContentType is "html" or "text", or "" for Graph's default.
 	BodyContentType string
+	// AppOnly is true for an app-only connection (client credentials),
+	// which has application permissions and no Scope or sign-in.
+	AppOnly bool
 }
 
 // Need is a permission a table (or some of its columns) needs.
@@ -257,9 +260,9 @@ type Table struct {
 	// Needs are the permissions the table needs.
 	Needs []Need
 	// Forbidden is the advice added when Graph answers 403 to the table's
-	// requests: the permission that is missing and how to add it; "" for
-	// none (a 403 there has more than one cause).
-	Forbidden string
+	// requests, for the connection's settings (delegated or app-only); nil
+	// adds none.
+	Forbidden func(Settings) string
 	// MaxTop is the largest $top Graph accepts; DefaultPage is Graph's page
 	// size when $top is not sent.
 	MaxTop, DefaultPage int
