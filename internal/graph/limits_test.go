@@ -84,9 +84,9 @@ func TestBatchRetryAfterCap(t *testing.T) {
 	}
 }
 
-// trickle serves a 200 whose body arrives one byte per tick, forever (or
-// until the client goes away); silent sends the headers and then nothing.
-func trickle(t *testing.T, tick time.Duration, silent bool) *httptest.Server {
+// trickle serves a Graph page that starts, then sends chunk spaces every
+// tick and never ends (chunk 0: nothing more after the start).
+func trickle(t *testing.T, tick time.Duration, chunk int) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(200)
@@ -98,10 +98,10 @@ func trickle(t *testing.T, tick time.Duration, silent bool) *httptest.Server {
 				return
 			case <-time.After(tick):
 			}
-			if silent {
+			if chunk == 0 {
 				continue
 			}
-			if _, err := io.WriteString(w, " "); err != nil {
+			if _, err := io.WriteString(w, strings.Repeat(" ", chunk)); err != nil {
 				return
 			}
 			w.(http.Flusher).Flush()
@@ -112,13 +112,28 @@ func trickle(t *testing.T, tick time.Duration, silent bool) *httptest.Server {
 }
 
 // TestStalledBody: a body that trickles (a byte every 2 ms: far below
-// StallBytes per window) or goes silent after the headers ends in an error
-// that says so, instead of never.
+// StallBytes per window), goes silent after the headers, or delivers just
+// over StallBytes per window but never ends, ends in an error that says
+// so, instead of never.
 func TestStalledBody(t *testing.T) {
-	for _, silent := range []bool{false, true} {
-		t.Run(fmt.Sprint("silent=", silent), func(t *testing.T) {
-			srv := trickle(t, 2*time.Millisecond, silent)
-			c := New(Options{BaseURL: srv.URL, StallTimeout: 100 * time.Millisecond})
+	const prefix = "graph: GET /me/messages: no answer from Graph: reading 200 response: "
+	for _, tt := range []struct {
+		name         string
+		tick         time.Duration
+		chunk        int
+		stall, whole time.Duration
+		want         string
+	}{
+		{"trickling", 2 * time.Millisecond, 1, 100 * time.Millisecond, 0,
+			"the response stalled: fewer than 1024 bytes arrived in 100ms"},
+		{"silent", 2 * time.Millisecond, 0, 100 * time.Millisecond, 0,
+			"the response stalled: fewer than 1024 bytes arrived in 100ms"},
+		{"steady but endless", 10 * time.Millisecond, 2 * StallBytes, time.Second, 300 * time.Millisecond,
+			"the response did not end within 300ms of its headers: the connection trickles"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := trickle(t, tt.tick, tt.chunk)
+			c := New(Options{BaseURL: srv.URL, StallTimeout: tt.stall, ResponseTimeout: tt.whole})
 			done := make(chan error, 1)
 			go func() {
 				_, err := c.Get(context.Background(), "", "/me/messages", nil)
@@ -126,52 +141,13 @@ func TestStalledBody(t *testing.T) {
 			}()
 			select {
 			case err := <-done:
-				want := "graph: GET /me/messages: no answer from Graph: reading 200 response: the response stalled: fewer than 1024 bytes arrived in 100ms"
-				if err == nil || !strings.HasPrefix(err.Error(), want) {
-					t.Errorf("error = %v\nwant %s", err, want)
+				if err == nil || !strings.HasPrefix(err.Error(), prefix+tt.want) {
+					t.Errorf("error = %v\nwant %s", err, prefix+tt.want)
 				}
 			case <-time.After(20 * time.Second):
 				t.Fatal("the read never ended")
 			}
 		})
-	}
-}
-
-// TestTricklingBody: a body that always delivers just over StallBytes per
-// window but never ends is abandoned after ResponseTimeout.
-func TestTricklingBody(t *testing.T) {
-	stop := make(chan struct{})
-	defer close(stop)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(200)
-		io.WriteString(w, `{"value":[`)
-		for {
-			io.WriteString(w, strings.Repeat(" ", 2*StallBytes))
-			w.(http.Flusher).Flush()
-			select {
-			case <-stop:
-				return
-			case <-r.Context().Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}))
-	defer srv.Close()
-	c := New(Options{BaseURL: srv.URL, StallTimeout: time.Second, ResponseTimeout: 300 * time.Millisecond})
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Get(context.Background(), "", "/me/messages", nil)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		want := "graph: GET /me/messages: no answer from Graph: reading 200 response: the response did not end within 300ms of its headers: the connection trickles"
-		if err == nil || !strings.HasPrefix(err.Error(), want) {
-			t.Errorf("error = %v\nwant %s", err, want)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the read never ended")
 	}
 }
 
