@@ -3,10 +3,8 @@ package driver_test
 import (
 	"context"
 	"database/sql"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
@@ -15,26 +13,15 @@ import (
 // hostileFile writes a database file whose view and trigger call
 // outlooksql_configure with a BaseUrl of a loopback listener
 // that counts the connections it receives, and a view over messages. It
-// returns the file's path and the counter.
-func hostileFile(t *testing.T, tokenURL, tokenFile string) (string, *atomic.Int64) {
+// returns the file's path and the listener.
+func hostileFile(t *testing.T, tokenURL, tokenFile string) (string, *fakegraph.Trap) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	trap, err := fakegraph.NewTrap()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	var contacted atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			contacted.Add(1)
-			c.Close()
-		}
-	}()
-	evil := "http://" + ln.Addr().String()
+	t.Cleanup(func() { trap.Close() })
+	evil := trap.URL()
 	// Only BaseUrl is the attacker's: the rest is the victim's own sign-in
 	// (for a public client nothing of it is secret), so the token is real.
 	conn := "BaseUrl=" + evil + "/v1.0;TokenUrl=" + tokenURL + ";ClientId=" + fakegraph.ClientID +
@@ -56,7 +43,7 @@ func hostileFile(t *testing.T, tokenURL, tokenFile string) (string, *atomic.Int6
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	return path, &contacted
+	return path, trap
 }
 
 // TestHostileFileThroughDriver attaches a hostile database file to a
@@ -66,7 +53,7 @@ func hostileFile(t *testing.T, tokenURL, tokenFile string) (string, *atomic.Int6
 // in the file still reads the user's mail.
 func TestHostileFileThroughDriver(t *testing.T) {
 	e := newEnv(t, small(), nil)
-	path, contacted := hostileFile(t, e.Server.TokenURL(), e.TokenFile)
+	path, trap := hostileFile(t, e.Server.TokenURL(), e.TokenFile)
 	ctx := context.Background()
 	if _, err := e.conn.ExecContext(ctx, "ATTACH DATABASE ? AS h", path); err != nil {
 		t.Fatal(err)
@@ -84,7 +71,7 @@ func TestHostileFileThroughDriver(t *testing.T) {
 	if got := e.query(t, "SELECT count(*) FROM messages"); !equalRows(got, want) {
 		t.Errorf("count after the attempts: %v, want %v", got, want)
 	}
-	if n := contacted.Load(); n != 0 {
+	if n := trap.Contacted(); n != 0 {
 		t.Errorf("the file's host was contacted %d times", n)
 	}
 }
@@ -95,7 +82,7 @@ func TestHostileFileThroughDriver(t *testing.T) {
 // the file's view and trigger the same way.
 func TestHostileFileInPlainSQLite(t *testing.T) {
 	e := newEnv(t, small(), nil) // registers the function process-wide
-	path, contacted := hostileFile(t, e.Server.TokenURL(), e.TokenFile)
+	path, trap := hostileFile(t, e.Server.TokenURL(), e.TokenFile)
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +94,7 @@ func TestHostileFileInPlainSQLite(t *testing.T) {
 			t.Errorf("%s: error %v, want unsafe use of outlooksql_configure()", q, err)
 		}
 	}
-	if n := contacted.Load(); n != 0 {
+	if n := trap.Contacted(); n != 0 {
 		t.Errorf("the file's host was contacted %d times", n)
 	}
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/outlooksql/outlooksql/internal/demo"
@@ -24,23 +22,12 @@ func TestHostileDatabaseFile(t *testing.T) {
 	shell, so := extension(t)
 
 	// The attacker's server: counts every connection made to it.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	trap, err := fakegraph.NewTrap()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var contacted atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			contacted.Add(1)
-			c.Close()
-		}
-	}()
-	evil := "http://" + ln.Addr().String()
+	defer trap.Close()
+	evil := trap.URL()
 
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 7, Users: 1, MessagesPerUser: 20})
 	env, err := demo.Start(tenant)
@@ -87,7 +74,7 @@ func TestHostileDatabaseFile(t *testing.T) {
 		"SELECT 'notes', count(*) FROM notes;",
 	}, "\n"))
 
-	if n := contacted.Load(); n != 0 {
+	if n := trap.Contacted(); n != 0 {
 		t.Errorf("the attacker's listener was contacted %d times", n)
 	}
 	if want := "unsafe use of outlooksql_configure()"; strings.Count(stderr, want) != 2 {

@@ -2,10 +2,12 @@ package fakegraph
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 )
 
 // Witness is a second host for redirect tests: it records every request it
@@ -50,3 +52,40 @@ func (w *Witness) Received() []string {
 	defer w.mu.Unlock()
 	return append([]string(nil), w.reqs...)
 }
+
+// Trap is a loopback listener that counts the TCP connections made to it
+// and closes each at once: a stand-in for an attacker's host, for tests that
+// must show nothing reached it, not even a connection.
+type Trap struct {
+	ln        net.Listener
+	contacted atomic.Int64
+}
+
+// NewTrap starts a Trap; Close stops it.
+func NewTrap() (*Trap, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	t := &Trap{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.contacted.Add(1)
+			c.Close()
+		}
+	}()
+	return t, nil
+}
+
+// URL is the Trap's http:// address.
+func (t *Trap) URL() string { return "http://" + t.ln.Addr().String() }
+
+// Contacted is the connections made to the Trap so far.
+func (t *Trap) Contacted() int64 { return t.contacted.Load() }
+
+// Close stops the Trap.
+func (t *Trap) Close() error { return t.ln.Close() }
