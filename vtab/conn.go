@@ -133,8 +133,9 @@ var registry struct {
 }
 
 type modEntry struct {
-	name string
-	m    Module
+	name     string
+	m        Module
+	writable bool // the Module's Writable() at Register
 }
 
 type funcEntry struct {
@@ -169,10 +170,11 @@ func checkName(kind, name string) error {
 	return nil
 }
 
-// Register makes m available, eponymous and read-only, as table name on
+// Register makes m available, eponymous, as table name on
 // every SQLite connection opened after the call: SELECT … FROM name, or
 // name('arg', …) for its HIDDEN columns. Names are case-insensitive, as in
-// SQL, and may be registered once.
+// SQL, and may be registered once. The table is read-only unless m
+// implements Writable.
 func Register(name string, m Module) error {
 	if err := checkName("module", name); err != nil {
 		return err
@@ -187,7 +189,8 @@ func Register(name string, m Module) error {
 			return fmt.Errorf("vtab: module %q is already registered", name)
 		}
 	}
-	registry.mods = append(registry.mods, modEntry{name: name, m: m})
+	w, _ := m.(Writable)
+	registry.mods = append(registry.mods, modEntry{name: name, m: m, writable: w != nil && w.Writable()})
 	registry.Unlock()
 	if err := install(); err != nil {
 		return fmt.Errorf("vtab: Register %q: %w", name, err)
@@ -257,7 +260,11 @@ func osqConnInit(db *C.sqlite3, pzErr **C.char) (rc C.int) {
 	for i, e := range mods {
 		c.refs.Add(1)
 		name := C.CString(e.name)
-		rc = C.osq_create_module(db, name, C.sqlite3_int64(c.id), C.int(i))
+		writable := C.int(0)
+		if e.writable {
+			writable = 1
+		}
+		rc = C.osq_create_module(db, name, C.sqlite3_int64(c.id), C.int(i), writable)
 		C.free(unsafe.Pointer(name))
 		if rc != C.SQLITE_OK {
 			setErr(pzErr, fmt.Sprintf("vtab: registering module %q failed (SQLite code %d)", e.name, int(rc)))

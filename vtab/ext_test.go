@@ -30,6 +30,9 @@ func init() {
 	if err := vtab.Register("ext_t", mod{}); err != nil {
 		panic(err)
 	}
+	if err := vtab.Register("ext_w", wmod{}); err != nil {
+		panic(err)
+	}
 	err := vtab.RegisterFunction("ext_hello", 1, func(c *vtab.Conn, args []any) (any, error) {
 		if c == nil || c.ID() <= 0 || vtab.Lookup(c.ID()) != c {
 			return nil, fmt.Errorf("bad Conn %v", c)
@@ -45,6 +48,55 @@ func init() {
 }
 
 func main() {}
+
+// ext_w is writable and DIRECTONLY; column log shows the write calls.
+var wlog []string
+
+type wmod struct{}
+
+func (wmod) Schema() string { return "CREATE TABLE x(k TEXT, log TEXT)" }
+func (wmod) Writable() bool { return true }
+func (wmod) Connect(c *vtab.Conn) (vtab.Table, error) { return wtable{}, nil }
+
+type wtable struct{}
+
+func (wtable) Disconnect() error { return nil }
+func (wtable) Open(any) (vtab.Cursor, error) { return &wcursor{}, nil }
+func (wtable) BestIndex(ii *vtab.IndexInfo) error { return nil }
+func (wtable) DirectOnly() bool { return true }
+func (wtable) Update(op vtab.UpdateOp) (int64, error) {
+	wlog = append(wlog, fmt.Sprintf("%s %d %v", op.Kind, op.OldRowid, op.Values))
+	return 9, nil
+}
+func (wtable) Begin() error { wlog = append(wlog, "Begin"); return nil }
+func (wtable) Sync() error {
+	wlog = append(wlog, "Sync")
+	if strings.Contains(strings.Join(wlog, " "), "fail-sync") {
+		return fmt.Errorf("ext: sync refused")
+	}
+	return nil
+}
+func (wtable) Commit() error { wlog = append(wlog, "Commit"); return nil }
+func (wtable) Rollback() error { wlog = append(wlog, "Rollback"); return nil }
+
+type wcursor struct{ i int }
+
+func (c *wcursor) Filter(int, string, []any) error { c.i = 0; return nil }
+func (c *wcursor) Next() error { c.i++; return nil }
+func (c *wcursor) EOF() bool { return c.i >= 1 }
+func (c *wcursor) Rowid() (int64, error) { return 1, nil }
+func (c *wcursor) Close() error { return nil }
+func (c *wcursor) Column(ctx *vtab.Context, col int) error {
+	if ctx.NoChange() {
+		return nil
+	}
+	if col == 0 {
+		ctx.ResultText("k0")
+	} else {
+		ctx.ResultText(strings.Join(wlog, ";"))
+	}
+	return nil
+}
 
 type mod struct{}
 
@@ -193,6 +245,13 @@ func TestLoadableExtension(t *testing.T) {
 		{name: "error in Filter", load: ".load " + so, sql: "SELECT a FROM ext_t('error')", fails: "ext: Filter refused"},
 		{name: "panic in Filter", load: ".load " + so, sql: "SELECT a FROM ext_t('panic')", fails: "vtab: ext_t: panic in Filter: ext boom"},
 		{name: "function error", load: ".load " + so, sql: "SELECT ext_hello('fail')", fails: "ext: refused fail"},
+		{name: "writes", load: ".load " + so,
+			sql: "UPDATE ext_w SET log = 'x'; DELETE FROM ext_w; INSERT INTO ext_w VALUES ('n', NULL); SELECT last_insert_rowid(), log FROM ext_w",
+			out: "9|Begin;UPDATE 1 [vtab.Unchanged x];Sync;Commit;Begin;DELETE 1 [];Sync;Commit;Begin;INSERT 0 [n <nil>];Sync;Commit\n"},
+		{name: "Sync error", load: ".load " + so, sql: "INSERT INTO ext_w VALUES ('n', 'fail-sync')", fails: "ext: sync refused"},
+		{name: "DIRECTONLY", load: ".load " + so,
+			sql:   "CREATE TABLE t(x); CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM ext_w; END; INSERT INTO t VALUES (1)",
+			fails: `unsafe use of virtual table "ext_w"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

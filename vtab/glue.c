@@ -100,7 +100,29 @@ static int vtRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
 	return osqRowid(cur, ((osq_cursor *)cur)->h, pRowid);
 }
 
-/* Eponymous-only (xCreate == 0), read-only (xUpdate == 0). */
+/* ---- writes (osq_module_rw) ---- */
+
+static int vtUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
+	return osqUpdate(pVtab, ((osq_vtab *)pVtab)->h, argc, argv, pRowid);
+}
+
+static int vtBegin(sqlite3_vtab *pVtab) { return osqTxn(pVtab, ((osq_vtab *)pVtab)->h, OSQ_BEGIN); }
+static int vtSync(sqlite3_vtab *pVtab) { return osqTxn(pVtab, ((osq_vtab *)pVtab)->h, OSQ_SYNC); }
+static int vtCommit(sqlite3_vtab *pVtab) { return osqTxn(pVtab, ((osq_vtab *)pVtab)->h, OSQ_COMMIT); }
+static int vtRollback(sqlite3_vtab *pVtab) { return osqTxn(pVtab, ((osq_vtab *)pVtab)->h, OSQ_ROLLBACK); }
+
+static int vtSavepoint(sqlite3_vtab *pVtab, int n) {
+	return osqSavepoint(pVtab, ((osq_vtab *)pVtab)->h, OSQ_SAVEPOINT, n);
+}
+static int vtRelease(sqlite3_vtab *pVtab, int n) {
+	return osqSavepoint(pVtab, ((osq_vtab *)pVtab)->h, OSQ_RELEASE, n);
+}
+static int vtRollbackTo(sqlite3_vtab *pVtab, int n) {
+	return osqSavepoint(pVtab, ((osq_vtab *)pVtab)->h, OSQ_ROLLBACK_TO, n);
+}
+
+/* Eponymous-only (xCreate == 0), read-only (xUpdate == 0): SQLite refuses
+** writes when it prepares them ("table NAME may not be modified"). */
 static sqlite3_module osq_module = {
 	0,            /* iVersion */
 	0,            /* xCreate */
@@ -129,6 +151,36 @@ static sqlite3_module osq_module = {
 	0             /* xIntegrity */
 };
 
+/* Eponymous-only and writable: iVersion 2, with xUpdate and the transaction
+** and savepoint callbacks, for modules that declare themselves writable. */
+static sqlite3_module osq_module_rw = {
+	2,             /* iVersion */
+	0,             /* xCreate */
+	vtConnect,     /* xConnect */
+	vtBestIndex,   /* xBestIndex */
+	vtDisconnect,  /* xDisconnect */
+	0,             /* xDestroy */
+	vtOpen,        /* xOpen */
+	vtClose,       /* xClose */
+	vtFilter,      /* xFilter */
+	vtNext,        /* xNext */
+	vtEof,         /* xEof */
+	vtColumn,      /* xColumn */
+	vtRowid,       /* xRowid */
+	vtUpdate,      /* xUpdate */
+	vtBegin,       /* xBegin */
+	vtSync,        /* xSync */
+	vtCommit,      /* xCommit */
+	vtRollback,    /* xRollback */
+	0,             /* xFindFunction */
+	0,             /* xRename */
+	vtSavepoint,   /* xSavepoint */
+	vtRelease,     /* xRelease */
+	vtRollbackTo,  /* xRollbackTo */
+	0,             /* xShadowName */
+	0              /* xIntegrity */
+};
+
 /* vtClientFree is the destructor of module and function client data; it
 ** runs when the connection closes (or registration fails). */
 static void vtClientFree(void *p) {
@@ -145,14 +197,15 @@ static osq_client *vtClientNew(sqlite3_int64 conn, int idx) {
 	return cd;
 }
 
-int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx) {
+int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable) {
 	osq_client *cd = vtClientNew(conn, idx);
 	if (cd == 0) {
 		osqRelease(conn);
 		return SQLITE_NOMEM;
 	}
 	/* On failure SQLite calls vtClientFree itself. */
-	return sqlite3_create_module_v2(db, name, &osq_module, cd, vtClientFree);
+	return sqlite3_create_module_v2(db, name, writable ? &osq_module_rw : &osq_module, cd,
+	                                vtClientFree);
 }
 
 static void vtFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -266,6 +319,21 @@ void osq_value_get(sqlite3_value *v, osq_value *out) {
 void osq_values_get(int argc, sqlite3_value **argv, osq_value *out) {
 	int i;
 	for (i = 0; i < argc; i++) osq_value_get(argv[i], &out[i]);
+}
+
+void osq_update_values(int argc, sqlite3_value **argv, osq_value *out) {
+	int i;
+	for (i = 0; i < argc; i++) {
+		osq_value_get(argv[i], &out[i]);
+		if (sqlite3_value_nochange(argv[i])) out[i].type = OSQ_NOCHANGE;
+	}
+}
+
+int osq_vtab_nochange(sqlite3_context *ctx) { return sqlite3_vtab_nochange(ctx); }
+
+int osq_vtab_directonly(sqlite3 *db) {
+	if (osq_version < 3031000) return SQLITE_MISUSE;
+	return sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
 }
 
 int osq_rhs_value(sqlite3_index_info *info, int i, osq_value *out) {

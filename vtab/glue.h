@@ -36,8 +36,22 @@ typedef struct osq_value {
 	int n;         /* their length */
 } osq_value;
 
+/* The type osq_update_values gives an unchanged column. */
+#define OSQ_NOCHANGE (-1)
+
+/* The transaction callbacks, as osqTxn and osqSavepoint receive them. */
+enum {
+	OSQ_BEGIN = 1,
+	OSQ_SYNC,
+	OSQ_COMMIT,
+	OSQ_ROLLBACK,
+	OSQ_SAVEPOINT,
+	OSQ_RELEASE,
+	OSQ_ROLLBACK_TO
+};
+
 /* Registration on one connection; called from Go's connection setup. */
-int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx);
+int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable);
 int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 conn, int idx);
 
 /* Wrappers. Those marked "(version)" degrade when the host SQLite is older
@@ -58,6 +72,13 @@ int osq_in_first(sqlite3_value *list, osq_value *out);                 /* (versi
 int osq_in_next(sqlite3_value *list, osq_value *out);                  /* (version) */
 void osq_value_get(sqlite3_value *v, osq_value *out);
 void osq_values_get(int argc, sqlite3_value **argv, osq_value *out);
+/* osq_update_values is osq_values_get for xUpdate: a value SQLite marks
+** unchanged (sqlite3_value_nochange) gets type OSQ_NOCHANGE. */
+void osq_update_values(int argc, sqlite3_value **argv, osq_value *out);
+int osq_vtab_nochange(sqlite3_context *ctx);
+/* osq_vtab_directonly is sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY),
+** for xConnect; SQLITE_MISUSE on a host older than 3.31. */
+int osq_vtab_directonly(sqlite3 *db);
 void osq_free(void *p);
 
 void osq_result_null(sqlite3_context *ctx);

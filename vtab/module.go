@@ -18,6 +18,10 @@ type table struct {
 	name string
 	conn *Conn
 	t    Table
+	// The optional interfaces of t, found once at Connect.
+	upd Updater
+	txn Transactor
+	svp Savepointer
 }
 
 // cursor is the Go side of one osq_cursor.
@@ -74,7 +78,21 @@ func osqConnect(db *C.sqlite3, conn C.sqlite3_int64, idx C.int, ph *C.uintptr_t,
 		setErr(pzErr, fmt.Sprintf("vtab: %s: Connect returned a nil Table", e.name))
 		return C.SQLITE_ERROR
 	}
-	*ph = C.uintptr_t(cgo.NewHandle(&table{name: e.name, conn: c, t: t}))
+	if d, ok := t.(DirectOnlyTable); ok && d.DirectOnly() {
+		if rc := C.osq_vtab_directonly(db); rc != C.SQLITE_OK {
+			func() {
+				defer func() { _ = recover() }()
+				_ = t.Disconnect()
+			}()
+			setErr(pzErr, fmt.Sprintf("vtab: %s: SQLite refused SQLITE_VTAB_DIRECTONLY (code %d); SQLite 3.31.0 or later is needed", e.name, int(rc)))
+			return C.SQLITE_ERROR
+		}
+	}
+	tb := &table{name: e.name, conn: c, t: t}
+	tb.upd, _ = t.(Updater)
+	tb.txn, _ = t.(Transactor)
+	tb.svp, _ = t.(Savepointer)
+	*ph = C.uintptr_t(cgo.NewHandle(tb))
 	return C.SQLITE_OK
 }
 

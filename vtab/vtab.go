@@ -8,6 +8,11 @@
 // ORDER BY consumption. Modules are registered once per process with Register
 // and appear, eponymous, on every SQLite connection opened afterwards.
 //
+// Tables are read-only unless their Module implements Writable: SQLite then
+// sees the module at iVersion 2, and its tables take writes through the
+// optional interfaces Updater, Transactor and Savepointer (see write.go);
+// a table may also declare itself DIRECTONLY (DirectOnlyTable).
+//
 // The C code only marshals between SQLite and Go; every callback recovers
 // panics and turns them into SQLite errors.
 //
