@@ -133,24 +133,34 @@ func (c *call) settingsPage(q *query) (int, bool) {
 
 var ruleProps = []string{"displayName", "sequence", "isEnabled", "hasError", "isReadOnly", "conditions", "actions", "exceptions"}
 
-func (c *call) listRules(u *User) {
-	q := c.q()
+// settingsList reads the query of a list of rules or categories: the
+// options Graph takes there, the page size, the $select over props and the
+// @odata.context of path. ok is false when it answered an error.
+func (c *call) settingsList(props []string, typeName, path string) (q *query, page int, sel selection, ctx string, ok bool) {
+	q = c.q()
 	if err := q.allow("$select", "$top", "$skip"); err != nil {
 		c.answer(err)
-		return
+		return nil, 0, nil, "", false
 	}
-	page, ok := c.settingsPage(q)
-	if !ok {
-		return
+	if page, ok = c.settingsPage(q); !ok {
+		return nil, 0, nil, "", false
 	}
-	sel, canon, err := parseSelect(q.sel, ruleProps, "microsoft.graph.messageRule")
+	sel, canon, err := parseSelect(q.sel, props, typeName)
 	if err != nil {
 		c.answer(err)
-		return
+		return nil, 0, nil, "", false
 	}
-	ctx := fmt.Sprintf("users('%s')/mailFolders('inbox')/messageRules", c.user.ID)
+	ctx = fmt.Sprintf("users('%s')/%s", c.user.ID, path)
 	if canon != nil {
 		ctx += "(" + strings.Join(canon, ",") + ")"
+	}
+	return q, page, sel, ctx, true
+}
+
+func (c *call) listRules(u *User) {
+	q, page, sel, ctx, ok := c.settingsList(ruleProps, "microsoft.graph.messageRule", "mailFolders('inbox')/messageRules")
+	if !ok {
+		return
 	}
 	writeList(c, q, ctx, u.Rules, page, func(b []byte, r *Rule) []byte {
 		o := obj{b: append(b, '{')}
@@ -185,23 +195,9 @@ func (c *call) listRules(u *User) {
 var categoryProps = []string{"displayName", "color"}
 
 func (c *call) listCategories(u *User) {
-	q := c.q()
-	if err := q.allow("$select", "$top", "$skip"); err != nil {
-		c.answer(err)
-		return
-	}
-	page, ok := c.settingsPage(q)
+	q, page, sel, ctx, ok := c.settingsList(categoryProps, "microsoft.graph.outlookCategory", "outlook/masterCategories")
 	if !ok {
 		return
-	}
-	sel, canon, err := parseSelect(q.sel, categoryProps, "microsoft.graph.outlookCategory")
-	if err != nil {
-		c.answer(err)
-		return
-	}
-	ctx := fmt.Sprintf("users('%s')/outlook/masterCategories", c.user.ID)
-	if canon != nil {
-		ctx += "(" + strings.Join(canon, ",") + ")"
 	}
 	writeList(c, q, ctx, u.Categories, page, func(b []byte, k *Category) []byte {
 		o := obj{b: append(b, '{')}
