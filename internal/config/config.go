@@ -114,6 +114,10 @@ type Config struct {
 	// false fetches everything and lets SQLite filter (for benchmarks and debugging).
 	Pushdown bool
 
+	// ReadOnly refuses every write (UPDATE, INSERT, DELETE, sending) before
+	// any request, and leaves the tables usable from a file's views.
+	ReadOnly bool
+
 	// FanOut says how a scan runs many requests: concurrently and in JSON
 	// batches (the default), concurrently, or one after another.
 	FanOut FanOut
@@ -158,6 +162,7 @@ var keys = []Key{
 	{"BaseUrl", DefaultBaseURL, "Graph root: a national cloud, or a local Graph-compatible server"},
 	{"BodyContentType", DefaultBodyContentType, "html or text: the format of body and unique_body"},
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
+	{"ReadOnly", "False", "True refuses every write (UPDATE, INSERT, DELETE, outbox/replies/forwards) before any request, and makes the tables usable from a database file's views and triggers"},
 	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
 	{"RetryWaitMax", "60", "seconds (or a duration such as 5m): the longest Retry-After waited for; a server that asks for longer fails the statement at once; 0: no limit"},
 	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
@@ -261,6 +266,8 @@ func (c *Config) set(key, v string) error {
 		c.RetryWaitTime = time.Duration(f * float64(time.Second))
 	case "Pushdown":
 		c.Pushdown, err = boolean(key, v)
+	case "ReadOnly":
+		c.ReadOnly, err = boolean(key, v)
 	case "FanOut":
 		var f string
 		f, err = oneOf(key, v, string(FanOutBatch), string(FanOutConcurrent), string(FanOutSequential))
@@ -384,6 +391,8 @@ func (c *Config) value(key string) string {
 		return strconv.FormatFloat(c.RetryWaitTime.Seconds(), 'f', -1, 64)
 	case "Pushdown":
 		return formatBool(c.Pushdown)
+	case "ReadOnly":
+		return formatBool(c.ReadOnly)
 	case "FanOut":
 		return string(c.FanOut)
 	case "RetryWaitMax":
