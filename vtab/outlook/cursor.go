@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,8 @@ type cursor struct {
 	vals fields         // the current row's values by path
 	// reqRows counts the rows the current request returned.
 	reqRows int64
+	// full: the current row of a Light scan was read whole (readFull).
+	full bool
 	// hdr is the table's headers for the connection settings of hdrSrc.
 	hdr    map[string]string
 	hdrSrc *Source
@@ -70,11 +73,17 @@ type rowSource interface {
 
 func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	c.stop()
+	if c.t.Fetch.Empty {
+		c.eof = true // an action table: nothing to read
+		return nil
+	}
 	src := c.conn.source()
 	if src == nil {
 		return ErrNotConfigured
 	}
-	scan, err := plan.Filter(c.t, idxNum, idxStr, args, defaults(src))
+	d := defaults(src)
+	d.Writing = c.t.Writes != nil && c.conn.w.active.Load()
+	scan, err := plan.Filter(c.t, idxNum, idxStr, args, d)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.t.Name, err)
 	}
@@ -178,8 +187,28 @@ func (c *cursor) advance() error {
 		c.n++
 		c.reqRows++
 		c.count(0)
+		c.full = false
+		if c.t.Writes != nil && c.conn.w.active.Load() {
+			c.conn.record(c.identity(), c.ref())
+		}
 		return nil
 	}
+}
+
+// ref is the current row as a write needs it: which item, and what was read.
+func (c *cursor) ref() *rowRef {
+	r := &rowRef{t: c.t, mailbox: c.req.Mailbox, mailboxPath: c.req.MailboxPath,
+		id: c.row.item.Get(tables.ID).String(), item: c.row.item, keys: map[string]string{}}
+	for i, col := range c.t.Columns {
+		v, ok := c.row.extra[i]
+		if !ok {
+			v, ok = c.req.Echo[i]
+		}
+		if s, isText := v.(string); ok && isText {
+			r.keys[col.Name] = s
+		}
+	}
+	return r
 }
 
 func (c *cursor) fail(err error) error {
@@ -467,6 +496,9 @@ func (s *expandSource) next() (row, error) {
 }
 
 func (c *cursor) Column(ctx *vtab.Context, col int) error {
+	if ctx.NoChange() {
+		return nil // an UPDATE that does not set the column: Unchanged
+	}
 	if v, ok := c.row.extra[col]; ok {
 		ctx.ResultValue(v)
 		return nil
@@ -479,6 +511,11 @@ func (c *cursor) Column(ctx *vtab.Context, col int) error {
 	if colDef.Path == "" {
 		ctx.ResultNull()
 		return nil
+	}
+	if c.scan.Light && !c.full && colDef.Select != "" && !selected(c.scan.Selected, col) {
+		if err := c.readFull(); err != nil {
+			return err
+		}
 	}
 	v := c.vals.get(colDef.Path)
 	if (!v.Exists() || v.Type == gjson.Null) && colDef.Content != nil {
@@ -547,6 +584,54 @@ func (c *cursor) notFoundAdvice() (string, bool) {
 
 // settings are what the table's declarations (headers, advice) may depend
 // on in the connection's configuration.
-func (c *cursor) settings() tables.Settings {
-	return tables.Settings{BodyContentType: c.src.Config.BodyContentType, AppOnly: c.src.Config.AuthType == config.ApplicationCredentials}
+func (c *cursor) settings() tables.Settings { return settingsOf(c.src) }
+
+// settingsOf is what the tables' declarations depend on in a Source's
+// configuration.
+func settingsOf(src *Source) tables.Settings {
+	return tables.Settings{BodyContentType: src.Config.BodyContentType, AppOnly: src.Config.AuthType == config.ApplicationCredentials}
+}
+
+// selected reports whether column i is in a scan's Selected mask.
+func selected(mask uint64, i int) bool {
+	if i >= 63 {
+		return mask&(1<<63) != 0
+	}
+	return mask&(1<<uint(i)) != 0
+}
+
+// readFull reads the current row's item whole (every column's property) when
+// a Light scan, the scan behind an UPDATE, did not select a column that is
+// read after all (by an expression SQLite evaluates itself).
+func (c *cursor) readFull() error {
+	c.full = true
+	if c.t.Item == "" {
+		return nil
+	}
+	var sel []string
+	for _, col := range c.t.Columns {
+		if col.Select != "" && !slices.Contains(sel, col.Select) {
+			sel = append(sel, col.Select)
+		}
+	}
+	u := strings.ReplaceAll(c.t.Item, "/{"+tables.KeyMailbox+"}", c.req.MailboxPath)
+	for i, k := range c.t.Columns {
+		if k.Key == "" || k.Key == tables.KeyMailbox || k.Key == tables.KeyID {
+			continue
+		}
+		v, ok := c.row.extra[i].(string)
+		if !ok {
+			v, _ = c.req.Echo[i].(string)
+		}
+		u = strings.ReplaceAll(u, "/{"+k.Key+"}", "/"+url.PathEscape(v))
+	}
+	u = strings.ReplaceAll(u, "/{"+tables.KeyID+"}", "/"+url.PathEscape(c.row.item.Get(tables.ID).String()))
+	u += "?$select=" + strings.Join(sel, ",")
+	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, c.header(&plan.Request{}))
+	if err != nil {
+		return fmt.Errorf("%s: reading the rest of %s: %w", c.t.Name, clip.String(c.row.item.Get(tables.ID).String()), c.stmt.Err(err))
+	}
+	c.row.item = gjson.ParseBytes(resp.Body)
+	c.vals.reset(c.row.item)
+	return nil
 }

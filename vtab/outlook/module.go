@@ -18,6 +18,12 @@ import (
 // SQLITE_DIRECTONLY: a database file's views and triggers cannot call it.
 const ConfigureFunction = "outlooksql_configure"
 
+// LastInsertIDFunction is the SQL function that returns the id of the last
+// draft, folder or attachment an INSERT created on the connection (NULL
+// before any). INSERT … RETURNING cannot: Graph gives the id only when the
+// change is sent, after the statement's rows.
+const LastInsertIDFunction = "last_insert_id"
+
 // ConnectionIDFunction is the SQL function that returns the connection's id,
 // which Attach takes.
 const ConnectionIDFunction = "outlooksql_connection_id"
@@ -41,6 +47,14 @@ func Register() error {
 				return
 			}
 		}
+		if registerErr = vtab.RegisterFunction(LastInsertIDFunction, 0, func(vc *vtab.Conn, _ []any) (any, error) {
+			if id := stateOf(vc).LastInsertID(); id != "" {
+				return id, nil
+			}
+			return nil, nil
+		}); registerErr != nil {
+			return
+		}
 		registerErr = vtab.RegisterFunction(ConnectionIDFunction, 0, func(vc *vtab.Conn, _ []any) (any, error) {
 			return vc.ID(), nil
 		})
@@ -54,16 +68,31 @@ type module struct{ t *tables.Table }
 func (m *module) Schema() string { return m.t.Schema() }
 
 func (m *module) Connect(vc *vtab.Conn) (vtab.Table, error) {
-	return &table{t: m.t, conn: stateOf(vc)}, nil
+	c := stateOf(vc)
+	t := &table{t: m.t, conn: c}
+	if m.t.Writes != nil {
+		// Writable unless the connection is read-only when the table is
+		// first used; a connection configured later stays DIRECTONLY.
+		src := c.source()
+		t.directOnly = src == nil || !src.Config.ReadOnly
+	}
+	return t, nil
 }
 
 // table is one table on one connection.
 type table struct {
 	t    *tables.Table
 	conn *Conn
+	// directOnly: the table was declared SQLITE_VTAB_DIRECTONLY, so views
+	// and triggers cannot use it and it may write.
+	directOnly bool
 }
 
 func (t *table) BestIndex(info *vtab.IndexInfo) error {
+	if t.t.Fetch.Empty {
+		info.EstimatedCost, info.EstimatedRows = 1, 0
+		return nil
+	}
 	opt := plan.Options{Pushdown: true}
 	if src := t.conn.source(); src != nil {
 		opt = planOptions(src)

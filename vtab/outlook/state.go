@@ -33,6 +33,8 @@ type Conn struct {
 	// implicitOpen of them are open.
 	implicit     *Statement
 	implicitOpen int
+
+	w writer // the write transaction
 }
 
 // Statement is what one statement did: its context (cancelling it stops
@@ -50,7 +52,8 @@ type Statement struct {
 	budget   *graph.Budget // the statement's requests (connection key MaxRequests)
 	scans    []*ScanInfo
 	warnings []string
-	n        uint64 // the connection's statement number
+	planned  []Planned // the requests a dry-run flush would have sent
+	n        uint64    // the connection's statement number
 	implicit bool   // begun by a cursor opened outside Step, not by a driver
 }
 

@@ -132,6 +132,10 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		return nil, err
 	}
 
+	light := d.Writing && t.Writes != nil && allUsed(t, p.Used)
+	if light {
+		p.Used = lightUsed(t, p)
+	}
 	// The query, the same for every base but for $search and split lists.
 	sel, full := selectList(t, p.Used)
 	page := pageSize(t, p.Used, f.expand)
@@ -189,6 +193,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		s.Limit = need
 	}
 	s.Want = need
+	s.Light, s.Selected = light, p.Used
 	for _, b := range bases {
 		for _, chunk := range chunks {
 			r := f.render(q, b, sortProp, split, chunk)
@@ -805,3 +810,31 @@ func sqlLiteral(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// allUsed reports whether colUsed names every column of t, as it does for
+// the scan behind an UPDATE.
+func allUsed(t *tables.Table, colUsed uint64) bool {
+	for i := range t.Columns {
+		if !used(colUsed, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// lightUsed is the columns a scan feeding a write selects: those its
+// constraints and ORDER BY name, the keys, and what the table's writes
+// need.
+func lightUsed(t *tables.Table, p *index) uint64 {
+	u := p.Where
+	for i, c := range t.Columns {
+		if c.Key != "" || c.Always || slices.Contains(t.Writes.Needs, c.Name) {
+			u |= bit(i)
+		}
+	}
+	return u
+}
+
+// MailboxPath is the Graph path of a mailbox: "/me", or /users and the
+// user's escaped id or userPrincipalName.
+func MailboxPath(userID string) (string, error) { return mailboxSegment(userID) }

@@ -34,6 +34,12 @@ type Options struct {
 type Defaults struct {
 	// UserID is the default mailbox: "me", a user id or a userPrincipalName.
 	UserID string
+	// Writing is true while a write transaction is open on the connection:
+	// a scan that uses every column (SQLite's colUsed for the scan behind an
+	// UPDATE) then selects only the columns its constraints and ORDER BY
+	// name and those the table's writes need (Scan.Light); the runner reads
+	// any other column later, by item, if it is read at all.
+	Writing bool
 }
 
 // Scan is the Graph requests of one xFilter.
@@ -56,6 +62,11 @@ type Scan struct {
 	// that name one entity (a user's GUID and userPrincipalName). The
 	// runner then keeps the first row of each item.
 	Distinct bool
+	// Light is set when the scan selects only some columns of those SQLite
+	// said it uses (Defaults.Writing): Selected has a bit per column the
+	// items carry; any other column must be read by item.
+	Light    bool
+	Selected uint64
 
 	sorts []*LocalSort // by request: the request sorted by the runner
 }
@@ -169,6 +180,10 @@ type index struct {
 	Skip bool `json:"p,omitempty"`
 	// Base: Options.Pushdown was false.
 	Base bool `json:"b,omitempty"`
+	// Where is the columns named by a constraint or the ORDER BY, usable or
+	// not: with the table's write needs, what a scan that feeds an UPDATE or
+	// DELETE selects (Defaults.Writing).
+	Where uint64 `json:"w,omitempty"`
 }
 
 // Key names of tables.Column.Key.
@@ -411,6 +426,12 @@ func BestIndex(t *tables.Table, info *sqlite.IndexInfo, opt Options) error {
 		!search && !fanout && !single
 	p := index{Used: info.ColUsed, Base: !opt.Pushdown, Skip: skip,
 		Unsorted: len(info.OrderBy) > 0 && !consumed}
+	for _, c := range info.Constraints {
+		p.Where |= bit(c.Column)
+	}
+	for _, ob := range info.OrderBy {
+		p.Where |= bit(ob.Column)
+	}
 	if consumed && !single {
 		for _, ob := range info.OrderBy {
 			p.Order = append(p.Order, order{Col: ob.Column, Desc: ob.Desc})
@@ -597,6 +618,18 @@ func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[st
 		}
 	}
 	return rows, cost
+}
+
+// bit is column i's bit in a colUsed mask (the last bit stands for
+// every column from 63 on); 0 for the rowid (-1).
+func bit(i int) uint64 {
+	switch {
+	case i < 0:
+		return 0
+	case i >= 63:
+		return 1 << 63
+	}
+	return 1 << uint(i)
 }
 
 // used reports whether column i is in colUsed.

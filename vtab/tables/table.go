@@ -137,6 +137,9 @@ type Column struct {
 	// Content, for a Blob column, is where its bytes are read when the
 	// item lacks them.
 	Content *Content
+	// Write says whether and how INSERT and UPDATE may set the column; nil:
+	// they may not.
+	Write *Write
 	// Doc says what the column holds.
 	Doc string
 }
@@ -166,11 +169,14 @@ type Fetch struct {
 	// not a collection (/mailboxSettings): one row per mailbox, read by a
 	// GET like an entity by id.
 	Entity bool
+	// Empty is true for a table that reads back no rows, without a request
+	// (replies, forwards: actions, not items).
+	Empty bool
 }
 
 // Flat reports whether the rows are the items of one paged collection in
 // Graph's order, so that $orderby, $skip and $top apply to the rows.
-func (f Fetch) Flat() bool { return f.Tree == nil && f.Expand == nil && !f.Entity }
+func (f Fetch) Flat() bool { return f.Tree == nil && f.Expand == nil && !f.Entity && !f.Empty }
 
 // Tree is a table whose rows form a tree.
 type Tree struct {
@@ -273,6 +279,8 @@ type Table struct {
 	Directory bool
 	// Skip is true when Graph accepts $skip on the collection.
 	Skip bool
+	// Writes says how rows change; nil: the table is read-only.
+	Writes *Writes
 }
 
 // Column returns the index of the named column, or -1.
@@ -313,7 +321,7 @@ func (t *Table) Schema() string {
 }
 
 // All is every table, in the order `tables` lists them.
-var All = []*Table{Messages, MailFolders, Users, AttachmentsTable, MessageRules, MasterCategories, MailboxSettings}
+var All = []*Table{Messages, MailFolders, Users, AttachmentsTable, MessageRules, MasterCategories, MailboxSettings, Outbox, Replies, Forwards}
 
 // ByName returns the named table, or nil.
 func ByName(name string) *Table {

@@ -1,0 +1,313 @@
+package outlook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/clip"
+	"github.com/outlooksql/outlooksql/internal/config"
+	"github.com/outlooksql/outlooksql/internal/graph"
+	"github.com/outlooksql/outlooksql/vtab/tables"
+)
+
+// WriteError is a flush that did not make every change: how many it made,
+// and each failure with Graph's code and message.
+type WriteError struct {
+	Done, Total int
+	Failed      []Failure
+}
+
+// Failure is one change that failed.
+type Failure struct {
+	Table string
+	Verb  string // UPDATE, DELETE, send, …
+	Item  string // the item's id, or what it would have created
+	Code  string // Graph's error code; "" when there was no answer
+	Err   error
+}
+
+// MaxFailuresShown is how many failures a WriteError's message lists.
+const MaxFailuresShown = 10
+
+func (e *WriteError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d changes were made; %d failed:", e.Done, e.Total, len(e.Failed))
+	for i, f := range e.Failed {
+		if i == MaxFailuresShown {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Failed)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s %s %s: %v", f.Table, f.Verb, f.Item, f.Err)
+	}
+	return b.String()
+}
+
+// flush sends the connection's collected changes: reads first (parents
+// that must be drafts), then the person's confirmation, then the writes in
+// waves (a second change of an item waits for its first), each wave as
+// $batch requests of 20 per mailbox, mailboxes in parallel; uploads last.
+func (c *Conn) flush() error {
+	w := &c.w
+	w.mu.Lock()
+	ops := w.ops
+	w.ops = nil
+	w.marks = nil
+	dry, confirm := w.dryRun, w.confirm
+	w.mu.Unlock()
+	if len(ops) == 0 {
+		return nil
+	}
+	src := c.source()
+	if src == nil {
+		return ErrNotConfigured
+	}
+	st, ctx, done := c.writeContext(src)
+	defer done()
+	name := ops[0].t.Name
+
+	if err := c.checkParents(ctx, src, ops); err != nil {
+		return fmt.Errorf("%s: %w; nothing was sent", name, st.Err(err))
+	}
+	if dry {
+		var planned []Planned
+		for _, o := range ops {
+			for _, r := range o.reqs {
+				planned = append(planned, Planned{Method: r.Method, URL: r.Path, Body: string(r.Body)})
+			}
+			if o.upload != nil {
+				planned = append(planned, Planned{Method: o.upload.session.Method, URL: o.upload.session.Path, Body: string(o.upload.session.Body)},
+					Planned{Method: http.MethodPut, URL: "(the upload URL)", Body: fmt.Sprintf("(%d bytes in %d chunks)", len(o.upload.data), chunks(len(o.upload.data), o.upload.chunk))})
+			}
+		}
+		st.mu.Lock()
+		st.planned = append(st.planned, planned...)
+		st.mu.Unlock()
+		return nil
+	}
+	if confirm != nil && len(ops) > 1 {
+		if err := confirm(Pending{Changes: len(ops), Summary: summary(ops)}); err != nil {
+			return fmt.Errorf("%s: %w; nothing was sent", name, err)
+		}
+	}
+
+	res := make([]opResult, len(ops))
+	for _, wave := range waves(ops) {
+		c.sendWave(ctx, src, ops, res, wave)
+	}
+	for i, o := range ops {
+		if o.upload != nil && res[i].err == nil {
+			res[i].created, res[i].err = c.upload(ctx, src, o)
+		}
+	}
+	st.memo.Reset() // reads later in the statement see the changes
+
+	we := &WriteError{Total: len(ops)}
+	for i, o := range ops {
+		r := res[i]
+		if r.err != nil {
+			we.Failed = append(we.Failed, Failure{Table: o.t.Name, Verb: o.verb, Item: clip.String(o.label), Code: graph.Code(r.err), Err: explainWrite(o, src, st.Err(r.err))})
+			continue
+		}
+		we.Done++
+		if o.creates && r.created != "" {
+			w.mu.Lock()
+			w.lastID = r.created
+			w.mu.Unlock()
+		}
+	}
+	if len(we.Failed) > 0 {
+		return fmt.Errorf("%s: %w", name, we)
+	}
+	return nil
+}
+
+// opResult is what became of one op.
+type opResult struct {
+	err     error
+	created string // the created item's id
+}
+
+// waves orders the requests of ops: wave k holds, for every item, its k-th
+// request, so that a PATCH and a move of one message are never in flight at
+// once. Each element is a list of (op, request) indexes.
+func waves(ops []*op) [][][2]int {
+	var out [][][2]int
+	for i, o := range ops {
+		for j := range o.reqs {
+			for len(out) <= j {
+				out = append(out, nil)
+			}
+			out[j] = append(out[j], [2]int{i, j})
+		}
+	}
+	return out
+}
+
+// sendWave sends one wave: per mailbox in parallel, $batch requests of 20.
+func (c *Conn) sendWave(ctx context.Context, src *Source, ops []*op, res []opResult, wave [][2]int) {
+	byMailbox := map[string][][2]int{}
+	var order []string
+	for _, x := range wave {
+		if res[x[0]].err != nil {
+			continue // an earlier request of the op failed
+		}
+		mb := ops[x[0]].mailbox
+		if _, ok := byMailbox[mb]; !ok {
+			order = append(order, mb)
+		}
+		byMailbox[mb] = append(byMailbox[mb], x)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, mb := range order {
+		xs := byMailbox[mb]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws := make([]graph.Write, len(xs))
+			for k, x := range xs {
+				ws[k] = ops[x[0]].reqs[x[1]]
+			}
+			out, err := src.Client.Writes(ctx, mb, ws)
+			mu.Lock()
+			defer mu.Unlock()
+			for k, x := range xs {
+				r := &res[x[0]]
+				switch {
+				case err != nil:
+					r.err = err
+				case out[k].Err != nil:
+					r.err = out[k].Err
+				case ops[x[0]].creates && x[1] == len(ops[x[0]].reqs)-1 && out[k].Response != nil:
+					r.created = gjson.GetBytes(out[k].Response.Body, tables.ID).String()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// upload sends an attachment through an upload session: the session, then
+// the bytes in chunks to the pre-authorised upload URL.
+func (c *Conn) upload(ctx context.Context, src *Source, o *op) (string, error) {
+	resp, err := src.Client.Do(ctx, o.mailbox, o.upload.session)
+	if err != nil {
+		return "", err
+	}
+	u := gjson.GetBytes(resp.Body, "uploadUrl").String()
+	if u == "" {
+		return "", fmt.Errorf("graph: the upload session has no uploadUrl")
+	}
+	data, total := o.upload.data, int64(len(o.upload.data))
+	var last *graph.Response
+	for start := 0; start < len(data); start += o.upload.chunk {
+		end := min(start+o.upload.chunk, len(data))
+		if last, err = src.Client.Upload(ctx, u, data[start:end], int64(start), total); err != nil {
+			return "", fmt.Errorf("uploading bytes %d-%d of %d: %w", start, end-1, total, err)
+		}
+		if last.Status < 200 || last.Status > 299 {
+			return "", fmt.Errorf("uploading bytes %d-%d of %d: status %d: %s", start, end-1, total, last.Status, clip.String(string(last.Body)))
+		}
+	}
+	if last != nil {
+		if id := gjson.GetBytes(last.Body, tables.ID).String(); id != "" {
+			return id, nil
+		}
+		if loc := last.Header.Get("Location"); loc != "" {
+			if i := strings.LastIndex(loc, "('"); i >= 0 {
+				return strings.TrimSuffix(strings.TrimSuffix(loc[i+2:], ")"), "'"), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// chunks is how many chunks of size n hold total bytes.
+func chunks(total, n int) int { return (total + n - 1) / n }
+
+// checkParents reads the parents that writes need to be drafts (the
+// messages attachments are added to or removed from), before any write.
+func (c *Conn) checkParents(ctx context.Context, src *Source, ops []*op) error {
+	type key struct{ mailbox, path string }
+	seen := map[key]*parentRef{}
+	var order []key
+	for _, o := range ops {
+		if o.parent == nil {
+			continue
+		}
+		k := key{o.parent.mailbox, o.parent.path}
+		if _, ok := seen[k]; !ok {
+			seen[k] = o.parent
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
+		p := seen[k]
+		resp, err := src.Client.Get(ctx, p.mailbox, p.path, header(headerOf(tables.Messages, src)))
+		if err != nil {
+			if graph.ItemNotFound(err) {
+				return fmt.Errorf("message %s does not exist", clip.String(p.id))
+			}
+			return err
+		}
+		if !gjson.GetBytes(resp.Body, "isDraft").Bool() {
+			return fmt.Errorf("message %s is not a draft: attachments can be added to or deleted from drafts only", clip.String(p.id))
+		}
+	}
+	return nil
+}
+
+// summary says what ops do, for a confirmation: "UPDATE 12 messages".
+func summary(ops []*op) string {
+	type key struct{ verb, table string }
+	n := map[key]int{}
+	var order []key
+	for _, o := range ops {
+		k := key{o.verb, o.t.Name}
+		if n[k] == 0 {
+			order = append(order, k)
+		}
+		n[k]++
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%s %d × %s", k.verb, n[k], k.table)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// explainWrite adds advice to a failed write: the permission a 403 lacks,
+// a send that may have happened.
+func explainWrite(o *op, src *Source, err error) error {
+	if graph.MayHaveHappened(err) {
+		return err
+	}
+	if graph.Status(err) == http.StatusForbidden {
+		scope := o.t.Writes.Scope
+		if src.Config.AuthType == config.ApplicationCredentials {
+			return fmt.Errorf("%w; the app needs the application permission %s (admin consent)", err, scope)
+		}
+		return fmt.Errorf("%w; the sign-in needs %s (add it to Scope and run outlooksql login again)", err, scope)
+	}
+	return err
+}
+
+// writeContext is the statement a flush belongs to and the context its
+// requests run under: the statement stepping (autocommit, or COMMIT run
+// by the driver), or, in a host that loaded the extension, a fresh one
+// under the connection's Timeout that logs into the last statement.
+func (c *Conn) writeContext(src *Source) (*Statement, context.Context, func()) {
+	st := c.lastStatement()
+	if st.ctx != nil && st.ctx.Err() == nil && st.budget != nil {
+		return st, st.context(), func() {}
+	}
+	c.mu.Lock()
+	fresh := c.begin(context.Background())
+	c.mu.Unlock()
+	return fresh, fresh.context(), fresh.End
+}
