@@ -54,7 +54,7 @@ type Statement struct {
 	warnings []string
 	planned  []Planned // the requests a dry-run flush would have sent
 	n        uint64    // the connection's statement number
-	implicit bool   // begun by a cursor opened outside Step, not by a driver
+	implicit bool      // begun by a cursor opened outside Step, not by a driver
 }
 
 // TimeoutError ends a statement that ran past its deadline: the connection
