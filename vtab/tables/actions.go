@@ -5,9 +5,6 @@ package tables
 // it may call a function for more rows than that (before ORDER BY and LIMIT
 // cut them).
 
-// mailSend is what sending mail needs.
-var mailSend = Need{Scope: "Mail.Send", Any: []string{"Mail.Send", "Mail.Send.Shared"}, What: "sending mail (INSERT into outbox, replies, forwards)"}
-
 // Outbox is the outbox table: it reads the Outbox folder (mail waiting to go
 // out) with the columns of messages; an INSERT sends a new message
 // (sendMail) or, with draft_id, an existing draft.
@@ -20,7 +17,7 @@ func outbox() *Table {
 		Collection:  "/{mailbox}/mailFolders/outbox/messages",
 		Rows:        10,
 		Header:      mailHeader,
-		Needs:       []Need{mailRead, sharedMailboxes, mailSend},
+		Needs:       []Need{mailRead, sharedMailboxes},
 		MaxTop:      1000,
 		DefaultPage: 10,
 		Skip:        true,
@@ -67,7 +64,6 @@ var Replies = &Table{
 	Doc:        "INSERT replies to messages (reply_all = 1: to all); reads back empty.",
 	Collection: "/{mailbox}/replies",
 	Fetch:      Fetch{Empty: true},
-	Needs:      []Need{mailSend},
 	Header:     mailHeader,
 	Writes: &Writes{
 		Insert: []Action{
@@ -92,7 +88,6 @@ var Forwards = &Table{
 	Doc:        "INSERT forwards messages to to_recipients; reads back empty.",
 	Collection: "/{mailbox}/forwards",
 	Fetch:      Fetch{Empty: true},
-	Needs:      []Need{mailSend},
 	Header:     mailHeader,
 	Writes: &Writes{
 		Insert: []Action{{Path: "/{mailbox}/messages/{message_id}/forward", Sends: true, Required: []string{"to_recipients"}}},
