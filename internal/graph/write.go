@@ -41,8 +41,7 @@ type AmbiguousError struct {
 
 // Error says what failed and that it may have happened.
 func (e *AmbiguousError) Error() string {
-	var ge *Error
-	if errors.As(e.Err, &ge) {
+	if _, ok := e.Err.(*Error); ok { // it names the method and path already
 		return fmt.Sprintf("%v: the request may have happened: check before retrying", e.Err)
 	}
 	return fmt.Sprintf("graph: %s %s: %v: the request may have happened: check before retrying", e.Method, e.Path, e.Err)
