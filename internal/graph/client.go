@@ -1,5 +1,6 @@
 // Package graph is an HTTP client for Microsoft Graph: it sends GET requests
-// with the headers Graph needs, alone or as JSON batches ($batch), follows
+// and writes (POST, PATCH, DELETE, upload chunks) with the headers Graph
+// needs, alone or as JSON batches ($batch), follows
 // @odata.nextLink paging, retries throttled or failed attempts as the
 // connection string asks, refreshes a rejected access token once, caps
 // concurrent requests per mailbox, answers identical requests once under a
