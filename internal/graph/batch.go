@@ -271,6 +271,25 @@ type batchEntry struct {
 	Method  string            `json:"method"`
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"` // a write's JSON body
+}
+
+// innerHeaders are header as an inner request of a batch carries them, with
+// several Prefer values merged into one, as Get sends them.
+func innerHeaders(header http.Header) map[string]string {
+	h := map[string]string{}
+	var prefer []string
+	for k, vs := range header {
+		if http.CanonicalHeaderKey(k) == "Prefer" {
+			prefer = append(prefer, vs...)
+			continue
+		}
+		h[http.CanonicalHeaderKey(k)] = strings.Join(vs, ", ")
+	}
+	if len(prefer) > 0 {
+		h["Prefer"] = strings.Join(prefer, ", ")
+	}
+	return h
 }
 
 // post sends one batch of items, ids "1", "2", … in their order.
@@ -278,18 +297,7 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 	var body batchBody
 	for i, it := range items {
 		it.attempts++
-		h := map[string]string{}
-		var prefer []string
-		for k, vs := range it.header {
-			if http.CanonicalHeaderKey(k) == "Prefer" {
-				prefer = append(prefer, vs...)
-				continue
-			}
-			h[http.CanonicalHeaderKey(k)] = strings.Join(vs, ", ")
-		}
-		if len(prefer) > 0 {
-			h["Prefer"] = strings.Join(prefer, ", ")
-		}
+		h := innerHeaders(it.header)
 		body.Requests = append(body.Requests, batchEntry{ID: strconv.Itoa(i + 1), Method: http.MethodGet, URL: c.shorten(it.u), Headers: h})
 	}
 	var buf bytes.Buffer
@@ -315,18 +323,10 @@ func (c *Client) post(ctx context.Context, mailbox string, endpoint *url.URL, it
 // id; token is redacted from error messages. It returns the items to send again (their answers set, in case no
 // retry follows) and a record of each inner request.
 func (c *Client) unpack(resp *Response, items []*batchItem, token string) (retry []*batchItem, inner []Record, err error) {
-	if !gjson.ValidBytes(resp.Body) {
-		return nil, nil, errors.New("the batch response is not valid JSON")
+	byID, err := answersByID(resp)
+	if err != nil {
+		return nil, nil, err
 	}
-	answers := gjson.GetBytes(resp.Body, "responses")
-	if !answers.IsArray() {
-		return nil, nil, errors.New(`the batch response has no "responses" array`)
-	}
-	byID := map[string]gjson.Result{}
-	answers.ForEach(func(_, a gjson.Result) bool {
-		byID[a.Get("id").String()] = a
-		return true
-	})
 	for i, it := range items {
 		rec := Record{Method: http.MethodGet, URL: it.u.Redacted()}
 		a, ok := byID[strconv.Itoa(i+1)]
@@ -336,22 +336,7 @@ func (c *Client) unpack(resp *Response, items []*batchItem, token string) (retry
 			inner = append(inner, rec)
 			continue
 		}
-		r := &Response{Status: int(a.Get("status").Int()), Header: http.Header{}}
-		a.Get("headers").ForEach(func(k, v gjson.Result) bool {
-			r.Header.Set(k.String(), v.String())
-			return true
-		})
-		switch b := a.Get("body"); {
-		case b.IsObject() || b.IsArray():
-			r.Body = []byte(b.Raw)
-		case b.Type == gjson.String:
-			r.Body = []byte(b.String())
-			if !strings.Contains(strings.ToLower(r.Header.Get("Content-Type")), "json") {
-				if d, derr := base64.StdEncoding.DecodeString(b.String()); derr == nil {
-					r.Body = d
-				}
-			}
-		}
+		r := innerResponse(a)
 		rec.Status, rec.Bytes = r.Status, int64(len(r.Body))
 		it.resp, it.err = r, nil
 		if r.Status < 200 || r.Status > 299 {
@@ -367,4 +352,44 @@ func (c *Client) unpack(resp *Response, items []*batchItem, token string) (retry
 		inner = append(inner, rec)
 	}
 	return retry, inner, nil
+}
+
+// answersByID reads the inner answers of a batch response by their id.
+func answersByID(resp *Response) (map[string]gjson.Result, error) {
+	if !gjson.ValidBytes(resp.Body) {
+		return nil, errors.New("the batch response is not valid JSON")
+	}
+	answers := gjson.GetBytes(resp.Body, "responses")
+	if !answers.IsArray() {
+		return nil, errors.New(`the batch response has no "responses" array`)
+	}
+	byID := map[string]gjson.Result{}
+	answers.ForEach(func(_, a gjson.Result) bool {
+		byID[a.Get("id").String()] = a
+		return true
+	})
+	return byID, nil
+}
+
+// innerResponse is one inner answer of a batch as the Response a request
+// of its own would have had: a JSON body as Graph sent it, any other
+// decoded from base64.
+func innerResponse(a gjson.Result) *Response {
+	r := &Response{Status: int(a.Get("status").Int()), Header: http.Header{}}
+	a.Get("headers").ForEach(func(k, v gjson.Result) bool {
+		r.Header.Set(k.String(), v.String())
+		return true
+	})
+	switch b := a.Get("body"); {
+	case b.IsObject() || b.IsArray():
+		r.Body = []byte(b.Raw)
+	case b.Type == gjson.String:
+		r.Body = []byte(b.String())
+		if !strings.Contains(strings.ToLower(r.Header.Get("Content-Type")), "json") {
+			if d, derr := base64.StdEncoding.DecodeString(b.String()); derr == nil {
+				r.Body = d
+			}
+		}
+	}
+	return r
 }

@@ -1,5 +1,6 @@
 // Package graph is an HTTP client for Microsoft Graph: it sends GET requests
-// with the headers Graph needs, alone or as JSON batches ($batch), follows
+// and writes (POST, PATCH, DELETE, upload chunks) with the headers Graph
+// needs, alone or as JSON batches ($batch), follows
 // @odata.nextLink paging, retries throttled or failed attempts as the
 // connection string asks, refreshes a rejected access token once, caps
 // concurrent requests per mailbox, answers identical requests once under a
@@ -8,9 +9,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -263,12 +266,37 @@ func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Head
 
 // get is Get without the Memo.
 func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header http.Header) (*Response, error) {
-	shown := c.shorten(u)
+	return c.run(ctx, mailbox, &call{method: http.MethodGet, u: u, shown: c.shorten(u), logURL: u.Redacted(), header: header, safe: true})
+}
+
+// call is one request as run sends it, attempt after attempt: a GET, a
+// write (Do) or an upload chunk (Upload).
+type call struct {
+	method string
+	u      *url.URL
+	shown  string // how errors show the URL
+	logURL string // how the Log shows it
+	header http.Header
+	body   []byte // nil: none
+	ctype  string // Content-Type of body
+	// safe: the request may be sent again after an ambiguous failure (a
+	// GET, PATCH, DELETE). An unsafe one that may have run is not resent:
+	// it fails with an *AmbiguousError.
+	safe bool
+	// noAuth: sent without the bearer token (a pre-authorised upload URL).
+	noAuth  bool
+	secrets []string // redacted from Graph's error messages, besides the token
+}
+
+// run sends r, retrying as the policy allows: a 401 that rejects the
+// token is resent once with a fresh one; other failures per the Retry
+// settings, except that an unsafe request that may have run is never resent.
+func (c *Client) run(ctx context.Context, mailbox string, r *call) (*Response, error) {
 	fail := func(attempts int, err error) error {
 		if attempts > 1 {
-			return fmt.Errorf("graph: GET %s: %w (gave up after %d attempts)", shown, err, attempts)
+			return fmt.Errorf("graph: %s %s: %w (gave up after %d attempts)", r.method, r.shown, err, attempts)
 		}
-		return fmt.Errorf("graph: GET %s: %w", shown, err)
+		return fmt.Errorf("graph: %s %s: %w", r.method, r.shown, err)
 	}
 	log := logFrom(ctx)
 	var (
@@ -280,8 +308,11 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		if attempt > 1 {
 			c.retries.Add(1)
 		}
-		token, resp, err := c.attempt(ctx, mailbox, u, header, attempt, wait, log)
+		token, resp, sent, err := c.attempt(ctx, mailbox, r, attempt, wait, log)
 		if err != nil && ctx.Err() != nil {
+			if sent && !r.safe {
+				return nil, &AmbiguousError{Method: r.method, Path: r.shown, Err: ctx.Err()}
+			}
 			return nil, fail(attempt, ctx.Err())
 		}
 		var terr *tokenError
@@ -291,6 +322,9 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		}
 		var lerr *LimitError
 		if refused(err) || errors.As(err, &lerr) {
+			if lerr != nil && sent && !r.safe {
+				return nil, &AmbiguousError{Method: r.method, Path: r.shown, Err: err}
+			}
 			// The same request would meet the redirect or the limit again.
 			return nil, fail(attempt, err)
 		}
@@ -299,14 +333,22 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 		}
 		var gerr *Error
 		if resp != nil {
-			gerr = answerError(resp, http.MethodGet, shown, token, attempt)
-			if !refreshed && c.rejected(gerr, token) {
+			gerr = answerError(resp, r.method, r.shown, token, attempt)
+			gerr.Message = redact.String(gerr.Message, r.secrets...)
+			if !refreshed && !r.noAuth && c.rejected(gerr, token) {
 				refreshed = true
 				wait = 0
 				continue
 			}
 		}
-		if retries >= c.retry.MaxRetries || !c.retryable(resp, err) {
+		again, ambiguous := c.verdict(r.safe, resp, err, sent)
+		if ambiguous {
+			if gerr != nil {
+				return resp, &AmbiguousError{Method: r.method, Path: r.shown, Err: gerr}
+			}
+			return nil, &AmbiguousError{Method: r.method, Path: r.shown, Err: fmt.Errorf("no answer from Graph: %w", err)}
+		}
+		if retries >= c.retry.MaxRetries || !again {
 			if gerr != nil {
 				return resp, gerr
 			}
@@ -330,11 +372,13 @@ func (c *Client) get(ctx context.Context, mailbox string, u *url.URL, header htt
 	}
 }
 
-// attempt sends one request and reads its body. It returns the token used.
-func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header http.Header, n int, wait time.Duration, log *logChain) (string, *Response, error) {
-	rec := Record{Method: http.MethodGet, URL: u.Redacted(), Attempt: n, Wait: wait}
+// attempt sends one request and reads its body. It returns the token used
+// and whether the request was written whole to the connection (it may then
+// have run, whatever the error).
+func (c *Client) attempt(ctx context.Context, mailbox string, r *call, n int, wait time.Duration, log *logChain) (string, *Response, bool, error) {
+	rec := Record{Method: r.method, URL: r.logURL, Attempt: n, Wait: wait}
 	start := time.Now()
-	token, resp, err := c.send(ctx, mailbox, u, header)
+	token, resp, sent, err := c.send(ctx, mailbox, r)
 	rec.Duration = time.Since(start)
 	if resp != nil {
 		rec.Status = resp.Status
@@ -347,21 +391,26 @@ func (c *Client) attempt(ctx context.Context, mailbox string, u *url.URL, header
 		rec.Err = err.Error()
 	}
 	log.add(rec)
-	return token, resp, err
+	return token, resp, sent, err
 }
 
-func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header http.Header) (string, *Response, error) {
+func (c *Client) send(ctx context.Context, mailbox string, r *call) (string, *Response, bool, error) {
 	release, err := c.acquire(ctx, mailbox)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	defer release()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	ctx, sent := traceSent(ctx)
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.u.String(), body)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	var prefer []string
-	for k, vs := range header {
+	for k, vs := range r.header {
 		if http.CanonicalHeaderKey(k) == "Prefer" {
 			prefer = append(prefer, vs...)
 			continue
@@ -371,7 +420,17 @@ func (c *Client) send(ctx context.Context, mailbox string, u *url.URL, header ht
 	if len(prefer) > 0 {
 		req.Header.Set("Prefer", strings.Join(prefer, ", "))
 	}
-	return c.do(ctx, req)
+	if r.body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	var token string
+	var resp *Response
+	if r.noAuth {
+		resp, err = c.exchange(ctx, req)
+	} else {
+		token, resp, err = c.do(ctx, req)
+	}
+	return token, resp, sent.Load(), err
 }
 
 // do sends req with the headers every request carries (Accept, User-Agent,
@@ -388,8 +447,16 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	resp, err := c.exchange(ctx, req)
+	return token, resp, err
+}
+
+// exchange sends req as it is (do adds the headers every request to Graph
+// carries), spending one request of the context's Budget, and reads the
+// whole response.
+func (c *Client) exchange(ctx context.Context, req *http.Request) (*Response, error) {
 	if err := budgetFrom(ctx).take(); err != nil {
-		return token, nil, err
+		return nil, err
 	}
 	rctx, cancel := context.WithCancelCause(req.Context())
 	defer cancel(nil)
@@ -401,7 +468,7 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the URL is already in our message
 		}
-		return token, nil, err
+		return nil, err
 	}
 	defer hr.Body.Close()
 	limit := c.maxBody
@@ -413,11 +480,11 @@ func (c *Client) do(ctx context.Context, req *http.Request) (string, *Response, 
 	if err != nil {
 		var lerr *LimitError
 		if errors.As(err, &lerr) {
-			return token, nil, err
+			return nil, err
 		}
-		return token, nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
+		return nil, fmt.Errorf("reading %d response: %w", hr.StatusCode, err)
 	}
-	return token, &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, nil
+	return &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}, nil
 }
 
 // noAnswer explains a request that got no HTTP answer (a reset or closed
