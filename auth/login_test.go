@@ -687,7 +687,7 @@ func TestMissingScopes(t *testing.T) {
 			{"offline_access", "a refresh token, so that queries keep working after the first hour"},
 		}},
 		{[]string{"User.Read"}, []Need{
-			{"Mail.Read", "the messages, mail_folders and attachments tables; " + bodies},
+			{"Mail.Read", "the messages, mail_folders, attachments and outbox tables; " + bodies},
 			{"Mail.Read.Shared", "other users' mailboxes (user_id other than me)"},
 			{"User.ReadBasic.All", "the users table"},
 			{"MailboxSettings.Read", settings},

@@ -49,8 +49,9 @@ func hostileFile(t *testing.T, tokenURL, tokenFile string) (string, *fakegraph.T
 // TestHostileFileThroughDriver attaches a hostile database file to a
 // driver connection: its view and trigger may not call
 // outlooksql_configure, nothing reaches the host the file names, the
-// connection keeps its own configuration, and a view over messages stored
-// in the file still reads the user's mail.
+// connection keeps its own configuration; a view over messages stored in
+// the file may not read mail on a connection that may write, and does on a
+// ReadOnly=True one.
 func TestHostileFileThroughDriver(t *testing.T) {
 	e := newEnv(t, small(), nil)
 	path, trap := hostileFile(t, e.Server.TokenURL(), e.TokenFile)
@@ -58,18 +59,33 @@ func TestHostileFileThroughDriver(t *testing.T) {
 	if _, err := e.conn.ExecContext(ctx, "ATTACH DATABASE ? AS h", path); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"SELECT * FROM h.report", "INSERT INTO h.notes VALUES (1)"} {
-		_, err := e.conn.ExecContext(ctx, q)
-		if err == nil || err.Error() != "unsafe use of outlooksql_configure()" {
-			t.Errorf("%s: error %v, want unsafe use of outlooksql_configure()", q, err)
+	// SQLite names the first unsafe thing it meets: the mail table
+	// (DIRECTONLY on a connection that may write) or the function.
+	for _, q := range []struct{ sql, err string }{
+		{"SELECT * FROM h.report", `unsafe use of virtual table "messages"`},
+		{"INSERT INTO h.notes VALUES (1)", "unsafe use of outlooksql_configure()"},
+		{"SELECT n FROM h.everything", `unsafe use of virtual table "messages"`},
+	} {
+		_, err := e.conn.ExecContext(ctx, q.sql)
+		if err == nil || err.Error() != q.err {
+			t.Errorf("%s: error %v, want %s", q.sql, err, q.err)
 		}
 	}
 	want := [][]string{{"1200"}} // the signed-in user's messages
-	if got := e.query(t, "SELECT n FROM h.everything"); !equalRows(got, want) {
-		t.Errorf("view over messages in the file: %v, want %v", got, want)
-	}
 	if got := e.query(t, "SELECT count(*) FROM messages"); !equalRows(got, want) {
 		t.Errorf("count after the attempts: %v, want %v", got, want)
+	}
+	// On a read-only connection the file's view reads mail; the function
+	// stays refused.
+	ro := newEnv(t, small(), []string{"ReadOnly=True"})
+	if _, err := ro.conn.ExecContext(ctx, "ATTACH DATABASE ? AS h", path); err != nil {
+		t.Fatal(err)
+	}
+	if got := ro.query(t, "SELECT n FROM h.everything"); !equalRows(got, want) {
+		t.Errorf("view over messages in the file, ReadOnly=True: %v, want %v", got, want)
+	}
+	if _, err := ro.conn.ExecContext(ctx, "SELECT * FROM h.report"); err == nil || err.Error() != "unsafe use of outlooksql_configure()" {
+		t.Errorf("ReadOnly=True: SELECT * FROM h.report: error %v, want unsafe use of outlooksql_configure()", err)
 	}
 	if n := trap.Contacted(); n != 0 {
 		t.Errorf("the file's host was contacted %d times", n)
@@ -88,10 +104,13 @@ func TestHostileFileInPlainSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{"SELECT * FROM report", "INSERT INTO notes VALUES (1)"} {
-		_, err := db.Exec(q)
-		if err == nil || err.Error() != "unsafe use of outlooksql_configure()" {
-			t.Errorf("%s: error %v, want unsafe use of outlooksql_configure()", q, err)
+	for _, q := range []struct{ sql, err string }{
+		{"SELECT * FROM report", `unsafe use of virtual table "messages"`},
+		{"INSERT INTO notes VALUES (1)", "unsafe use of outlooksql_configure()"},
+	} {
+		_, err := db.Exec(q.sql)
+		if err == nil || err.Error() != q.err {
+			t.Errorf("%s: error %v, want %s", q.sql, err, q.err)
 		}
 	}
 	if n := trap.Contacted(); n != 0 {

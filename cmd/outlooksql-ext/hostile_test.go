@@ -70,25 +70,57 @@ func TestHostileDatabaseFile(t *testing.T) {
 		"INSERT INTO notes VALUES (1);",
 		"SELECT outlooksql_configure('" + strings.ReplaceAll(env.ConnString(), "'", "''") + "') > 0;", // the user's own
 		"SELECT 'count', count(*) FROM messages;",                                                     // the user's query still goes to the user's server
-		"SELECT 'unread', n FROM unread;",                                                             // a view over the mail tables in the file works
+		"SELECT 'unread', n FROM unread;",                                                             // a writable connection: the file's view may not read mail
 		"SELECT 'notes', count(*) FROM notes;",
 	}, "\n"))
 
 	if n := trap.Contacted(); n != 0 {
 		t.Errorf("the attacker's listener was contacted %d times", n)
 	}
-	if want := "unsafe use of outlooksql_configure()"; strings.Count(stderr, want) != 2 {
-		t.Errorf("stderr should say %q twice (view and trigger), got:\n%s", want, stderr)
+	// SQLite names the first unsafe thing it meets: the mail table in the
+	// views (DIRECTONLY on a connection that may write), the function in
+	// the trigger.
+	wantErr := strings.Join([]string{
+		`Parse error near line 3: unsafe use of virtual table "messages"`,
+		`Parse error near line 4: unsafe use of outlooksql_configure()`,
+		`Parse error near line 7: unsafe use of virtual table "messages"`,
+		"",
+	}, "\n")
+	if stderr != wantErr {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, wantErr)
 	}
 	wantOut := strings.Join([]string{
 		"1",
 		"count|" + strconv.Itoa(len(tenant.Users[0].Messages)),
-		"unread|" + strconv.Itoa(unread),
 		"notes|0",
 		"",
 	}, "\n")
 	if stdout != wantOut {
 		t.Errorf("stdout:\n%s\nwant:\n%s\n(stderr: %s)", stdout, wantOut, stderr)
+	}
+
+	// Read-only from the start, the file's view over mail reads it (the
+	// setting for BI tools); the function stays refused.
+	roConn := env.ConnString("ReadOnly=True")
+	stdout, stderr = runScript(t, shell, db, strings.Join([]string{
+		".load " + so,
+		".mode list",
+		"SELECT outlooksql_configure('" + strings.ReplaceAll(roConn, "'", "''") + "') > 0;",
+		"SELECT 'unread', n FROM unread;",
+		"SELECT * FROM report;",
+		"UPDATE messages SET is_read = 1;",
+	}, "\n"))
+	wantOut = "1\nunread|" + strconv.Itoa(unread) + "\n"
+	wantErr = strings.Join([]string{
+		`Parse error near line 5: unsafe use of outlooksql_configure()`,
+		`Runtime error near line 6: messages: the connection is read-only (ReadOnly=True): no change was sent; open it without ReadOnly=True to change mail`,
+		"",
+	}, "\n")
+	if stdout != wantOut || stderr != wantErr {
+		t.Errorf("read-only: stdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s", stdout, wantOut, stderr, wantErr)
+	}
+	if n := trap.Contacted(); n != 0 {
+		t.Errorf("the attacker's listener was contacted %d times", n)
 	}
 	if strings.Contains(stdout+stderr, fakegraph.ClientSecret) {
 		t.Error("the client secret appears in the shell's output")

@@ -67,6 +67,24 @@ func (t *Tenant) Rows(table string) (columns []string, rows [][]any) {
 				emit(u.UserPrincipalName, func(c string) any { return messageValue(m, c) })
 			}
 		}
+	case "outbox":
+		for _, u := range t.Users {
+			if u.NoMailbox {
+				continue
+			}
+			for _, f := range u.Folders {
+				if f.WellKnownName != "outbox" {
+					continue
+				}
+				for _, m := range u.Messages {
+					if m.ParentFolderID == f.ID {
+						emit(u.UserPrincipalName, func(c string) any { return messageValue(m, c) })
+					}
+				}
+			}
+		}
+	case "replies", "forwards":
+		// actions: they read back empty
 	case "mail_folders":
 		for _, u := range t.Users {
 			if u.NoMailbox {

@@ -220,7 +220,7 @@ func TestRowsColumns(t *testing.T) {
 	d := sharedDemo()
 	for _, tab := range tables.All {
 		cols, rows := d.Rows(tab.Name)
-		if len(rows) == 0 {
+		if len(rows) == 0 && !tab.Fetch.Empty {
 			t.Errorf("%s: no rows", tab.Name)
 		}
 		want := []string{}

@@ -248,15 +248,16 @@ func (c *Conn) checkParents(ctx context.Context, src *Source, ops []*op) error {
 	}
 	for _, k := range order {
 		p := seen[k]
+		what := ops[0].t.Name
 		resp, err := src.Client.Get(ctx, p.mailbox, p.path, header(headerOf(tables.Messages, src)))
 		if err != nil {
 			if graph.ItemNotFound(err) {
-				return fmt.Errorf("message %s does not exist", clip.String(p.id))
+				return fmt.Errorf("%s does not exist", clip.String(p.id))
 			}
 			return err
 		}
 		if !gjson.GetBytes(resp.Body, "isDraft").Bool() {
-			return fmt.Errorf("message %s is not a draft: attachments can be added to or deleted from drafts only", clip.String(p.id))
+			return fmt.Errorf("%s is not a draft: %s can be added to or deleted from drafts only", clip.String(p.id), what)
 		}
 	}
 	return nil

@@ -376,7 +376,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 			}
 			tables.SetPath(body, col.BodyPath(), x)
 		default:
-			return nil, fmt.Errorf("%s.%s cannot be changed: it names the item's place (change it by a new INSERT, or move with parent_folder_id)", b.t.Name, col.Name)
+			return nil, fmt.Errorf("%s.%s cannot be changed: it names where the item is, not what it holds", b.t.Name, col.Name)
 		}
 		changed = append(changed, col.Name)
 	}
@@ -567,7 +567,7 @@ func (b *builder) insert(vals []any) (*op, error) {
 	}
 	mailboxPath, err := plan.MailboxPath(userID)
 	if err != nil {
-		return nil, fmt.Errorf("%s: user_id %s: %w", b.t.Name, clip.String(userID), err)
+		return nil, fmt.Errorf("%s: mailbox %s: %w", b.t.Name, clip.String(userID), err)
 	}
 	p, err := b.fill(act.Path, mailboxPath, "", keys)
 	if err != nil {
