@@ -173,14 +173,17 @@ func (c *Conn) sendWave(ctx context.Context, src *Source, ops []*op, res []opRes
 			for k, x := range xs {
 				ws[k] = ops[x[0]].reqs[x[1]]
 			}
-			out, err := src.Client.Writes(ctx, mb, ws)
+			out, err := sendWrites(ctx, src, mb, ws)
 			mu.Lock()
 			defer mu.Unlock()
 			for k, x := range xs {
 				r := &res[x[0]]
 				switch {
-				case err != nil:
-					r.err = err
+				case k >= len(out) || out[k].Err == nil && out[k].Response == nil:
+					r.err = err // the call stopped before this write had an answer
+					if r.err == nil {
+						r.err = fmt.Errorf("graph: no answer")
+					}
 				case out[k].Err != nil:
 					r.err = out[k].Err
 				case ops[x[0]].creates && x[1] == len(ops[x[0]].reqs)-1 && out[k].Response != nil:
@@ -190,6 +193,37 @@ func (c *Conn) sendWave(ctx context.Context, src *Source, ops []*op, res []opRes
 		}()
 	}
 	wg.Wait()
+}
+
+// sendWrites sends the writes of one mailbox as the connection's FanOut
+// says: $batch requests of 20 (Batch), one request each, as many at a time
+// as the mailbox allows (Concurrent), or one at a time (Sequential).
+func sendWrites(ctx context.Context, src *Source, mailbox string, ws []graph.Write) ([]graph.BatchResult, error) {
+	switch src.Config.FanOut {
+	case config.FanOutConcurrent:
+		out := make([]graph.BatchResult, len(ws))
+		var wg sync.WaitGroup
+		for i := range ws {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i].Response, out[i].Err = src.Client.Do(ctx, mailbox, ws[i])
+			}()
+		}
+		wg.Wait()
+		return out, nil
+	case config.FanOutSequential:
+		out := make([]graph.BatchResult, len(ws))
+		for i := range ws {
+			out[i].Response, out[i].Err = src.Client.Do(ctx, mailbox, ws[i])
+		}
+		return out, nil
+	}
+	if len(ws) == 1 {
+		resp, err := src.Client.Do(ctx, mailbox, ws[0]) // a $batch of one is one more envelope
+		return []graph.BatchResult{{Response: resp, Err: err}}, nil
+	}
+	return src.Client.Writes(ctx, mailbox, ws)
 }
 
 // upload sends an attachment through an upload session: the session, then
