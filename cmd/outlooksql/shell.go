@@ -524,7 +524,7 @@ func (p *plainReader) ask(question string) (string, error) {
 	return p.readLine("")
 }
 
-func (p *plainReader) close()          {}
+func (p *plainReader) close() {}
 
 // terminalReader edits lines on the terminal with github.com/peterh/liner
 // and keeps the history in a file.
