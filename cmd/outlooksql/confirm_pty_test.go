@@ -4,9 +4,13 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // TestShellPTYConfirm: on a terminal, a statement that would change more
@@ -71,6 +75,21 @@ func TestShellPTYConfirm(t *testing.T) {
 		t.Errorf("one item: the fake saw %v; want one write of %s", w, high[0])
 	}
 
+	// With .explain on, a write is a dry run: nothing to ask about.
+	f.env.Server.ResetRequests()
+	sh.send(".explain on\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send(update)
+	got := sh.expect("outlooksql> ", wait)
+	if want := fmt.Sprintf("dry run: %d requests would be sent; nothing was sent\n", n); !strings.Contains(got, want) || strings.Contains(got, "[y/N]") {
+		t.Errorf(".explain on: want %q and no question:\n%s", want, got)
+	}
+	if w := writesSeen(f.env.Server); len(w) > 0 {
+		t.Errorf(".explain on: sent %v", w)
+	}
+	sh.send(".explain off\r")
+	sh.expect("outlooksql> ", wait)
+
 	// y sends.
 	f.env.Server.ResetRequests()
 	sh.send(update)
@@ -125,5 +144,57 @@ func TestQueryPTYDoesNotAsk(t *testing.T) {
 	}
 	if len(writesSeen(f.env.Server)) == 0 {
 		t.Error("query: nothing was sent")
+	}
+}
+
+// TestShellTerminalStdinAsks: with stdin a terminal and stdout redirected,
+// the shell reads without prompts but still asks a person, on stderr.
+func TestShellTerminalStdinAsks(t *testing.T) {
+	f := newTenantFixture(t)
+	n := len(f.plainIDs(t, "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'high'", 3))
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	cmd := exec.Command(exe, "shell", "-c", f.env.ConnString())
+	cmd.Env = append(os.Environ(), "OUTLOOKSQL_TEST_MAIN=1", "XDG_STATE_HOME="+t.TempDir())
+	var stdout strings.Builder
+	cmd.Stdin, cmd.Stderr, cmd.Stdout = tty, tty, &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	p := &ptyShell{t: t, tty: ptmx, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		buf := make([]byte, 4096)
+		for {
+			k, err := ptmx.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:k])
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer cmd.Process.Kill()
+	const wait = 10 * time.Second
+	p.send("UPDATE messages SET is_read = 1 WHERE importance = 'high';\n")
+	p.expect(fmt.Sprintf("Send %d changes (UPDATE %d × messages)? [y/N] ", n, n), wait)
+	p.send("n\n")
+	p.expect("error near line 1: messages: the changes were not confirmed; nothing was sent\n", wait)
+	p.send("\x04") // end of input
+	werr := cmd.Wait()
+	if cmd.ProcessState.ExitCode() != 1 {
+		t.Errorf("exit: %v; want 1 (a statement failed)", werr)
+	}
+	if w := writesSeen(f.env.Server); len(w) > 0 {
+		t.Errorf("answered n: sent %v", w)
 	}
 }
