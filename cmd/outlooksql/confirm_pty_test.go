@@ -62,8 +62,11 @@ func TestShellPTYConfirm(t *testing.T) {
 	if w := writesSeen(f.env.Server); len(w) > 0 {
 		t.Errorf("COMMIT answered n: sent %v", w)
 	}
-	sh.send("ROLLBACK;\r") // whether or not the failed COMMIT ended the transaction
-	sh.expect("outlooksql> ", wait)
+	// The refused COMMIT ended the transaction: its changes are gone.
+	sh.send("ROLLBACK;\r")
+	if got := sh.expect("outlooksql> ", wait); !strings.Contains(got, "error: cannot rollback - no transaction is active\n") {
+		t.Errorf("after a COMMIT answered n, want the transaction ended:\n%s", got)
+	}
 
 	// One item: no question.
 	f.env.Server.ResetRequests()
