@@ -211,3 +211,23 @@ func TestIsWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressPause: while a question is on the terminal the progress line
+// is erased and not drawn; after resume it is drawn again.
+func TestProgressPause(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b}
+	p.draw("messages: 10 rows, 1 page")
+	resume := p.pause()
+	p.draw("messages: 20 rows, 1 page")
+	paused := b.String()
+	resume()
+	p.draw("messages: 30 rows, 1 page")
+	if want := "\rmessages: 10 rows, 1 page\x1b[K\r\x1b[K"; paused != want {
+		t.Errorf("up to the question: %q, want %q", paused, want)
+	}
+	if got, want := strings.TrimPrefix(b.String(), paused), "\rmessages: 30 rows, 1 page\x1b[K"; got != want {
+		t.Errorf("after it: %q, want %q", got, want)
+	}
+	(*progress)(nil).pause()() // no progress line: nothing to do
+}
