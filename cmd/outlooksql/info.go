@@ -95,6 +95,18 @@ func columnNote(c tables.Column) string {
 	if c.Sparse {
 		notes = append(notes, "fetched only when selected")
 	}
+	if w := c.Write; w != nil {
+		switch {
+		case w.How == tables.Move:
+			notes = append(notes, "UPDATE moves the item; INSERT: where")
+		case w.When == tables.Always:
+			notes = append(notes, "writable")
+		case w.When == tables.DraftOnly:
+			notes = append(notes, "writable on drafts")
+		case w.When == tables.InsertOnly:
+			notes = append(notes, "INSERT only")
+		}
+	}
 	if c.Doc != "" {
 		notes = append(notes, c.Doc)
 	}

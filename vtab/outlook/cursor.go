@@ -496,7 +496,7 @@ func (s *expandSource) next() (row, error) {
 }
 
 func (c *cursor) Column(ctx *vtab.Context, col int) error {
-	if ctx.NoChange() {
+	if c.conn.w.active.Load() && ctx.NoChange() {
 		return nil // an UPDATE that does not set the column: Unchanged
 	}
 	if v, ok := c.row.extra[col]; ok {

@@ -46,7 +46,9 @@ func outbox() *Table {
 			c.Write = nil
 		}
 		if c.Key == KeyID {
-			c.Key = "" // no GET by id: it would find messages outside the Outbox
+			// No GET by id: it would find messages outside the Outbox; and
+			// Graph's $filter on id is not documented.
+			c.Key, c.Filter = "", 0
 		}
 		t.Columns = append(t.Columns, c)
 	}
