@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/outlooksql/outlooksql/driver"
 	"github.com/outlooksql/outlooksql/internal/clip"
@@ -34,7 +35,9 @@ Usage:
   outlooksql demo --serve                 serve the demo tenant and print its connection string
                                           (for the loadable extension), until Ctrl-C
   outlooksql query   [flags] [SQL]        run SQL (from the argument, or stdin) and print the rows
-  outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made
+  outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made; a write
+                                          is a dry run: its reads run, and the changes it would
+                                          send are listed, not sent
   outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
   outlooksql tables                       list the tables
@@ -48,6 +51,8 @@ Flags of query, explain and shell:
   -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
   --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
                             duration (30s, 2m); default 0: no limit of its own
+  --yes                     (shell) send changes of more than one item without asking;
+                            the shell asks only when stdin is a terminal, query never asks
 
 Flags of login:
   -c, --connection STRING   connection string
@@ -139,6 +144,7 @@ type queryFlags struct {
 	demo    bool
 	format  string
 	timeout time.Duration // of each statement; 0 is no limit
+	yes     bool          // shell: do not ask before a flush of several changes
 }
 
 func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags, []string, error) {
@@ -149,6 +155,9 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVarP(&q.format, "format", "f", "table", "output format")
 	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
+	if name == "shell" {
+		fs.BoolVar(&q.yes, "yes", false, "send changes of more than one item without asking")
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
@@ -292,6 +301,8 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return q.loginHint(err)
 	}
 	defer conn.Close()
+	// query never asks before a write: it is one statement the caller
+	// wrote out in full (explain shows what it would send).
 	return q.loginHint(execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout}, stdout, stderr))
 }
 
@@ -317,9 +328,12 @@ func (q *queryFlags) loginHint(err error) error {
 // printOpts says what execute prints besides the rows.
 type printOpts struct {
 	format  string        // one of formats
-	explain bool          // the scans and Graph requests, after the rows
+	explain bool          // the scans and Graph requests, after the rows; writes are a dry run
 	timer   bool          // the elapsed time, after the rows
 	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
+	// confirm, if set, is asked before a flush of more than one change;
+	// an error cancels the flush (see driver.SetConfirm).
+	confirm func(driver.Pending) error
 }
 
 // timeoutError is the error of a statement stopped by --timeout.
@@ -359,6 +373,24 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	// already fetch pages: the progress line starts before it.
 	prog := startProgress(watch, stderr)
 	defer prog.stop()
+	if po.explain {
+		// explain runs the reads and lists the writes: nothing is sent.
+		if err := driver.SetDryRun(conn, true); err != nil {
+			return err
+		}
+		defer driver.SetDryRun(conn, false)
+	}
+	if po.confirm != nil {
+		err := driver.SetConfirm(conn, func(p driver.Pending) error {
+			resume := prog.pause() // the question gets the terminal's line
+			defer resume()
+			return po.confirm(p)
+		})
+		if err != nil {
+			return err
+		}
+		defer driver.SetConfirm(conn, nil)
+	}
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -373,7 +405,7 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		}
 	}
 	if po.explain {
-		printExplain(conn, stdout)
+		printExplain(conn, stdout, isWrite(query))
 	}
 	if po.timer {
 		reqs, _ := driver.Requests(conn)
@@ -385,7 +417,10 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	return cerr
 }
 
-func printExplain(conn *sql.Conn, w io.Writer) {
+// printExplain lists the scans and Graph requests of the last statement;
+// then, for a write statement (ran as a dry run), the requests it would
+// have sent.
+func printExplain(conn *sql.Conn, w io.Writer, write bool) {
 	scans, _ := driver.Scans(conn)
 	reqs, _ := driver.Requests(conn)
 	fmt.Fprintln(w)
@@ -416,6 +451,64 @@ func printExplain(conn *sql.Conn, w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
+	planned, _ := driver.PlannedRequests(conn)
+	if !write && len(planned) == 0 {
+		return
+	}
+	for _, p := range planned {
+		line := "would send: " + p.Method + " " + p.URL
+		if p.Body != "" {
+			line += " " + clipBody(p.Body)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "dry run: %d %s would be sent; nothing was sent\n", len(planned), plural(int64(len(planned)), "request"))
+}
+
+// maxBody is how much of a request body explain shows.
+const maxBody = 300
+
+// clipBody shortens a request body for explain, on one line.
+func clipBody(b string) string {
+	b = strings.Join(strings.Fields(b), " ") // Graph's JSON is compact: this only folds stray newlines
+	if len(b) <= maxBody {
+		return b
+	}
+	cut := maxBody
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", b[:cut], len(b))
+}
+
+// isWrite reports whether stmt may change mail when it runs: an INSERT,
+// UPDATE, DELETE or REPLACE (also after a WITH), or the COMMIT (or END)
+// that flushes a transaction's changes.
+func isWrite(stmt string) bool {
+	rest, _ := skipBlank(stmt)
+	first := strings.ToUpper(firstWord(rest))
+	switch first {
+	case "INSERT", "UPDATE", "DELETE", "REPLACE", "COMMIT", "END":
+		return true
+	case "WITH":
+		words := strings.FieldsFunc(strings.ToUpper(stmt), func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r == '_') })
+		for _, w := range words {
+			switch w {
+			case "INSERT", "UPDATE", "DELETE", "REPLACE":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstWord returns the letters at the start of s.
+func firstWord(s string) string {
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+		i++
+	}
+	return s[:i]
 }
 
 func listOrNone[T fmt.Stringer](xs []T) string {

@@ -33,11 +33,17 @@ const ptyCols = 200
 
 func startPTYShell(t *testing.T, env []string, args ...string) *ptyShell {
 	t.Helper()
+	return startPTY(t, env, append([]string{"shell"}, args...)...)
+}
+
+// startPTY runs "outlooksql args…" on a pseudo-terminal.
+func startPTY(t *testing.T, env []string, args ...string) *ptyShell {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, append([]string{"shell"}, args...)...)
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), append([]string{"OUTLOOKSQL_TEST_MAIN=1", "TERM=xterm"}, env...)...)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: ptyCols})
 	if err != nil {

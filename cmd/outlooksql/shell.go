@@ -18,6 +18,7 @@ import (
 
 	"github.com/peterh/liner"
 
+	"github.com/outlooksql/outlooksql/driver"
 	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
@@ -27,7 +28,8 @@ const shellHelp = `Statements end with ";" and may span lines. Commands:
   .tables                 list the tables
   .schema [table]         show the columns of the tables
   .mode [FORMAT]          show or set the output format: table, csv, json, jsonl, markdown
-  .explain on|off         after each statement, list the Graph requests it made
+  .explain on|off         after each statement, list the Graph requests it made;
+                          writes become dry runs: listed, not sent
   .timer on|off           after each statement, show how long it took
   .help                   this text
   .quit, .exit, .q        leave (so does Ctrl-D)
@@ -49,6 +51,9 @@ type lineReader interface {
 	readLine(prompt string) (string, error)
 	// remember adds a statement or command to the history.
 	remember(entry string)
+	// ask asks a person a question and returns the answer; errInterrupted
+	// when they pressed Ctrl-C.
+	ask(question string) (string, error)
 	close()
 }
 
@@ -61,6 +66,9 @@ type shell struct {
 	timer       bool
 	interactive bool
 	timeout     time.Duration // --timeout of each statement
+	// ask, when set, asks a person before a flush of several changes
+	// (stdin is a terminal, and no --yes).
+	ask func(question string) (string, error)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running statement
@@ -115,9 +123,12 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			defer stop()
 			context.AfterFunc(ctx, stop)
 		}
-		lr = &plainReader{r: bufio.NewReader(stdin)}
+		lr = &plainReader{r: bufio.NewReader(stdin), errw: stderr}
 	}
 	defer lr.close()
+	if !q.yes && stdin == os.Stdin && isTerminal(os.Stdin) {
+		sh.ask = lr.ask // a person types: piped scripts do not ask
+	}
 	return sh.loop(ctx, lr)
 }
 
@@ -226,7 +237,11 @@ func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled 
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	err := execute(qctx, sh.conn, stmt, printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}, sh.out, sh.errw)
+	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}
+	if sh.ask != nil {
+		po.confirm = sh.confirm
+	}
+	err := execute(qctx, sh.conn, stmt, po, sh.out, sh.errw)
 	sh.mu.Lock()
 	sh.cancel = nil
 	sh.mu.Unlock()
@@ -240,6 +255,33 @@ func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled 
 		fmt.Fprintln(sh.errw, sh.errorPrefix(line)+clip.Message(err.Error()))
 		return false, false
 	}
+}
+
+// errNotConfirmed is the answer to the question before a flush that was
+// not yes: the statement fails with it, and nothing is sent.
+var errNotConfirmed = errors.New("the changes were not confirmed")
+
+// maxSummary is how much of a flush's summary the question shows.
+const maxSummary = 120
+
+// confirm asks whether to send p's changes: "Send 12 changes (UPDATE 12 ×
+// messages)? [y/N] ". Only y or yes sends.
+func (sh *shell) confirm(p driver.Pending) error {
+	summary := p.Summary
+	if len(summary) > maxSummary {
+		summary = cut(summary, maxSummary)
+	}
+	answer, err := sh.ask(fmt.Sprintf("Send %d changes (%s)? [y/N] ", p.Changes, summary))
+	if err != nil && !errors.Is(err, errInterrupted) && err != io.EOF {
+		return fmt.Errorf("%w: %w", errNotConfirmed, err)
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		if err == nil {
+			return nil
+		}
+	}
+	return errNotConfirmed
 }
 
 // errorPrefix starts the message of an error in the statement that starts
@@ -460,7 +502,10 @@ func skipBlank(text string) (rest string, open bool) {
 }
 
 // plainReader reads lines from a pipe or file, without prompts.
-type plainReader struct{ r *bufio.Reader }
+type plainReader struct {
+	r    *bufio.Reader
+	errw io.Writer // where ask writes its question
+}
 
 func (p *plainReader) readLine(string) (string, error) {
 	line, err := p.r.ReadString('\n')
@@ -471,7 +516,15 @@ func (p *plainReader) readLine(string) (string, error) {
 }
 
 func (p *plainReader) remember(string) {}
-func (p *plainReader) close()          {}
+
+// ask writes the question to stderr and reads the answer from the input
+// (a terminal: the shell asks only then).
+func (p *plainReader) ask(question string) (string, error) {
+	fmt.Fprint(p.errw, question)
+	return p.readLine("")
+}
+
+func (p *plainReader) close() {}
 
 // terminalReader edits lines on the terminal with github.com/peterh/liner
 // and keeps the history in a file.
@@ -503,6 +556,12 @@ func (t *terminalReader) readLine(p string) (string, error) {
 		return "", errInterrupted
 	}
 	return line, err
+}
+
+// ask asks on the terminal, with the line editor; the answer stays out of
+// the history.
+func (t *terminalReader) ask(question string) (string, error) {
+	return t.readLine(question)
 }
 
 func (t *terminalReader) remember(entry string) {

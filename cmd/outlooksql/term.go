@@ -59,9 +59,10 @@ type progress struct {
 	width int
 	prev  uint64 // the statement before this one, whose counts are stale
 
-	mu    sync.Mutex
-	shown bool
-	once  sync.Once
+	mu     sync.Mutex
+	shown  bool
+	paused bool // a question is on the line: draw nothing
+	once   sync.Once
 
 	quit chan struct{}
 	done chan struct{}
@@ -104,6 +105,9 @@ func (p *progress) draw(line string) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.paused {
+		return
+	}
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
 	p.shown = true
 }
@@ -126,6 +130,23 @@ func (p *progress) stop() {
 	p.mu.Lock()
 	p.clear()
 	p.mu.Unlock()
+}
+
+// pause erases the line and keeps it away until resume is called, while
+// a question is asked on the terminal.
+func (p *progress) pause() (resume func()) {
+	if p == nil {
+		return func() {}
+	}
+	p.mu.Lock()
+	p.clear()
+	p.paused = true
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.paused = false
+		p.mu.Unlock()
+	}
 }
 
 // writer returns w wrapped so that output erases the progress line first
