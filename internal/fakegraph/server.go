@@ -188,8 +188,9 @@ func (s *Server) tenantName() string {
 	return "contoso"
 }
 
-// Tenant returns the served tenant. Read it freely; change it only inside
-// Update.
+// Tenant returns the served tenant, live: write requests change it in
+// place, so while writes may be served read a Snapshot instead. Change it
+// only inside Update.
 func (s *Server) Tenant() *Tenant {
 	s.tmu.RLock()
 	defer s.tmu.RUnlock()
