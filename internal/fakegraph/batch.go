@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,14 +51,21 @@ type batchOut struct {
 // dependency failed gets 424; the answers come in a shuffled order. Each
 // inner request holds its mailbox's concurrency slot and takes the latency
 // like any request, so a batch takes as long as its requests, 4 at a time.
-func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
+//
+// Inner requests may be writes (POST, PATCH, PUT, DELETE). A POST, PATCH or
+// PUT must carry a body and a Content-Type header, and any request with a
+// body a Content-Type header, or Graph refuses the whole batch (400
+// BadRequest "Write request id : … does not contain Content-Type header or
+// body."). It reports whether the connection must be dropped (DropAfterWrites):
+// then nothing has been answered.
+func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) (drop bool) {
 	if c.r.Method != http.MethodPost {
 		c.fail(http.StatusMethodNotAllowed, "ErrorInvalidRequest", fmt.Sprintf("The OData request is not supported: $batch takes POST, not %s.", c.r.Method))
-		return
+		return false
 	}
 	p, ok := s.authenticate(c)
 	if !ok {
-		return
+		return false
 	}
 	entry.Subject, entry.TokenSerial = p.subject(), p.serial
 	var in struct {
@@ -69,22 +77,28 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 	}
 	if err != nil || in.Requests == nil {
 		c.fail(http.StatusBadRequest, "BadRequest", "Invalid batch payload format.")
-		return
+		return false
 	}
 	if len(in.Requests) > maxBatch {
 		c.fail(http.StatusBadRequest, "BadRequest", "Number of requests inside batch exceeds the limit.")
-		return
+		return false
+	}
+	for _, r := range in.Requests {
+		if !innerBodyOK(r) {
+			c.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Write request id : %s does not contain Content-Type header or body.", r.ID))
+			return false
+		}
 	}
 	pos := map[string]int{}
 	sequential := false
 	for i, r := range in.Requests {
 		if r.ID == "" {
 			c.fail(http.StatusBadRequest, "BadRequest", "Invalid batch payload format: a request has no id.")
-			return
+			return false
 		}
 		if _, dup := pos[r.ID]; dup {
 			c.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Batch request ids must be unique; '%s' is repeated.", r.ID))
-			return
+			return false
 		}
 		pos[r.ID] = i
 		sequential = sequential || len(r.DependsOn) > 0
@@ -93,13 +107,13 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 		for _, d := range r.DependsOn {
 			if _, ok := pos[d]; !ok || d == r.ID {
 				c.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Request '%s' depends on '%s', which is not a request of the batch.", r.ID, d))
-				return
+				return false
 			}
 		}
 	}
 	if cyclic(in.Requests, pos) {
 		c.fail(http.StatusBadRequest, "BadRequest", "The dependsOn of the batch's requests form a cycle.")
-		return
+		return false
 	}
 
 	n := len(in.Requests)
@@ -114,6 +128,7 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 		slots = make(chan struct{}, 1)
 	}
 	var wg sync.WaitGroup
+	var dropped atomic.Bool
 	for i, r := range in.Requests {
 		wg.Add(1)
 		go func() {
@@ -129,7 +144,11 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 			}
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			outs[i], inner[i] = s.serveInner(c, r, latency)
+			var d bool
+			outs[i], inner[i], d = s.serveInner(c, r, latency)
+			if d {
+				dropped.Store(true)
+			}
 		}()
 	}
 	wg.Wait()
@@ -137,6 +156,9 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 	s.mu.Lock()
 	s.stats.Inner += n
 	s.mu.Unlock()
+	if dropped.Load() {
+		return true
+	}
 
 	rand.Shuffle(n, func(i, j int) { outs[i], outs[j] = outs[j], outs[i] })
 	var buf bytes.Buffer
@@ -146,13 +168,14 @@ func (s *Server) serveBatch(c *call, entry *Request, latency time.Duration) {
 	b := bytes.TrimRight(buf.Bytes(), "\n")
 	if err != nil {
 		c.fail(http.StatusInternalServerError, "generalException", "An unspecified error has occurred.")
-		return
+		return false
 	}
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	h.Set("OData-Version", "4.0")
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(b)
+	return false
 }
 
 // cyclic reports whether the dependsOn links form a cycle.
@@ -206,7 +229,10 @@ func (w *bufWriter) Write(b []byte) (int, error) {
 
 // serveInner runs one request of a batch as a request of its own, with the
 // batch's access token, and returns its answer and its log entry.
-func (s *Server) serveInner(outer *call, in batchIn, latency time.Duration) (batchOut, Request) {
+//
+// A write may be throttled (ThrottleWrites) or marked to lose the batch's
+// connection once applied (DropAfterWrites): drop reports the latter.
+func (s *Server) serveInner(outer *call, in batchIn, latency time.Duration) (out batchOut, entry Request, drop bool) {
 	method := strings.ToUpper(in.Method)
 	if method == "" {
 		method = http.MethodGet
@@ -219,20 +245,25 @@ func (s *Server) serveInner(outer *call, in batchIn, latency time.Duration) (bat
 	for k, v := range in.Headers {
 		hdr.Set(k, v)
 	}
-	entry := Request{Method: method, Header: hdr.Clone()}
+	entry = Request{Method: method, Header: hdr.Clone(), Host: outer.r.Host}
+	var body []byte
+	if len(in.Body) > 0 && string(in.Body) != "null" {
+		body = []byte(in.Body)
+		entry.Body = body
+	}
 	bw := &bufWriter{h: http.Header{}}
 	c := &call{s: s, w: &recorder{ResponseWriter: bw}, reqID: newRequestID()}
 	c.clientReqID = c.reqID
 	if strings.Contains(u, "://") {
 		entry.Path = u
 		c.fail(http.StatusBadRequest, "BadRequest", "Invalid request: the url of a batch request must be relative to the version root, e.g. /me/messages.")
-		return innerAnswer(in.ID, bw), done(entry, bw)
+		return innerAnswer(in.ID, bw), done(entry, bw), false
 	}
-	r, err := http.NewRequestWithContext(outer.r.Context(), method, s.URL+"/v1.0"+u, nil)
+	r, err := http.NewRequestWithContext(outer.r.Context(), method, s.URL+"/v1.0"+u, bytes.NewReader(body))
 	if err != nil {
 		entry.Path = u
 		c.fail(http.StatusBadRequest, "BadRequest", "Invalid request URL.")
-		return innerAnswer(in.ID, bw), done(entry, bw)
+		return innerAnswer(in.ID, bw), done(entry, bw), false
 	}
 	r.Header = hdr
 	r.Header.Set("Authorization", outer.r.Header.Get("Authorization"))
@@ -245,9 +276,13 @@ func (s *Server) serveInner(outer *call, in batchIn, latency time.Duration) (bat
 		s.failN--
 		fail, failStatus, retry = true, s.failStatus, s.failRetryAfter
 	}
+	if !fail && isWrite(method) {
+		fail, failStatus, retry = s.takeWriteThrottle()
+		drop = !fail && s.takeDropAfter()
+	}
 	s.mu.Unlock()
 	s.serve(c, &entry, fail, failStatus, retry, latency)
-	return innerAnswer(in.ID, bw), done(entry, bw)
+	return innerAnswer(in.ID, bw), done(entry, bw), drop
 }
 
 // failedDependency is the 424 of a request whose dependency failed.
@@ -256,7 +291,10 @@ func (s *Server) failedDependency(outer *call, in batchIn, dep string) (batchOut
 	c := &call{s: s, w: &recorder{ResponseWriter: bw}, reqID: newRequestID()}
 	c.clientReqID = c.reqID
 	c.fail(http.StatusFailedDependency, "FailedDependency", fmt.Sprintf("The request depends on request '%s', which failed.", dep))
-	entry := Request{Method: strings.ToUpper(in.Method), Path: in.URL}
+	entry := Request{Method: strings.ToUpper(in.Method), Path: in.URL, Host: outer.r.Host}
+	if len(in.Body) > 0 && string(in.Body) != "null" {
+		entry.Body = []byte(in.Body)
+	}
 	return innerAnswer(in.ID, bw), done(entry, bw)
 }
 

@@ -1,7 +1,10 @@
 // Package fakegraph is a fake Microsoft Graph tenant on loopback: real HTTP,
 // real OAuth 2.0 token endpoint, and the mail, folder, attachment and user
 // endpoints that outlooksql reads, with Graph's query options, paging,
-// JSON batching ($batch) and rejections. Tests, the demo and benchmarks run
+// JSON batching ($batch) and rejections, and the write endpoints (PATCH,
+// DELETE, move, drafts, send, reply, forward, attachments with upload
+// sessions on a second host, folders; see writes.go) with Graph's status
+// codes and rules. Tests, the demo and benchmarks run
 // against it, so a request
 // that passes here should work against Microsoft.
 //

@@ -208,13 +208,17 @@ func (c *call) route() {
 		}
 		u, rest = c.p.user, segs[1:]
 		if len(rest) == 0 {
-			c.getUser(u)
+			if !c.refuseWrite() {
+				c.getUser(u)
+			}
 			return
 		}
 	case first == "users" && segs[0].hasKey:
 		rest = segs[1:]
 		if len(rest) == 0 {
-			c.getUserByKey(segs[0].key)
+			if !c.refuseWrite() {
+				c.getUserByKey(segs[0].key)
+			}
 			return
 		}
 		u = c.s.idx.users[strings.ToLower(segs[0].key)]
@@ -224,16 +228,22 @@ func (c *call) route() {
 		}
 	case first == "users":
 		if len(segs) == 1 {
-			c.listUsers()
+			if !c.refuseWrite() {
+				c.listUsers()
+			}
 			return
 		}
 		if segs[1].name == "$count" && len(segs) == 2 {
-			c.countUsers()
+			if !c.refuseWrite() {
+				c.countUsers()
+			}
 			return
 		}
 		rest = segs[2:]
 		if len(rest) == 0 {
-			c.getUserByKey(segs[1].name)
+			if !c.refuseWrite() {
+				c.getUserByKey(segs[1].name)
+			}
 			return
 		}
 		u = c.s.idx.users[strings.ToLower(segs[1].name)]
@@ -243,6 +253,10 @@ func (c *call) route() {
 		}
 	default:
 		c.notFoundSegment(segs[0].name)
+		return
+	}
+	if c.write {
+		c.serveWrite(u, rest)
 		return
 	}
 	c.serveMailbox(u, rest)

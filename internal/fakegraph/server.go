@@ -52,6 +52,7 @@ type Server struct {
 	pageCap        int // most items on a page, whatever $top asks (0: no cap)
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
+	wr             writeState
 }
 
 // Request is one Graph request (not token requests) as the server saw it.
@@ -77,6 +78,12 @@ type Request struct {
 	// in the batch's order, each with its own status (Header is the inner
 	// request's headers, which carry no Authorization).
 	Inner []Request
+	// Body is the request body of a write (POST, PATCH, PUT, DELETE), nil
+	// for GET; for a request inside a batch, its "body" JSON as sent.
+	Body []byte
+	// Host is the host:port the request was sent to: the server's, or the
+	// upload host's (UploadURL) for upload-session PUTs.
+	Host string
 }
 
 // Stats counts Graph requests and response bytes, and token requests.
@@ -152,11 +159,15 @@ func New(t *Tenant, opts ...Option) *Server {
 	}
 	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.hs.Serve(ln)
+	s.startUploads()
 	return s
 }
 
 // Close shuts the server down, closing all connections.
-func (s *Server) Close() { s.hs.Close() }
+func (s *Server) Close() {
+	s.hs.Close()
+	s.closeUploads()
+}
 
 // GraphURL is the Graph root, URL+"/v1.0": the connection string's BaseUrl.
 func (s *Server) GraphURL() string { return s.URL + "/v1.0" }
@@ -177,8 +188,9 @@ func (s *Server) tenantName() string {
 	return "contoso"
 }
 
-// Tenant returns the served tenant. Read it freely; change it only inside
-// Update.
+// Tenant returns the served tenant, live: write requests change it in
+// place, so while writes may be served read a Snapshot instead. Change it
+// only inside Update.
 func (s *Server) Tenant() *Tenant {
 	s.tmu.RLock()
 	defer s.tmu.RUnlock()
@@ -369,9 +381,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
-	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header.Clone()}
+	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header.Clone(), Host: r.Host}
 	if entry.Header.Get("Authorization") != "" {
 		entry.Header.Set("Authorization", "Bearer [redacted]")
+	}
+	if isWrite(r.Method) || isBatch(r) {
+		entry.Body = readBody(r)
 	}
 	logged, at, gen := false, 0, 0
 	logIt := func() {
@@ -420,7 +435,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	} else if s.failN > 0 && !batch {
 		s.failN--
 		fail, failStatus, retry = true, s.failStatus, s.failRetryAfter
+	} else if !batch && isWrite(r.Method) {
+		fail, failStatus, retry = s.takeWriteThrottle()
 	}
+	dropAfter := !drop && !fail && !batch && isWrite(r.Method) && s.takeDropAfter()
 	latency := s.latency
 	s.serving++
 	s.peak = max(s.peak, s.serving)
@@ -453,7 +471,18 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	h.Set("Strict-Transport-Security", "max-age=31536000")
 
 	if batch {
-		s.serveBatch(c, &entry, latency)
+		if s.serveBatch(c, &entry, latency) {
+			logIt()
+			dropConnection(w)
+		}
+		return
+	}
+	if dropAfter {
+		// Apply the write, answer into the void, then lose the connection.
+		c.w = &recorder{ResponseWriter: &bufWriter{h: http.Header{}}}
+		s.serve(c, &entry, false, 0, "", latency)
+		logIt()
+		dropConnection(w)
 		return
 	}
 	s.serve(c, &entry, fail, failStatus, retry, latency)
@@ -477,13 +506,22 @@ func (s *Server) serve(c *call, entry *Request, fail bool, failStatus int, retry
 	}
 	c.p = p
 	entry.Subject, entry.TokenSerial = p.subject(), p.serial
-	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {
+	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead && !isWrite(c.r.Method) {
 		c.fail(http.StatusMethodNotAllowed, "ErrorInvalidRequest", fmt.Sprintf("The OData request is not supported: method %s is not served by this fake.", c.r.Method))
+		return
+	}
+	c.latency = latency
+	if isWrite(c.r.Method) {
+		// Writes hold the tenant exclusively, except while they wait out
+		// the latency (see acquire).
+		c.write = true
+		s.tmu.Lock()
+		defer s.tmu.Unlock()
+		c.route()
 		return
 	}
 	s.tmu.RLock()
 	defer s.tmu.RUnlock()
-	c.latency = latency
 	c.route()
 }
 
@@ -502,6 +540,7 @@ type call struct {
 	timeZone    string // Prefer: outlook.timezone="…"
 	basic       bool   // only Mail.ReadBasic: no bodies, no attachments
 	user        *User  // the mailbox owner
+	write       bool   // a write (POST, PATCH, PUT, DELETE): holds tmu exclusively
 }
 
 // fail writes Graph's error body.
@@ -574,9 +613,7 @@ func putBuf(b []byte) {
 // is released by release; latency is spent while holding it.
 func (c *call) acquire(mailbox string) bool {
 	if mailbox == "" { // not a mailbox: latency only
-		if c.latency > 0 {
-			time.Sleep(c.latency)
-		}
+		c.sleep()
 		return true
 	}
 	s := c.s
@@ -594,10 +631,21 @@ func (c *call) acquire(mailbox string) bool {
 	s.peakBox = max(s.peakBox, s.inflight[mailbox])
 	s.mu.Unlock()
 	c.slot = mailbox
-	if c.latency > 0 {
-		time.Sleep(c.latency)
-	}
+	c.sleep()
 	return true
+}
+
+// sleep spends the latency; a write lets go of the tenant meanwhile, so
+// that concurrent requests overlap as they do against Graph.
+func (c *call) sleep() {
+	if c.latency <= 0 {
+		return
+	}
+	if c.write {
+		c.s.tmu.Unlock()
+		defer c.s.tmu.Lock()
+	}
+	time.Sleep(c.latency)
 }
 
 func (c *call) release() {
