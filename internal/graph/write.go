@@ -357,12 +357,20 @@ func (c *Client) postWrites(ctx context.Context, mailbox string, endpoint *url.U
 	for i, it := range items {
 		it.attempts++
 		h := innerHeaders(it.w.Header)
-		if it.w.Body != nil {
+		b := it.w.Body
+		if b == nil && it.w.Method != http.MethodDelete {
+			// Graph refuses the whole batch when a POST, PATCH or PUT
+			// inside it has no body and Content-Type ("Write request id :
+			// X does not contain Content-Type header or body."): an
+			// action without parameters (send) gets {}.
+			b = []byte("{}")
+		}
+		if b != nil {
 			if _, ok := h["Content-Type"]; !ok {
 				h["Content-Type"] = "application/json"
 			}
 		}
-		body.Requests = append(body.Requests, batchEntry{ID: strconv.Itoa(i + 1), Method: it.w.Method, URL: it.shown, Headers: h, Body: it.w.Body})
+		body.Requests = append(body.Requests, batchEntry{ID: strconv.Itoa(i + 1), Method: it.w.Method, URL: it.shown, Headers: h, Body: b})
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
