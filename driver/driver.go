@@ -16,6 +16,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"strings"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
@@ -152,7 +153,7 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	var r driver.Result
 	var err error
 	c.oc.Step(st, func() { r, err = c.SQLiteConn.ExecContext(st.Context(), query, args) })
-	return r, st.Err(err)
+	return r, stmtErr(c.oc, st, err)
 }
 
 // PrepareContext prepares a statement.
@@ -195,7 +196,7 @@ func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	var r driver.Result
 	var err error
 	s.oc.Step(st, func() { r, err = s.Stmt.(driver.StmtExecContext).ExecContext(st.Context(), args) })
-	return r, st.Err(err)
+	return r, stmtErr(s.oc, st, err)
 }
 
 // Requests returns the Graph requests made by the last statement run on conn.
@@ -253,7 +254,7 @@ func wrapRows(r driver.Rows, err error) func(*outlook.Conn, *outlook.Statement) 
 	return func(oc *outlook.Conn, st *outlook.Statement) (driver.Rows, error) {
 		if err != nil {
 			st.End()
-			return nil, st.Err(err)
+			return nil, stmtErr(oc, st, err)
 		}
 		sr, ok := r.(*sqlite3.SQLiteRows)
 		if !ok {
@@ -261,6 +262,19 @@ func wrapRows(r driver.Rows, err error) func(*outlook.Conn, *outlook.Statement) 
 		}
 		return &Rows{SQLiteRows: sr, oc: oc, st: st}, nil
 	}
+}
+
+// stmtErr explains a statement's error: a flush that failed part-way is
+// returned as the outlook error SQLite copied as text (errors.As finds its
+// *WriteError); a deadline says whose it was.
+func stmtErr(oc *outlook.Conn, st *outlook.Statement, err error) error {
+	if err == nil {
+		return nil
+	}
+	if we := oc.TakeWriteError(); we != nil && strings.Contains(err.Error(), we.Error()) {
+		return we
+	}
+	return st.Err(err)
 }
 
 // Rows is a query's result set (mattn's, with its column-type methods).
@@ -276,7 +290,10 @@ type Rows struct {
 func (r *Rows) Next(dest []driver.Value) error {
 	var err error
 	r.oc.Step(r.st, func() { err = r.SQLiteRows.Next(dest) })
-	return r.st.Err(err)
+	if err == io.EOF {
+		return err
+	}
+	return stmtErr(r.oc, r.st, err)
 }
 
 // Close closes the rows and ends their statement.

@@ -12,6 +12,7 @@ import (
 	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
+	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -121,9 +122,25 @@ func (c *Conn) flush() error {
 		}
 	}
 	if len(we.Failed) > 0 {
-		return fmt.Errorf("%s: %w", name, we)
+		err := fmt.Errorf("%s: %w", name, we)
+		w.mu.Lock()
+		w.failed = err
+		w.mu.Unlock()
+		return err
 	}
 	return nil
+}
+
+// TakeWriteError returns, once, the error of the last flush that failed
+// part-way (it wraps a *WriteError), which SQLite passed on as text: a
+// driver returns it in place of SQLite's copy, so that errors.As finds the
+// counts and failures.
+func (c *Conn) TakeWriteError() error {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	err := c.w.failed
+	c.w.failed = nil
+	return err
 }
 
 // opResult is what became of one op.
@@ -132,17 +149,29 @@ type opResult struct {
 	created string // the created item's id
 }
 
-// waves orders the requests of ops: wave k holds, for every item, its k-th
-// request, so that a PATCH and a move of one message are never in flight at
-// once. Each element is a list of (op, request) indexes.
+// waves orders the requests of ops: an item's requests go in successive
+// waves, in the order the ops were collected (a PATCH and a move of one
+// message, or an UPDATE and a later DELETE of it in one transaction, are
+// never in flight at once); requests of different items share waves. Each
+// element is a list of (op, request) indexes.
 func waves(ops []*op) [][][2]int {
 	var out [][][2]int
+	next := map[string]int{} // item → its next wave
 	for i, o := range ops {
+		key := ""
+		if o.kind != vtab.WriteInsert {
+			key = o.t.Name + "\x00" + o.mailbox + "\x00" + o.label
+		}
 		for j := range o.reqs {
-			for len(out) <= j {
+			w := 0
+			if key != "" {
+				w = next[key]
+				next[key] = w + 1
+			}
+			for len(out) <= w {
 				out = append(out, nil)
 			}
-			out[j] = append(out[j], [2]int{i, j})
+			out[w] = append(out[w], [2]int{i, j})
 		}
 	}
 	return out

@@ -46,6 +46,7 @@ type writer struct {
 	seq   int64             // rowids of inserted rows
 
 	lastID  string // the id of the last item an INSERT created
+	failed  error  // the last flush's partial failure, for TakeWriteError
 	dryRun  bool
 	confirm func(Pending) error
 }
