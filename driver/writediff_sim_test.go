@@ -9,6 +9,7 @@ package driver_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -244,7 +245,7 @@ func runSim(t *testing.T, seed uint64, fault string) (msg string, h *wdHarness) 
 // having run every kind of statement, transactions, errors and inserts.
 func TestWriteDifferentialHarness(t *testing.T) {
 	kinds := map[string]int{}
-	stmts, errs, matched := 0, 0, 0
+	stmts, errs, matched, none := 0, 0, 0, 0
 	for _, seed := range wdSeeds(t) {
 		msg, h := runSim(t, seed, "")
 		if msg != "" {
@@ -253,9 +254,9 @@ func TestWriteDifferentialHarness(t *testing.T) {
 		for k, v := range h.kinds {
 			kinds[k] += v
 		}
-		stmts, errs, matched = stmts+h.stmts, errs+h.errs, matched+h.matched
+		stmts, errs, matched, none = stmts+h.stmts, errs+h.errs, matched+h.matched, none+h.none
 	}
-	t.Logf("%d statements %v, %d items matched, %d failed as expected", stmts, kinds, matched, errs)
+	t.Logf("%d statements %v (%d autocommit ones matched no item), %d items matched, %d failed as expected", stmts, kinds, none, matched, errs)
 	for _, k := range []string{"update", "move", "delete", "insert", "update in tx", "move in tx", "delete in tx", "insert in tx"} {
 		if kinds[k] == 0 && len(wdSeeds(t)) > 1 {
 			t.Errorf("no %q statement ran: the generator lost coverage", k)
@@ -307,4 +308,135 @@ func TestWriteDifferentialFinds(t *testing.T) {
 				}()...))
 		})
 	}
+}
+
+// TestWriteModel checks the model and the plain copy on their own: fixed
+// statements applied to the model, the copy rebuilt from it, and queries
+// over the copy that must see each rule of SCHEMA.md.
+func TestWriteModel(t *testing.T) {
+	tenant := wdTenant()
+	me := tenant.Users[0].UserPrincipalName
+	other := tenant.Users[2].UserPrincipalName
+	h := newWDHarness(t, 1, tenant, nil, me, nil)
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := h.plain.QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	apply := func(st *wdStmt) (wdOutcome, []string) {
+		t.Helper()
+		ids, err := wdMatch(h.plain, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := h.model.apply(st, ids)
+		h.refresh()
+		return out, ids
+	}
+	all := func(box string) int {
+		return count("SELECT count(*) FROM messages WHERE user_id = ? AND folder_id IS NULL", box)
+	}
+	total, totalOther := all("me"), all(other)
+	if total != 400 || totalOther != 400 {
+		t.Fatalf("%d and %d messages, want 400 each", total, totalOther)
+	}
+	scope := "SELECT messages.id FROM messages WHERE messages.user_id = 'me' AND messages.folder_id IS NULL AND "
+
+	// PATCH: exactly the matched items change, in the model and the copy.
+	high := count("SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'high'")
+	out, ids := apply(&wdStmt{kind: "update", box: "me", matchSQL: scope + "messages.importance = 'high'",
+		set: []wdSet{{"is_read", int64(1)}, {"categories", `["wd model"]`}, {"flag_status", "complete"}}})
+	if len(ids) != high || high == 0 || len(out.errCols) > 0 || len(out.vol) != high {
+		t.Fatalf("PATCH matched %d of %d high items, errors %v, %d volatile", len(ids), high, out.errCols, len(out.vol))
+	}
+	if n := count("SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'high' AND " +
+		`(is_read = 0 OR categories != '["wd model"]' OR flag_status != 'complete')`); n != 0 {
+		t.Errorf("%d high items not changed in the copy", n)
+	}
+	if n := count(`SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance != 'high' AND categories = '["wd model"]'`); n != 0 {
+		t.Errorf("%d other items changed in the copy", n)
+	}
+	if !out.vol[wdKey{me, ids[0]}]["flag.dates"] || out.vol[wdKey{me, ids[0]}]["body.content"] {
+		t.Errorf("volatile properties of a flag change: %v", out.vol[wdKey{me, ids[0]}])
+	}
+	// NOT is_read flips each item.
+	unread := count("SELECT count(*) FROM messages WHERE user_id = ? AND folder_id IS NULL AND is_read = 0", other)
+	apply(&wdStmt{kind: "update", box: other, matchSQL: "SELECT id FROM messages WHERE user_id = " + sqlLiteral(other) + " AND folder_id IS NULL",
+		set: []wdSet{{"is_read", wdNot{}}}})
+	if n := count("SELECT count(*) FROM messages WHERE user_id = ? AND folder_id IS NULL AND is_read = 1", other); n != unread {
+		t.Errorf("NOT is_read: %d read, want %d", n, unread)
+	}
+
+	// Draft-only columns: an error naming them when a sent item matches,
+	// and nothing changes; fine on drafts only.
+	before := count("SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject = 'x'")
+	out, _ = apply(&wdStmt{kind: "update", box: "me", matchSQL: scope + "messages.is_draft = 0 LIMIT 3",
+		set: []wdSet{{"is_read", int64(0)}, {"subject", "x"}}})
+	if !slices.Equal(out.errCols, []string{"subject"}) || len(out.vol) != 0 {
+		t.Errorf("draft-only column on sent items: errors %v, %d changed", out.errCols, len(out.vol))
+	}
+	if n := count("SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject = 'x'"); n != before {
+		t.Errorf("a failing statement changed the copy")
+	}
+	out, ids = apply(&wdStmt{kind: "update", box: "me", matchSQL: scope + "messages.is_draft = 1",
+		set: []wdSet{{"subject", "x"}, {"body", "<p>x</p>"}, {"body_content_type", "html"}, {"to_recipients", `[{"name":"Bob","address":"bob@contoso.com"}]`}}})
+	if len(out.errCols) > 0 || len(ids) == 0 {
+		t.Fatalf("draft-only columns on %d drafts: errors %v", len(ids), out.errCols)
+	}
+	if n := count(`SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id = 'drafts' AND subject = 'x' AND body = '<p>x</p>' AND ` +
+		`body_content_type = 'html' AND to_recipients = '[{"name":"Bob","address":"bob@contoso.com"}]'`); n != len(ids) {
+		t.Errorf("%d drafts changed in the copy, want %d", n, len(ids))
+	}
+	// Read-only columns: an error when an item matches, either way when none.
+	out, _ = apply(&wdStmt{kind: "update", box: "me", matchSQL: scope + "1", set: []wdSet{{"received_date_time", "2001-01-01T00:00:00Z"}}})
+	if !slices.Equal(out.errCols, []string{"received_date_time"}) {
+		t.Errorf("read-only column: errors %v", out.errCols)
+	}
+	out, _ = apply(&wdStmt{kind: "update", box: "me", matchSQL: scope + "0", set: []wdSet{{"id", "x"}}})
+	if !out.eitherWay || len(out.errCols) > 0 {
+		t.Errorf("read-only column, no item: %+v", out)
+	}
+
+	// Move: the ids stay, the folder is the real id, the copy's folder
+	// scope follows.
+	_, ids = apply(&wdStmt{kind: "move", box: other, dest: "archive",
+		matchSQL: "SELECT id FROM messages WHERE user_id = " + sqlLiteral(other) + " AND folder_id = 'inbox' AND importance = 'low'"})
+	archive := wdFolder(h.model.user(other), "archive")
+	if len(ids) == 0 || archive == "" {
+		t.Fatalf("moved %d items to %q", len(ids), archive)
+	}
+	if n := count("SELECT count(*) FROM messages WHERE user_id = ? AND folder_id = 'archive' AND parent_folder_id = ? AND id IN (SELECT value FROM json_each(?))",
+		other, archive, mustJSON(ids)); n != len(ids) {
+		t.Errorf("%d moved items in the archive of the copy, want %d", n, len(ids))
+	}
+	if n := count("SELECT count(*) FROM messages WHERE user_id = ? AND folder_id = 'inbox' AND importance = 'low'", other); n != 0 {
+		t.Errorf("%d moved items still in the inbox of the copy", n)
+	}
+
+	// Delete: gone, from the copy too; the other mailbox keeps its own.
+	_, ids = apply(&wdStmt{kind: "delete", box: "me", matchSQL: scope + "messages.importance = 'low'"})
+	if all("me") != total-len(ids) || len(ids) == 0 || all(other) != totalOther {
+		t.Errorf("after deleting %d: %d and %d messages", len(ids), all("me"), all(other))
+	}
+
+	// Insert: the model expects drafts in Drafts or the folder given.
+	out, _ = apply(&wdStmt{kind: "insert", box: other, folder: "inbox", rows: []wdRow{{subject: "a"}, {subject: "b"}}})
+	if len(out.inserts) != 2 || out.inserts[0].parent != wdFolder(h.model.user(other), "inbox") || out.inserts[1].upn != other {
+		t.Errorf("inserts: %+v", out.inserts)
+	}
+	out, _ = apply(&wdStmt{kind: "insert", box: "me", rows: []wdRow{{subject: "c"}}})
+	if len(out.inserts) != 1 || out.inserts[0].parent != wdFolder(h.model.user(me), "drafts") || out.inserts[0].upn != me {
+		t.Errorf("inserts: %+v", out.inserts)
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
