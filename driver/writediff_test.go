@@ -159,6 +159,7 @@ type wdHarness struct {
 	exec  wdExec
 	model *wdModel
 	plain *sql.DB
+	over  *sql.DB // see overlay
 	g     *diffGen
 	step  int // counts tags (unique text)
 	at    int // the step of the sequence running
@@ -479,36 +480,45 @@ func (h *wdHarness) checkLastInsertID(st fmt.Stringer, ids []string) {
 
 // runTx runs statements inside BEGIN … COMMIT (commit) or BEGIN …
 // ROLLBACK: nothing is sent before the end; at COMMIT the changes of all
-// the statements, matched against the data as it was at BEGIN (reads
-// inside the transaction see Graph, which has not changed yet), are
-// applied in order; at ROLLBACK nothing is sent at all.
+// the statements are applied in order; at ROLLBACK nothing is sent at all.
+//
+// Whether a statement inside a transaction reads the changes of the ones
+// before it (they are not sent yet) is not the contract's to say: a
+// committed transaction keeps only statements that match the same items
+// either way (over the copy as at BEGIN, and over the model with the
+// earlier statements applied).
 func (h *wdHarness) runTx(stmts []*wdStmt, commit bool) {
 	h.tb.Helper()
 	end := "ROLLBACK"
 	if commit {
 		end = "COMMIT"
 	}
-	var parts []string
-	for _, s := range stmts {
-		parts = append(parts, s.String())
-	}
-	tx := wdText("BEGIN; " + strings.Join(parts, "; ") + "; " + end)
-	h.history = append(h.history, string(tx))
-	h.srv.ResetRequests()
-	if err := h.exec.exec(h, "BEGIN", nil, nil); err != nil {
-		h.fail("BEGIN: "+err.Error(), tx)
-	}
 	before := wdCopyTenant(h.model.t)
 	all := wdOutcome{vol: map[wdKey]map[string]bool{}, written: map[string]bool{}}
-	for _, st := range stmts {
+	var kept []*wdStmt
+	for i, st := range stmts {
 		matched, err := wdMatch(h.plain, st) // the copy as it was at BEGIN
 		if err != nil && st.kind != "insert" {
 			h.fail("the plain match query failed (a generator bug): "+err.Error(), st)
+		}
+		if commit && i > 0 && st.kind != "insert" {
+			if err := wdLoadPlain(h.overlay(), h.model.t, h.model.me); err != nil {
+				h.tb.Fatal(err)
+			}
+			seen, err := wdMatch(h.overlay(), st)
+			if err != nil {
+				h.fail("the plain match query failed (a generator bug): "+err.Error(), st)
+			}
+			if !slices.Equal(seen, matched) {
+				h.kinds["left out of a tx"]++
+				continue
+			}
 		}
 		out := h.model.apply(st, matched)
 		if len(out.errCols) > 0 || out.eitherWay {
 			h.fail("the generator put a failing statement in a transaction (a generator bug)", st)
 		}
+		kept = append(kept, st)
 		h.stmts++
 		h.kinds[st.kind+" in tx"]++
 		h.matched += len(matched)
@@ -524,8 +534,20 @@ func (h *wdHarness) runTx(stmts []*wdStmt, commit bool) {
 			all.written[id] = true
 		}
 		all.inserts = append(all.inserts, out.inserts...)
+	}
+	var parts []string
+	for _, s := range kept {
+		parts = append(parts, s.String())
+	}
+	tx := wdText("BEGIN; " + strings.Join(parts, "; ") + "; " + end)
+	h.history = append(h.history, string(tx))
+	h.srv.ResetRequests()
+	if err := h.exec.exec(h, "BEGIN", nil, nil); err != nil {
+		h.fail("BEGIN: "+err.Error(), tx)
+	}
+	for _, st := range kept {
 		if err := h.exec.exec(h, st.sql, st.args, st); err != nil {
-			h.fail("inside "+end+"ed transaction, the statement failed: "+err.Error(), st)
+			h.fail("inside a transaction (to "+end+"), the statement failed: "+err.Error(), st)
 		}
 		h.noWrites(st, "inside a transaction, before "+end)
 	}
@@ -552,6 +574,21 @@ func (h *wdHarness) runTx(stmts []*wdStmt, commit bool) {
 	ids := h.compare(tx, all)
 	h.checkLastInsertID(tx, ids)
 	h.refresh()
+}
+
+// overlay is a second plain database, for the model as it stands inside a
+// transaction.
+func (h *wdHarness) overlay() *sql.DB {
+	if h.over == nil {
+		db, err := sql.Open("sqlite3", ":memory:")
+		if err != nil {
+			h.tb.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		h.tb.Cleanup(func() { db.Close() })
+		h.over = db
+	}
+	return h.over
 }
 
 // --- the statement generator ---
