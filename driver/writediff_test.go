@@ -30,6 +30,15 @@ package driver_test
 //   - Mixing a move with property changes in one UPDATE.
 //   - Bare address lists for recipients (the name Graph resolves is not
 //     the contract's).
+//   - In a committed transaction: statements whose WHERE would match other
+//     items if reads saw the earlier statements' pending changes (see
+//     runTx); updates of the same column twice; a move, delete or insert
+//     anywhere but last.
+//   - Moves and deletes of more than 25 and 20 items (a sequence must not
+//     empty the mailboxes).
+//
+// The harness itself is checked in writediff_sim_test.go: against a
+// simulated write path it passes, and it reports each planted fault.
 
 import (
 	"context"
