@@ -667,10 +667,13 @@ func (h *wdHarness) value(col, tag string) any {
 	panic("value: " + col)
 }
 
-// body is a random body of the given type.
+// body is a random HTML body. Never text: the connection reads bodies as
+// HTML (BodyContentType=html), and Graph then converts a text body, so
+// body and body_content_type would read differently from what the plain
+// copy holds (TestUpdateForms checks a text body's PATCH).
 func (h *wdHarness) body(tag string) fakegraph.ItemBody {
 	if h.g.chance(50) {
-		return fakegraph.ItemBody{ContentType: "text", Content: "Hello,\nplease see " + tag + ".\n— Zoë"}
+		return fakegraph.ItemBody{ContentType: "html", Content: "<div>Hello,<br>please see " + tag + ".<br>— Zoë</div>"}
 	}
 	return fakegraph.ItemBody{ContentType: "html", Content: "<p>Hello <b>" + tag + "</b> &amp; thanks</p>"}
 }
