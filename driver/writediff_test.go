@@ -64,7 +64,9 @@ var (
 )
 
 // wdDefaultSeeds are the sequences CI runs; each has wdSteps steps.
-var wdDefaultSeeds = []uint64{1, 2, 3, 4, 5, 6}
+// Seed 24 once found the same message named "me" in one statement and by
+// its address in the next of a transaction: its PATCH and DELETE raced.
+var wdDefaultSeeds = []uint64{1, 2, 3, 4, 5, 6, 24}
 
 const wdSteps = 24
 

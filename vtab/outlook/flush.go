@@ -160,7 +160,9 @@ func waves(ops []*op) [][][2]int {
 	for i, o := range ops {
 		key := ""
 		if o.kind != vtab.WriteInsert {
-			key = o.t.Name + "\x00" + o.mailbox + "\x00" + o.label
+			// By id alone: one mailbox may be named "me" in one statement
+			// and by its address in the next.
+			key = o.t.Name + "\x00" + o.label
 		}
 		for j := range o.reqs {
 			w := 0
