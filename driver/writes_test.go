@@ -693,3 +693,43 @@ func TestConfirmBeforeFlush(t *testing.T) {
 		t.Errorf("one change: %v, asked %d", err, len(asked))
 	}
 }
+
+// TestLightScanReadsTheRestLazily: the scan behind an UPDATE selects only
+// what the WHERE clause and the write need; a column SQLite reads anyway
+// (subject in SET subject = subject || …) is fetched for that row alone,
+// and the new value is computed from the real old one.
+func TestLightScanReadsTheRestLazily(t *testing.T) {
+	e := newWriteEnv(t)
+	drafts := e.raw(t, "SELECT id, subject FROM messages WHERE is_draft = 1 ORDER BY id")
+	if len(drafts) < 2 {
+		t.Fatalf("%d drafts", len(drafts))
+	}
+	e.Server.ResetRequests()
+	if err := e.exec("UPDATE messages SET subject = subject || ' (2)' WHERE is_draft = 1"); err != nil {
+		t.Fatal(err)
+	}
+	var scans, items int
+	for _, r := range e.Server.Requests() {
+		if r.Method != "GET" {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(r.Path, "/me/messages"):
+			scans++
+			if sel := r.Query.Get("$select"); strings.Contains(sel, "subject") || strings.Contains(sel, "body") {
+				t.Errorf("the scan selected %q", sel)
+			}
+		case strings.Contains(r.Path, "/me/messages/"):
+			items++
+		}
+	}
+	if scans != 1 || items != len(drafts) {
+		t.Errorf("%d scans and %d item GETs, want 1 and %d", scans, items, len(drafts))
+	}
+	got := e.raw(t, "SELECT id, subject FROM messages WHERE is_draft = 1 ORDER BY id")
+	for i := range drafts {
+		if got[i][1] != drafts[i][1]+" (2)" {
+			t.Errorf("%s: subject %q, want %q", got[i][0], got[i][1], drafts[i][1]+" (2)")
+		}
+	}
+}
