@@ -15,15 +15,45 @@ import (
 )
 
 // writesSeen lists the requests the fake received that are not reads
-// (GET, or the token endpoint's POSTs), as "METHOD path", with the inner
-// requests of each $batch.
+// (GET, or the token endpoint's POSTs), as "METHOD path", each $batch
+// replaced by the writes inside it.
 func writesSeen(srv *fakegraph.Server) []string {
 	var out []string
-	for _, r := range srv.Requests() {
-		if r.Method == http.MethodGet || !strings.HasPrefix(r.Path, "/v1.0/") {
-			continue
-		}
+	for _, r := range writeRequests(srv) {
 		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+// writeRequests returns the Graph requests the fake received that are not
+// reads (GET, or the token endpoint's POSTs), each $batch replaced by the
+// writes inside it (a batch of GETs is no write), with their statuses.
+func writeRequests(srv *fakegraph.Server) []fakegraph.Request {
+	var out []fakegraph.Request
+	var add func(rs []fakegraph.Request)
+	add = func(rs []fakegraph.Request) {
+		for _, r := range rs {
+			switch {
+			case r.Method == http.MethodGet || !strings.HasPrefix(r.Path, "/v1.0/"):
+			case r.Path == "/v1.0/$batch":
+				add(r.Inner)
+			default:
+				out = append(out, r)
+			}
+		}
+	}
+	add(srv.Requests())
+	return out
+}
+
+// failedWrites lists, as "METHOD path -> status", the writes the fake
+// received that it did not answer with a 2xx.
+func failedWrites(srv *fakegraph.Server) []string {
+	var out []string
+	for _, r := range writeRequests(srv) {
+		if r.Status < 200 || r.Status > 299 {
+			out = append(out, fmt.Sprintf("%s %s -> %d", r.Method, r.Path, r.Status))
+		}
 	}
 	return out
 }
