@@ -93,16 +93,27 @@ func TestShellPTYConfirm(t *testing.T) {
 	sh.send(".explain off\r")
 	sh.expect("outlooksql> ", wait)
 
-	// y sends.
+	// y sends, and the change is made.
+	f.needUnreadHigh(t, 1)
 	f.env.Server.ResetRequests()
 	sh.send(update)
 	sh.expect(question, wait)
 	sh.send("y\r")
-	if got := sh.expect("outlooksql> ", wait); strings.Contains(got, "not confirmed") {
+	if got := sh.expect("outlooksql> ", wait); strings.Contains(got, "not confirmed") || strings.Contains(got, "error") {
 		t.Errorf("y: %s", got)
 	}
 	if len(writesSeen(f.env.Server)) == 0 {
 		t.Error("y: nothing was sent")
+	}
+	if bad := failedWrites(f.env.Server); len(bad) > 0 {
+		t.Errorf("y: the fake refused %v", bad)
+	}
+	if n := f.unreadHigh(t); n != 0 {
+		t.Errorf("y: %d messages of high importance are still unread on the fake; want 0", n)
+	}
+	sh.send(unreadHighQuery + ";\r")
+	if got := sh.expect("outlooksql> ", wait); !strings.Contains(got, "\nunread high: 0\n") || strings.Contains(got, "error") {
+		t.Errorf("y: after it, the shell reads:\n%s\nwant unread high: 0", got)
 	}
 
 	sh.send(".quit\r")
@@ -113,17 +124,27 @@ func TestShellPTYConfirm(t *testing.T) {
 // TestShellPTYYes: with --yes, the shell sends without asking.
 func TestShellPTYYes(t *testing.T) {
 	f := newTenantFixture(t)
-	f.plainIDs(t, "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'high'", 3)
-	sh := startPTYShell(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "--yes", "-c", f.env.ConnString())
+	f.needUnreadHigh(t, 2)
+	sh := startPTYShell(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "--yes", "-c", f.env.ConnString(), "-f", "csv")
 	const wait = 10 * time.Second
 	sh.expect("outlooksql> ", wait)
 	f.env.Server.ResetRequests()
 	sh.send("UPDATE messages SET is_read = 1 WHERE importance = 'high';\r")
-	if got := sh.expect("outlooksql> ", wait); strings.Contains(got, "[y/N]") || strings.Contains(got, "not confirmed") {
-		t.Errorf("--yes asked:\n%s", got)
+	if got := sh.expect("outlooksql> ", wait); strings.Contains(got, "[y/N]") || strings.Contains(got, "not confirmed") || strings.Contains(got, "error") {
+		t.Errorf("--yes asked, or failed:\n%s", got)
 	}
 	if len(writesSeen(f.env.Server)) == 0 {
 		t.Error("--yes: nothing was sent")
+	}
+	if bad := failedWrites(f.env.Server); len(bad) > 0 {
+		t.Errorf("--yes: the fake refused %v", bad)
+	}
+	if n := f.unreadHigh(t); n != 0 {
+		t.Errorf("--yes: %d messages of high importance are still unread on the fake; want 0", n)
+	}
+	sh.send(unreadHighQuery + ";\r")
+	if got := sh.expect("outlooksql> ", wait); !strings.Contains(got, "\nunread high: 0\n") || strings.Contains(got, "error") {
+		t.Errorf("--yes: after it, the shell reads:\n%s\nwant unread high: 0", got)
 	}
 	sh.send(".quit\r")
 	<-sh.done

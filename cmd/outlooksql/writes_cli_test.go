@@ -15,15 +15,45 @@ import (
 )
 
 // writesSeen lists the requests the fake received that are not reads
-// (GET, or the token endpoint's POSTs), as "METHOD path", with the inner
-// requests of each $batch.
+// (GET, or the token endpoint's POSTs), as "METHOD path", each $batch
+// replaced by the writes inside it.
 func writesSeen(srv *fakegraph.Server) []string {
 	var out []string
-	for _, r := range srv.Requests() {
-		if r.Method == http.MethodGet || !strings.HasPrefix(r.Path, "/v1.0/") {
-			continue
-		}
+	for _, r := range writeRequests(srv) {
 		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+// writeRequests returns the Graph requests the fake received that are not
+// reads (GET, or the token endpoint's POSTs), each $batch replaced by the
+// writes inside it (a batch of GETs is no write), with their statuses.
+func writeRequests(srv *fakegraph.Server) []fakegraph.Request {
+	var out []fakegraph.Request
+	var add func(rs []fakegraph.Request)
+	add = func(rs []fakegraph.Request) {
+		for _, r := range rs {
+			switch {
+			case r.Method == http.MethodGet || !strings.HasPrefix(r.Path, "/v1.0/"):
+			case r.Path == "/v1.0/$batch":
+				add(r.Inner)
+			default:
+				out = append(out, r)
+			}
+		}
+	}
+	add(srv.Requests())
+	return out
+}
+
+// failedWrites lists, as "METHOD path -> status", the writes the fake
+// received that it did not answer with a 2xx.
+func failedWrites(srv *fakegraph.Server) []string {
+	var out []string
+	for _, r := range writeRequests(srv) {
+		if r.Status < 200 || r.Status > 299 {
+			out = append(out, fmt.Sprintf("%s %s -> %d", r.Method, r.Path, r.Status))
+		}
 	}
 	return out
 }
@@ -52,6 +82,42 @@ func (f *tenantFixture) plainIDs(t *testing.T, query string, min int) []string {
 		t.Fatalf("%s: %d ids, want at least %d: the test would prove little", query, len(ids), min)
 	}
 	return ids
+}
+
+// unreadHighQuery counts the signed-in user's unread mail of high
+// importance: what the tests' UPDATE … SET is_read = 1 WHERE importance =
+// 'high' leaves at 0. Its answer reads "unread high: N", which the echo of
+// the statement on a terminal does not contain.
+const unreadHighQuery = "SELECT printf('unread high: %d', count(*)) FROM messages WHERE importance = 'high' AND is_read = 0"
+
+// unreadHigh counts, on the fake itself, the signed-in user's unread
+// messages of high importance.
+func (f *tenantFixture) unreadHigh(t *testing.T) int {
+	t.Helper()
+	for _, u := range f.env.Server.Snapshot().Users {
+		if u.UserPrincipalName != f.env.User {
+			continue
+		}
+		n := 0
+		for _, m := range u.Messages {
+			if m.Importance == "high" && !m.IsRead {
+				n++
+			}
+		}
+		return n
+	}
+	t.Fatalf("the fake has no user %s", f.env.User)
+	return 0
+}
+
+// needUnreadHigh fails the test unless the signed-in user has at least min
+// unread messages of high importance: a test that marks them read would
+// prove little otherwise.
+func (f *tenantFixture) needUnreadHigh(t *testing.T, min int) {
+	t.Helper()
+	if n := f.unreadHigh(t); n < min {
+		t.Fatalf("the fixture has %d unread messages of high importance, want at least %d: the test would prove little", n, min)
+	}
 }
 
 // wouldSend returns explain's "would send:" lines, sorted, and its dry-run
@@ -161,32 +227,40 @@ func TestShellExplainModeIsDryRun(t *testing.T) {
 // TestWritesDoNotAskWithoutATerminal: a script piped to the shell, and
 // query, send a write of several items without a question.
 func TestWritesDoNotAskWithoutATerminal(t *testing.T) {
-	f := newTenantFixture(t)
-	f.plainIDs(t, "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'high'", 3)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const update = "UPDATE messages SET is_read = 1 WHERE importance = 'high'"
-	for _, args := range [][]string{
-		{"shell", "-c", f.env.ConnString()},
-		{"query", "-c", f.env.ConnString(), update},
+	for _, tc := range []struct {
+		name string
+		args func(conn string) []string
+	}{
+		{"shell", func(conn string) []string { return []string{"shell", "-c", conn} }},
+		{"query", func(conn string) []string { return []string{"query", "-c", conn, update} }},
 	} {
-		t.Run(args[0], func(t *testing.T) {
-			f.env.Server.ResetRequests()
-			cmd := exec.Command(exe, args...)
+		t.Run(tc.name, func(t *testing.T) {
+			f := newTenantFixture(t) // each its own tenant: both must make the change
+			f.needUnreadHigh(t, 2)
+			cmd := exec.Command(exe, tc.args(f.env.ConnString())...)
 			cmd.Env = append(os.Environ(), "OUTLOOKSQL_TEST_MAIN=1")
-			if args[0] == "shell" {
+			if tc.name == "shell" {
 				cmd.Stdin = strings.NewReader(update + ";\n")
 			}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			cmd.Run() // the fake may refuse the writes: what matters is that they were sent unasked
-			if all := stdout.String() + stderr.String(); strings.Contains(all, "Send ") || strings.Contains(all, "not confirmed") {
-				t.Errorf("asked without a terminal:\n%s", all)
+			err := cmd.Run()
+			if err != nil || stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("%s: %v; want exit 0 and no output:\n%s%s", tc.name, err, stdout.String(), stderr.String())
 			}
 			if len(writesSeen(f.env.Server)) == 0 {
 				t.Errorf("no write reached the fake:\n%s%s", stdout.String(), stderr.String())
+			}
+			if bad := failedWrites(f.env.Server); len(bad) > 0 {
+				t.Errorf("the fake refused %v", bad)
+			}
+			if n := f.unreadHigh(t); n != 0 {
+				t.Errorf("after the UPDATE, %d messages of high importance are still unread; want 0", n)
 			}
 		})
 	}
