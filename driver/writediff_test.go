@@ -920,7 +920,10 @@ func (h *wdHarness) insert(maxRows int) *wdStmt {
 		st.box = pickOne(g, boxes)
 		cols = append([]string{"user_id"}, cols...)
 	}
-	withBody, withTo, withImp := g.chance(70), g.chance(70), g.chance(50)
+	// Always a body: Graph gives a draft without one an empty text body,
+	// which reads back converted to HTML (BodyContentType=html), unlike
+	// the plain copy (see body).
+	withBody, withTo, withImp := true, g.chance(70), g.chance(50)
 	if withBody {
 		cols = append(cols, "body", "body_content_type")
 	}

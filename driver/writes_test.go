@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -732,4 +733,46 @@ func TestLightScanReadsTheRestLazily(t *testing.T) {
 			t.Errorf("%s: subject %q, want %q", got[i][0], got[i][1], drafts[i][1]+" (2)")
 		}
 	}
+}
+
+// TestMoveToAFolderByNameFailsFirst: a display name given where a folder
+// id belongs fails before any write, saying how to find the id; a folder
+// id or a well-known name in any case moves.
+func TestMoveToAFolderByNameFailsFirst(t *testing.T) {
+	e := newWriteEnv(t)
+	if err := e.exec("INSERT INTO mail_folders (display_name) VALUES ('Paid invoices')"); err != nil {
+		t.Fatal(err)
+	}
+	receipts := e.raw(t, "SELECT last_insert_id()")[0][0]
+	e.Server.ResetRequests()
+	err := e.exec("UPDATE messages SET parent_folder_id = 'Paid invoices' WHERE folder_id = 'inbox' AND is_read = 0")
+	want := `messages: parent_folder_id = "Paid invoices" names no folder: give a folder id or a well-known name (inbox, archive, deleteditems, …); SELECT id, path FROM mail_folders lists the ids; nothing was sent`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+	if n := writeCount(e); n != 0 {
+		t.Errorf("%d writes", n)
+	}
+	n := e.raw(t, "SELECT count(*) FROM messages WHERE folder_id = 'inbox' AND is_read = 0")[0][0]
+	if err := e.exec("UPDATE messages SET parent_folder_id = (SELECT id FROM mail_folders WHERE path = 'Paid invoices') WHERE folder_id = 'inbox' AND is_read = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.raw(t, "SELECT count(*) FROM messages WHERE parent_folder_id = ?", receipts)[0][0]; got != n || n == "0" {
+		t.Errorf("%s moved to Paid invoices, want %s", got, n)
+	}
+	if err := e.exec("UPDATE messages SET parent_folder_id = 'ARCHIVE' WHERE parent_folder_id = ?", receipts); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := atoi(t, e.raw(t, "SELECT count(*) FROM messages WHERE folder_id = 'archive' AND is_read = 0")[0][0]), atoi(t, n); got < want {
+		t.Errorf("%d unread in the archive, want at least %d", got, want)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

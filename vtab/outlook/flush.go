@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -72,6 +74,9 @@ func (c *Conn) flush() error {
 	name := ops[0].t.Name
 
 	if err := c.checkParents(ctx, src, ops); err != nil {
+		return fmt.Errorf("%s: %w; nothing was sent", name, st.Err(err))
+	}
+	if err := checkDestinations(ctx, src, ops); err != nil {
 		return fmt.Errorf("%s: %w; nothing was sent", name, st.Err(err))
 	}
 	if dry {
@@ -323,6 +328,33 @@ func (c *Conn) checkParents(ctx context.Context, src *Source, ops []*op) error {
 		}
 		if !gjson.GetBytes(resp.Body, "isDraft").Bool() {
 			return fmt.Errorf("%s is not a draft: %s can be added to or deleted from drafts only", clip.String(p.id), what)
+		}
+	}
+	return nil
+}
+
+// checkDestinations reads, once each, the folders moves name by id, before
+// any write: a display name given for an id ('Receipts') fails here,
+// naming the value and how to find the id, instead of failing every move.
+func checkDestinations(ctx context.Context, src *Source, ops []*op) error {
+	type key struct{ mailbox, value string }
+	seen := map[key]bool{}
+	for _, o := range ops {
+		d := o.dest
+		if d == nil || slices.ContainsFunc(tables.WellKnownFolders, func(w string) bool { return strings.EqualFold(w, d.value) }) {
+			continue
+		}
+		k := key{d.mailbox, d.value}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		_, err := src.Client.Get(ctx, d.mailbox, d.mailboxPath+"/mailFolders/"+url.PathEscape(d.value)+"?$select=id", header(headerOf(o.t, src)))
+		if graph.NotFound(err) || graph.Status(err) == http.StatusBadRequest {
+			return fmt.Errorf("%s = %s names no folder: %s", d.column, showValue(d.value), tables.FolderAdvice)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

@@ -86,6 +86,13 @@ type op struct {
 	creates bool       // the last request answers with a created item
 	upload  *uploadOp  // bytes sent through an upload session instead of reqs
 	parent  *parentRef // a parent that must be a draft
+	dest    *destRef   // a folder the item moves to, checked before any write
+}
+
+// destRef is the folder a move names, as the statement gave it.
+type destRef struct {
+	mailbox, mailboxPath string
+	column, value        string
 }
 
 // parentRef names a parent item a write needs to be a draft.
@@ -348,6 +355,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 	}
 	body := map[string]any{}
 	var moveTo *string
+	var moveCol string
 	var changed []string
 	for i, v := range vals {
 		if v == vtab.Unchanged {
@@ -366,7 +374,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 			if !ok || s == "" {
 				return nil, fmt.Errorf("%s.%s takes a folder id or a well-known folder name (inbox, archive, deleteditems, …), not %s", b.t.Name, col.Name, showValue(v))
 			}
-			moveTo = &s
+			moveTo, moveCol = &s, col.Name
 		case tables.Body:
 			if b.t.Writes.Update == "" {
 				return nil, fmt.Errorf("%s.%s cannot be changed", b.t.Name, col.Name)
@@ -397,6 +405,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 		o.reqs = append(o.reqs, graph.Write{Method: http.MethodPatch, Path: p, Header: b.hdr, Body: data, Safe: true})
 	}
 	if moveTo != nil {
+		o.dest = &destRef{mailbox: r.mailbox, mailboxPath: r.mailboxPath, column: moveCol, value: *moveTo}
 		p, err := b.fill(b.t.Writes.Move, r.mailboxPath, r.id, r.keys)
 		if err != nil {
 			return nil, err

@@ -30,6 +30,16 @@ var (
 		What: "other users' mailboxes (user_id other than me)"}
 )
 
+// WellKnownFolders are the folder names Graph accepts in place of a
+// folder id.
+var WellKnownFolders = []string{"archive", "clutter", "conflicts", "conversationhistory", "deleteditems",
+	"drafts", "inbox", "junkemail", "localfailures", "msgfolderroot", "outbox", "recoverableitemsdeletions",
+	"scheduled", "searchfolders", "sentitems", "serverfailures", "syncissues"}
+
+// FolderAdvice says what a folder must be named by, for a move to a folder
+// Graph does not know.
+const FolderAdvice = "give a folder id or a well-known name (inbox, archive, deleteditems, …); SELECT id, path FROM mail_folders lists the ids"
+
 // folderNotFound is the advice for a folder_id Graph does not know.
 const folderNotFound = "folder_id %q is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"
 
