@@ -489,15 +489,24 @@ func (b *builder) insert(vals []any) (*op, error) {
 	if len(w.Insert) == 0 {
 		return nil, fmt.Errorf("%s: rows cannot be inserted", b.t.Name)
 	}
+	// A Bool that picks the action (reply_all) is 0 or 1, nothing else:
+	// 'false' or 2 must not pick replyAll.
+	for i, v := range vals {
+		col := &b.t.Columns[i]
+		if v != nil && col.Type == tables.Bool && col.Write != nil && col.Write.How == tables.Scope {
+			x, err := col.Encode(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%w; nothing was sent", b.t.Name, err)
+			}
+			if x == false {
+				vals[i] = nil
+			}
+		}
+	}
 	given := func(name string) (any, bool) {
 		i := b.t.Column(name)
 		if i < 0 || vals[i] == nil {
 			return nil, false
-		}
-		if b.t.Columns[i].Type == tables.Bool {
-			if n, ok := vals[i].(int64); ok && n == 0 {
-				return nil, false
-			}
 		}
 		return vals[i], true
 	}
@@ -507,6 +516,18 @@ func (b *builder) insert(vals []any) (*op, error) {
 		if _, ok := given(a.If); a.If == "" || ok {
 			act = a
 			break
+		}
+	}
+	// Two columns that each pick an action (folder_id, parent_folder_id)
+	// and disagree: one of them would be ignored.
+	if v, ok := given(act.If); ok {
+		for _, a := range w.Insert {
+			if a.If == "" || a.If == act.If {
+				continue
+			}
+			if o, ok := given(a.If); ok && b.t.Columns[b.t.Column(a.If)].Type != tables.Bool && o != v {
+				return nil, fmt.Errorf("%s: give %s or %s, not both; nothing was sent", b.t.Name, act.If, a.If)
+			}
 		}
 	}
 	userID := b.src.Config.UserID
