@@ -2,6 +2,7 @@ package outlook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -37,7 +38,17 @@ const MaxFailuresShown = 10
 
 func (e *WriteError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d changes were made; %d failed:", e.Done, e.Total, len(e.Failed))
+	maybe := 0
+	for _, f := range e.Failed {
+		if graph.MayHaveHappened(f.Err) {
+			maybe++
+		}
+	}
+	fmt.Fprintf(&b, "%d of %d changes were made", e.Done, e.Total)
+	if maybe > 0 {
+		fmt.Fprintf(&b, ", and %d more may have been", maybe)
+	}
+	fmt.Fprintf(&b, "; %d failed:", len(e.Failed))
 	for i, f := range e.Failed {
 		if i == MaxFailuresShown {
 			fmt.Fprintf(&b, "\n  … and %d more", len(e.Failed)-i)
@@ -111,7 +122,7 @@ func (c *Conn) flush() error {
 	for i, o := range ops {
 		r := res[i]
 		if r.err != nil {
-			we.Failed = append(we.Failed, Failure{Table: o.t.Name, Verb: o.verb, Item: clip.String(o.label), Code: graph.Code(r.err), Err: explainWrite(o, src, st.Err(r.err))})
+			we.Failed = append(we.Failed, Failure{Table: o.t.Name, Verb: o.verb, Item: clip.String(o.label), Code: graph.Code(r.err), Err: explainWrite(o, src, timedOut(st, r.err))})
 			continue
 		}
 		we.Done++
@@ -129,6 +140,19 @@ func (c *Conn) flush() error {
 		return err
 	}
 	return nil
+}
+
+// timedOut says a timeout as the statement's Timeout does, keeping what
+// an ambiguous failure says: the request may have happened.
+func timedOut(st *Statement, err error) error {
+	var a *graph.AmbiguousError
+	if errors.As(err, &a) {
+		if te := st.Err(a.Err); te != a.Err {
+			return &graph.AmbiguousError{Method: a.Method, Path: a.Path, Err: te}
+		}
+		return err
+	}
+	return st.Err(err)
 }
 
 // TakeWriteError returns, once, the error of the last flush that failed
