@@ -86,7 +86,16 @@ type op struct {
 	creates bool       // the last request answers with a created item
 	upload  *uploadOp  // bytes sent through an upload session instead of reqs
 	parent  *parentRef // a parent that must be a draft
+	// excl and shared are the items (itemKey) the op acts on, for the
+	// order of a flush (waves): an op on an item waits for the earlier
+	// ops that change it (excl: PATCH, move, DELETE, sending a draft);
+	// shared ops (adding an attachment to a draft, replying to a message,
+	// creating a draft in a folder) may run together.
+	excl, shared []string
 }
+
+// itemKey names an item of a mailbox for the order of a flush.
+func itemKey(mailbox, id string) string { return mailbox + "\x00" + id }
 
 // parentRef names a parent item a write needs to be a draft.
 type parentRef struct {
@@ -333,7 +342,11 @@ func (b *builder) delete(c *Conn, rowid int64) (*op, error) {
 	}
 	o := &op{t: b.t, kind: vtab.WriteDelete, verb: "DELETE", label: r.id, mailbox: r.mailbox,
 		reqs: []graph.Write{{Method: http.MethodDelete, Path: p, Header: b.hdr, Safe: true}}}
+	o.excl = []string{itemKey(r.mailbox, r.id)}
 	o.parent, err = b.parentOf(r.mailbox, r.mailboxPath, r.keys)
+	if o.parent != nil {
+		o.shared = []string{itemKey(o.parent.mailbox, o.parent.id)}
+	}
 	return o, err
 }
 
@@ -384,7 +397,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 	if len(changed) == 0 {
 		return nil, nil // nothing changes: no request
 	}
-	o := &op{t: b.t, kind: vtab.WriteUpdate, verb: "UPDATE", label: r.id, mailbox: r.mailbox}
+	o := &op{t: b.t, kind: vtab.WriteUpdate, verb: "UPDATE", label: r.id, mailbox: r.mailbox, excl: []string{itemKey(r.mailbox, r.id)}}
 	if len(body) > 0 {
 		p, err := b.fill(b.t.Writes.Update, r.mailboxPath, r.id, r.keys)
 		if err != nil {
@@ -597,6 +610,13 @@ func (b *builder) insert(vals []any) (*op, error) {
 	}
 	o := &op{t: b.t, kind: vtab.WriteInsert, verb: w.Verb, mailbox: mailboxKey(userID), creates: act.Creates}
 	o.label = insertLabel(b.t, keys)
+	for _, v := range keys {
+		if act.Sends && act.NoBody {
+			o.excl = append(o.excl, itemKey(o.mailbox, v)) // sending a draft changes it
+		} else {
+			o.shared = append(o.shared, itemKey(o.mailbox, v))
+		}
+	}
 	if w.Parent != "" {
 		if o.parent, err = b.parentOf(o.mailbox, mailboxPath, keys); err != nil {
 			return nil, err
