@@ -200,3 +200,35 @@ func TestHostileTimeoutDuringMovesMayHaveHappened(t *testing.T) {
 		t.Errorf("error claims no change was made:\n%s", msg)
 	}
 }
+
+// SQLite lets no trigger, TEMP ones included, change a DIRECTONLY table:
+// a TEMP trigger that would change mail fails before any request, while
+// the user's TEMP views and triggers may read mail.
+func TestHostileTempTriggerCannotWrite(t *testing.T) {
+	e := newWriteEnv(t)
+	id := e.column(t, "SELECT id FROM messages WHERE is_read = 1 AND is_draft = 0 LIMIT 1")[0]
+	for _, s := range []string{
+		"CREATE TEMP TABLE log(id TEXT)",
+		"CREATE TEMP TRIGGER tr AFTER INSERT ON log BEGIN UPDATE messages SET is_read = 0 WHERE id = new.id; END",
+		"CREATE TEMP VIEW unread AS SELECT id FROM messages WHERE is_read = 0",
+	} {
+		if err := e.exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	e.Server.ResetRequests()
+	err := e.exec("INSERT INTO log VALUES (?)", id)
+	if err == nil || !strings.Contains(err.Error(), `unsafe use of virtual table "messages"`) {
+		t.Errorf("a TEMP trigger's UPDATE: %v", err)
+	}
+	if n := len(e.Server.Requests()); n != 0 {
+		t.Errorf("%d requests, want none", n)
+	}
+	n := e.raw(t, "SELECT count(*) FROM unread")[0][0]
+	if err := e.exec("UPDATE messages SET is_read = 1 WHERE id IN (SELECT id FROM unread LIMIT 1)"); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.raw(t, "SELECT count(*) FROM unread")[0][0]; m == n {
+		t.Errorf("unread %s before and after, want one fewer", n)
+	}
+}
