@@ -1,6 +1,7 @@
 package fakegraph
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -51,7 +52,7 @@ func enumValue(raw json.RawMessage, typ string, members ...string) (string, *api
 
 func boolValue(raw json.RawMessage, prop string) (bool, *apiError) {
 	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
+	if err := json.Unmarshal(raw, &b); err != nil || string(bytes.TrimSpace(raw)) == "null" {
 		return false, bodyRead(fmt.Sprintf("Cannot convert the literal '%s' to the expected type 'Edm.Boolean' (property '%s').", raw, prop))
 	}
 	return b, nil

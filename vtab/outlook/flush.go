@@ -2,6 +2,7 @@ package outlook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,7 +15,6 @@ import (
 	"github.com/outlooksql/outlooksql/internal/clip"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
-	"github.com/outlooksql/outlooksql/vtab"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -39,7 +39,17 @@ const MaxFailuresShown = 10
 
 func (e *WriteError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d changes were made; %d failed:", e.Done, e.Total, len(e.Failed))
+	maybe := 0
+	for _, f := range e.Failed {
+		if graph.MayHaveHappened(f.Err) {
+			maybe++
+		}
+	}
+	fmt.Fprintf(&b, "%d of %d changes were made", e.Done, e.Total)
+	if maybe > 0 {
+		fmt.Fprintf(&b, ", and %d more may have been", maybe)
+	}
+	fmt.Fprintf(&b, "; %d failed:", len(e.Failed))
 	for i, f := range e.Failed {
 		if i == MaxFailuresShown {
 			fmt.Fprintf(&b, "\n  … and %d more", len(e.Failed)-i)
@@ -105,18 +115,13 @@ func (c *Conn) flush() error {
 	for _, wave := range waves(ops) {
 		c.sendWave(ctx, src, ops, res, wave)
 	}
-	for i, o := range ops {
-		if o.upload != nil && res[i].err == nil {
-			res[i].created, res[i].err = c.upload(ctx, src, o)
-		}
-	}
 	st.memo.Reset() // reads later in the statement see the changes
 
 	we := &WriteError{Total: len(ops)}
 	for i, o := range ops {
 		r := res[i]
 		if r.err != nil {
-			we.Failed = append(we.Failed, Failure{Table: o.t.Name, Verb: o.verb, Item: clip.String(o.label), Code: graph.Code(r.err), Err: explainWrite(o, src, st.Err(r.err))})
+			we.Failed = append(we.Failed, Failure{Table: o.t.Name, Verb: o.verb, Item: clip.String(o.label), Code: graph.Code(r.err), Err: explainWrite(o, src, timedOut(st, r.err))})
 			continue
 		}
 		we.Done++
@@ -134,6 +139,19 @@ func (c *Conn) flush() error {
 		return err
 	}
 	return nil
+}
+
+// timedOut says a timeout as the statement's Timeout does, keeping what
+// an ambiguous failure says: the request may have happened.
+func timedOut(st *Statement, err error) error {
+	var a *graph.AmbiguousError
+	if errors.As(err, &a) {
+		if te := st.Err(a.Err); te != a.Err {
+			return &graph.AmbiguousError{Method: a.Method, Path: a.Path, Err: te}
+		}
+		return err
+	}
+	return st.Err(err)
 }
 
 // TakeWriteError returns, once, the error of the last flush that failed
@@ -154,43 +172,60 @@ type opResult struct {
 	created string // the created item's id
 }
 
-// waves orders the requests of ops: an item's requests go in successive
-// waves, in the order the ops were collected (a PATCH and a move of one
-// message, or an UPDATE and a later DELETE of it in one transaction, are
-// never in flight at once); requests of different items share waves. Each
-// element is a list of (op, request) indexes.
+// waves orders the requests of ops (and their uploads, as request 0 of
+// an op with an upload): an op's requests go in successive waves, and an
+// op waits for the earlier ops of the flush that change an item it acts on
+// (op.excl, op.shared): a PATCH and a move of one message, an UPDATE and a
+// later DELETE of it in one transaction, or edits of a draft and then its
+// send, are never in flight at once. Ops that only share an item (files
+// added to one draft) and ops on different items share waves. Each element
+// is a list of (op, request) indexes.
 func waves(ops []*op) [][][2]int {
 	var out [][][2]int
-	next := map[string]int{} // item → its next wave
+	free := map[string]int{} // item → the first wave after its last exclusive op
+	used := map[string]int{} // item → the first wave after its last op
 	for i, o := range ops {
-		key := ""
-		if o.kind != vtab.WriteInsert {
-			// By id alone: one mailbox may be named "me" in one statement
-			// and by its address in the next.
-			key = o.t.Name + "\x00" + o.label
+		n := len(o.reqs)
+		if o.upload != nil {
+			n = 1
 		}
-		for j := range o.reqs {
-			w := 0
-			if key != "" {
-				w = next[key]
-				next[key] = w + 1
-			}
-			for len(out) <= w {
+		start := 0
+		for _, k := range o.shared {
+			start = max(start, free[k])
+		}
+		for _, k := range o.excl {
+			start = max(start, free[k], used[k])
+		}
+		for j := range n {
+			for len(out) <= start+j {
 				out = append(out, nil)
 			}
-			out[w] = append(out[w], [2]int{i, j})
+			out[start+j] = append(out[start+j], [2]int{i, j})
+		}
+		end := start + n
+		for _, k := range o.shared {
+			used[k] = max(used[k], end)
+		}
+		for _, k := range o.excl {
+			free[k], used[k] = end, end
 		}
 	}
 	return out
 }
 
-// sendWave sends one wave: per mailbox in parallel, $batch requests of 20.
+// sendWave sends one wave: per mailbox in parallel, $batch requests of 20;
+// then the wave's uploads, one at a time.
 func (c *Conn) sendWave(ctx context.Context, src *Source, ops []*op, res []opResult, wave [][2]int) {
 	byMailbox := map[string][][2]int{}
 	var order []string
+	var uploads []int
 	for _, x := range wave {
 		if res[x[0]].err != nil {
 			continue // an earlier request of the op failed
+		}
+		if ops[x[0]].upload != nil {
+			uploads = append(uploads, x[0])
+			continue
 		}
 		mb := ops[x[0]].mailbox
 		if _, ok := byMailbox[mb]; !ok {
@@ -229,6 +264,9 @@ func (c *Conn) sendWave(ctx context.Context, src *Source, ops []*op, res []opRes
 		}()
 	}
 	wg.Wait()
+	for _, i := range uploads {
+		res[i].created, res[i].err = c.upload(ctx, src, ops[i])
+	}
 }
 
 // sendWrites sends the writes of one mailbox as the connection's FanOut

@@ -87,6 +87,12 @@ type op struct {
 	upload  *uploadOp  // bytes sent through an upload session instead of reqs
 	parent  *parentRef // a parent that must be a draft
 	dest    *destRef   // a folder the item moves to, checked before any write
+	// excl and shared are the items (itemKey) the op acts on, for the
+	// order of a flush (waves): an op on an item waits for the earlier
+	// ops that change it (excl: PATCH, move, DELETE, sending a draft);
+	// shared ops (adding an attachment to a draft, replying to a message,
+	// creating a draft in a folder) may run together.
+	excl, shared []string
 }
 
 // destRef is the folder a move names, as the statement gave it.
@@ -94,6 +100,11 @@ type destRef struct {
 	mailbox, mailboxPath string
 	column, value        string
 }
+
+// itemKey names an item for the order of a flush: by its id alone, as one
+// mailbox may be named "me" in one statement and by its address in the
+// next (seed 24 of the write differential).
+func itemKey(_, id string) string { return id }
 
 // parentRef names a parent item a write needs to be a draft.
 type parentRef struct {
@@ -340,7 +351,11 @@ func (b *builder) delete(c *Conn, rowid int64) (*op, error) {
 	}
 	o := &op{t: b.t, kind: vtab.WriteDelete, verb: "DELETE", label: r.id, mailbox: r.mailbox,
 		reqs: []graph.Write{{Method: http.MethodDelete, Path: p, Header: b.hdr, Safe: true}}}
+	o.excl = []string{itemKey(r.mailbox, r.id)}
 	o.parent, err = b.parentOf(r.mailbox, r.mailboxPath, r.keys)
+	if o.parent != nil {
+		o.shared = []string{itemKey(o.parent.mailbox, o.parent.id)}
+	}
 	return o, err
 }
 
@@ -392,7 +407,7 @@ func (b *builder) update(c *Conn, rowid int64, vals []any) (*op, error) {
 	if len(changed) == 0 {
 		return nil, nil // nothing changes: no request
 	}
-	o := &op{t: b.t, kind: vtab.WriteUpdate, verb: "UPDATE", label: r.id, mailbox: r.mailbox}
+	o := &op{t: b.t, kind: vtab.WriteUpdate, verb: "UPDATE", label: r.id, mailbox: r.mailbox, excl: []string{itemKey(r.mailbox, r.id)}}
 	if len(body) > 0 {
 		p, err := b.fill(b.t.Writes.Update, r.mailboxPath, r.id, r.keys)
 		if err != nil {
@@ -498,15 +513,24 @@ func (b *builder) insert(vals []any) (*op, error) {
 	if len(w.Insert) == 0 {
 		return nil, fmt.Errorf("%s: rows cannot be inserted", b.t.Name)
 	}
+	// A Bool that picks the action (reply_all) is 0 or 1, nothing else:
+	// 'false' or 2 must not pick replyAll.
+	for i, v := range vals {
+		col := &b.t.Columns[i]
+		if v != nil && col.Type == tables.Bool && col.Write != nil && col.Write.How == tables.Scope {
+			x, err := col.Encode(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%w; nothing was sent", b.t.Name, err)
+			}
+			if x == false {
+				vals[i] = nil
+			}
+		}
+	}
 	given := func(name string) (any, bool) {
 		i := b.t.Column(name)
 		if i < 0 || vals[i] == nil {
 			return nil, false
-		}
-		if b.t.Columns[i].Type == tables.Bool {
-			if n, ok := vals[i].(int64); ok && n == 0 {
-				return nil, false
-			}
 		}
 		return vals[i], true
 	}
@@ -516,6 +540,18 @@ func (b *builder) insert(vals []any) (*op, error) {
 		if _, ok := given(a.If); a.If == "" || ok {
 			act = a
 			break
+		}
+	}
+	// Two columns that each pick an action (folder_id, parent_folder_id)
+	// and disagree: one of them would be ignored.
+	if v, ok := given(act.If); ok {
+		for _, a := range w.Insert {
+			if a.If == "" || a.If == act.If {
+				continue
+			}
+			if o, ok := given(a.If); ok && b.t.Columns[b.t.Column(a.If)].Type != tables.Bool && o != v {
+				return nil, fmt.Errorf("%s: give %s or %s, not both; nothing was sent", b.t.Name, act.If, a.If)
+			}
 		}
 	}
 	userID := b.src.Config.UserID
@@ -585,6 +621,13 @@ func (b *builder) insert(vals []any) (*op, error) {
 	}
 	o := &op{t: b.t, kind: vtab.WriteInsert, verb: w.Verb, mailbox: mailboxKey(userID), creates: act.Creates}
 	o.label = insertLabel(b.t, keys)
+	for _, v := range keys {
+		if act.Sends && act.NoBody {
+			o.excl = append(o.excl, itemKey(o.mailbox, v)) // sending a draft changes it
+		} else {
+			o.shared = append(o.shared, itemKey(o.mailbox, v))
+		}
+	}
 	if w.Parent != "" {
 		if o.parent, err = b.parentOf(o.mailbox, mailboxPath, keys); err != nil {
 			return nil, err

@@ -150,10 +150,25 @@ func (c *Column) BodyPath() string {
 }
 
 // Encode turns a SQL value written to the column into its JSON value in a
-// request body. The error names the column and says what it takes.
+// request body. The error names the column and says what it takes. NULL
+// is no value of a Bool, an Integer or an Enum (an error: Graph refuses
+// null there); NULL recipients or a NULL list is the empty list (Graph
+// refuses a null collection); NULL text is null.
 func (c *Column) Encode(v any) (any, error) {
 	if v == nil {
-		return nil, nil
+		switch c.Type {
+		case Bool, Integer:
+		case Enum:
+			if len(c.Members) == 0 {
+				return nil, fmt.Errorf("%s takes a value, not NULL", c.Name)
+			}
+		case Recipients:
+			return []any{}, nil
+		case JSON:
+			return []string{}, nil
+		default:
+			return nil, nil
+		}
 	}
 	switch c.Type {
 	case Bool:
@@ -231,6 +246,8 @@ func (c *Column) Encode(v any) (any, error) {
 // show writes a SQL value for an error, short.
 func show(v any) string {
 	switch x := v.(type) {
+	case nil:
+		return "NULL"
 	case string:
 		if len(x) > 60 {
 			x = x[:60] + "…"
