@@ -320,63 +320,12 @@ func wdParseRecipients(s string) []fakegraph.Recipient {
 
 // --- copies ---
 
-// wdCopyTenant deep-copies the parts of a tenant writes may change: users,
-// folders and messages (rules, categories and settings are shared).
-func wdCopyTenant(t *fakegraph.Tenant) *fakegraph.Tenant {
-	c := *t
-	c.Users = make([]*fakegraph.User, len(t.Users))
-	for i, u := range t.Users {
-		cu := *u
-		cu.BusinessPhones = slices.Clone(u.BusinessPhones)
-		cu.Folders = make([]*fakegraph.Folder, len(u.Folders))
-		for j, f := range u.Folders {
-			cf := *f
-			cu.Folders[j] = &cf
-		}
-		cu.Messages = make([]*fakegraph.Message, len(u.Messages))
-		for j, m := range u.Messages {
-			cu.Messages[j] = wdCopyMessage(m)
-		}
-		c.Users[i] = &cu
-	}
-	return &c
-}
+// wdCopyTenant is a deep copy of t (the model is changed by the test
+// alone).
+func wdCopyTenant(t *fakegraph.Tenant) *fakegraph.Tenant { return t.Clone() }
 
-func wdCopyMessage(m *fakegraph.Message) *fakegraph.Message {
-	c := *m
-	if m.UniqueBody != nil {
-		ub := *m.UniqueBody
-		c.UniqueBody = &ub
-	}
-	if m.From != nil {
-		f := *m.From
-		c.From = &f
-	}
-	if m.Sender != nil {
-		s := *m.Sender
-		c.Sender = &s
-	}
-	c.ToRecipients = slices.Clone(m.ToRecipients)
-	c.CcRecipients = slices.Clone(m.CcRecipients)
-	c.BccRecipients = slices.Clone(m.BccRecipients)
-	c.ReplyTo = slices.Clone(m.ReplyTo)
-	c.Categories = slices.Clone(m.Categories)
-	c.InternetMessageHeaders = slices.Clone(m.InternetMessageHeaders)
-	ct := func(p *time.Time) *time.Time {
-		if p == nil {
-			return nil
-		}
-		x := *p
-		return &x
-	}
-	c.Flag = fakegraph.Flag{Status: m.Flag.Status, Start: ct(m.Flag.Start), Due: ct(m.Flag.Due), Completed: ct(m.Flag.Completed)}
-	c.Attachments = make([]*fakegraph.Attachment, len(m.Attachments))
-	for i, a := range m.Attachments {
-		ca := *a
-		c.Attachments[i] = &ca
-	}
-	return &c
-}
+// wdCopyMessage is a deep copy of m.
+func wdCopyMessage(m *fakegraph.Message) *fakegraph.Message { return fakegraph.CloneMessage(m) }
 
 // --- properties ---
 

@@ -362,7 +362,7 @@ func (c *call) moveMessage(u *User, mb *mailbox, m *Message, copy bool) {
 		return
 	}
 	if copy {
-		cp := cloneMessage(m)
+		cp := CloneMessage(m)
 		cp.ID = newMessageID()
 		cp.ParentFolderID = dest.ID
 		cp.CreatedDateTime = nowUTC()

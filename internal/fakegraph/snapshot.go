@@ -46,7 +46,7 @@ func cloneUser(u *User) *User {
 	if u.Messages != nil {
 		c.Messages = make([]*Message, len(u.Messages))
 		for i, m := range u.Messages {
-			c.Messages[i] = cloneMessage(m)
+			c.Messages[i] = CloneMessage(m)
 		}
 	}
 	if u.Rules != nil {
@@ -71,7 +71,8 @@ func cloneUser(u *User) *User {
 	return &c
 }
 
-func cloneMessage(m *Message) *Message {
+// CloneMessage returns a deep copy of m.
+func CloneMessage(m *Message) *Message {
 	c := *m
 	if m.UniqueBody != nil {
 		b := *m.UniqueBody
@@ -116,7 +117,7 @@ func cloneAttachment(a *Attachment) *Attachment {
 	c := *a
 	c.Content = slices.Clone(a.Content)
 	if a.Item != nil {
-		c.Item = cloneMessage(a.Item)
+		c.Item = CloneMessage(a.Item)
 	}
 	return &c
 }
