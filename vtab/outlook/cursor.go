@@ -538,16 +538,12 @@ func (c *cursor) Column(ctx *vtab.Context, col int) error {
 	return nil
 }
 
-// fetchContent reads a value the listing left out (an attachment's bytes:
-// item attachments, files over 3 MB) from the column's Content path.
-func (c *cursor) fetchContent(ctx *vtab.Context, col *tables.Column) error {
-	if col.Content.None != nil && col.Content.None(c.row.item) {
-		ctx.ResultNull() // Graph answers 405: e.g. a reference attachment has no bytes
-		return nil
-	}
-	u := strings.ReplaceAll(col.Content.Path, "/{"+tables.KeyMailbox+"}", c.req.MailboxPath)
+// itemPath fills a path of the current row's item: {mailbox}, the keys
+// the row echoes ({message} of an attachment) and {id}, the item's id.
+func (c *cursor) itemPath(path string) string {
+	u := strings.ReplaceAll(path, "/{"+tables.KeyMailbox+"}", c.req.MailboxPath)
 	for i, k := range c.t.Columns {
-		if k.Key == "" || k.Key == tables.KeyMailbox {
+		if k.Key == "" || k.Key == tables.KeyMailbox || k.Key == tables.KeyID {
 			continue
 		}
 		v, ok := c.row.extra[i].(string)
@@ -556,7 +552,17 @@ func (c *cursor) fetchContent(ctx *vtab.Context, col *tables.Column) error {
 		}
 		u = strings.ReplaceAll(u, "/{"+k.Key+"}", "/"+url.PathEscape(v))
 	}
-	u = strings.ReplaceAll(u, "/{"+tables.KeyID+"}", "/"+url.PathEscape(c.row.item.Get(tables.ID).String()))
+	return strings.ReplaceAll(u, "/{"+tables.KeyID+"}", "/"+url.PathEscape(c.row.item.Get(tables.ID).String()))
+}
+
+// fetchContent reads a value the listing left out (an attachment's bytes:
+// item attachments, files over 3 MB) from the column's Content path.
+func (c *cursor) fetchContent(ctx *vtab.Context, col *tables.Column) error {
+	if col.Content.None != nil && col.Content.None(c.row.item) {
+		ctx.ResultNull() // Graph answers 405: e.g. a reference attachment has no bytes
+		return nil
+	}
+	u := c.itemPath(col.Content.Path)
 	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, c.header(&plan.Request{}))
 	if err != nil {
 		return fmt.Errorf("%s.%s: %w", c.t.Name, col.Name, c.stmt.Err(err))
@@ -614,19 +620,7 @@ func (c *cursor) readFull() error {
 			sel = append(sel, col.Select)
 		}
 	}
-	u := strings.ReplaceAll(c.t.Item, "/{"+tables.KeyMailbox+"}", c.req.MailboxPath)
-	for i, k := range c.t.Columns {
-		if k.Key == "" || k.Key == tables.KeyMailbox || k.Key == tables.KeyID {
-			continue
-		}
-		v, ok := c.row.extra[i].(string)
-		if !ok {
-			v, _ = c.req.Echo[i].(string)
-		}
-		u = strings.ReplaceAll(u, "/{"+k.Key+"}", "/"+url.PathEscape(v))
-	}
-	u = strings.ReplaceAll(u, "/{"+tables.KeyID+"}", "/"+url.PathEscape(c.row.item.Get(tables.ID).String()))
-	u += "?$select=" + strings.Join(sel, ",")
+	u := c.itemPath(c.t.Item) + "?$select=" + strings.Join(sel, ",")
 	resp, err := c.src.Client.Get(c.ctx, c.req.Mailbox, u, c.header(&plan.Request{}))
 	if err != nil {
 		return fmt.Errorf("%s: reading the rest of %s: %w", c.t.Name, clip.String(c.row.item.Get(tables.ID).String()), c.stmt.Err(err))
