@@ -450,13 +450,8 @@ func (b *builder) notWritable(col *tables.Column, r *rowRef, draft bool) error {
 
 // singular names one row of t for messages: "message", "folder".
 func singular(t *tables.Table) string {
-	switch t {
-	case tables.Messages:
-		return "message"
-	case tables.MailFolders:
-		return "folder"
-	case tables.AttachmentsTable:
-		return "attachment"
+	if t.Writes != nil && t.Writes.Item != "" {
+		return t.Writes.Item
 	}
 	return "item"
 }

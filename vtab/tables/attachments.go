@@ -23,6 +23,7 @@ var AttachmentsTable = &Table{
 	MaxTop:      1000,
 	DefaultPage: 10,
 	Writes: &Writes{
+		Item:   "attachment",
 		Delete: "/{mailbox}/messages/{message_id}/attachments/{id}",
 		Insert: []Action{{Path: "/{mailbox}/messages/{message_id}/attachments", Creates: true,
 			Static: map[string]any{"@odata.type": "#microsoft.graph.fileAttachment"}}},

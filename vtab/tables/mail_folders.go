@@ -15,6 +15,7 @@ var MailFolders = &Table{
 	DefaultPage: 10,
 	Skip:        true,
 	Writes: &Writes{
+		Item:   "folder",
 		Update: "/{mailbox}/mailFolders/{id}",
 		Move:   "/{mailbox}/mailFolders/{id}/move",
 		Delete: "/{mailbox}/mailFolders/{id}",

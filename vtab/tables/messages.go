@@ -59,6 +59,7 @@ var Messages = &Table{
 	Search:      true,
 	Skip:        true,
 	Writes: &Writes{
+		Item:   "message",
 		Update: "/{mailbox}/messages/{id}",
 		Move:   "/{mailbox}/messages/{id}/move",
 		Delete: "/{mailbox}/messages/{id}",

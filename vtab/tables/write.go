@@ -81,6 +81,8 @@ type Writes struct {
 	Scope string
 	// Verb names what an INSERT does, for people ("send", "reply").
 	Verb string
+	// Item names one row, for people ("message").
+	Item string
 }
 
 // Action is the POST an INSERT sends.
