@@ -61,9 +61,11 @@ func (e *WriteError) Error() string {
 }
 
 // flush sends the connection's collected changes: reads first (parents
-// that must be drafts), then the person's confirmation, then the writes in
-// waves (a second change of an item waits for its first), each wave as
-// $batch requests of 20 per mailbox, mailboxes in parallel; uploads last.
+// that must be drafts, folders moves name), then the person's
+// confirmation, then the writes in waves (a change of an item waits for
+// the earlier ones that change it), each wave as $batch requests of 20 per
+// mailbox, mailboxes in parallel, and the wave's uploads. A dry run stops
+// after the reads and records what it would send.
 func (c *Conn) flush() error {
 	w := &c.w
 	w.mu.Lock()
