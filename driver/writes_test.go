@@ -2,8 +2,12 @@ package driver_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -775,4 +779,35 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestWriteForbiddenNamesThePermission: a sign-in that reads mail but may
+// neither change nor send it gets Graph's 403 for each write, and the
+// error names the permission to add and how.
+func TestWriteForbiddenNamesThePermission(t *testing.T) {
+	e := newWriteEnv(t)
+	tokenFile := filepath.Join(t.TempDir(), "token.json")
+	rt := e.Server.IssueRefreshTokenFor(fakegraph.ClientID, e.User, "offline_access", "User.Read", "Mail.Read")
+	body, _ := json.Marshal(map[string]any{"refresh_token": rt, "access_token": "", "expires_in": 0})
+	if err := os.WriteFile(tokenFile, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open(driver.Name, strings.Replace(e.ConnString(), e.TokenFile, tokenFile, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	id := e.column(t, "SELECT id FROM messages WHERE is_read = 0 LIMIT 1")[0]
+	for _, c := range []struct{ sql, scope string }{
+		{"UPDATE messages SET is_read = 1 WHERE id = '" + id + "'", "Mail.ReadWrite"},
+		{"INSERT INTO outbox (to_recipients, subject) VALUES ('bob@contoso.com', 'x')", "Mail.Send"},
+		{"INSERT INTO replies (message_id, comment) VALUES ('" + id + "', 'x')", "Mail.Send"},
+	} {
+		_, err := db.Exec(c.sql)
+		want := "403 ErrorAccessDenied"
+		advice := "; the sign-in needs " + c.scope + " (add it to Scope and run outlooksql login again)"
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), advice) || !strings.Contains(err.Error(), "0 of 1 changes were made") {
+			t.Errorf("%s:\n error %v\n want %q … %q", c.sql, err, want, advice)
+		}
+	}
 }
