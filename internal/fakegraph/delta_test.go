@@ -498,6 +498,23 @@ func TestFolderDelta(t *testing.T) {
 	if !slices.Equal(sortedKeys(changed), sorted(created, hid)) {
 		t.Errorf("after Update: %v, want %v", sortedKeys(changed), sorted(created, hid))
 	}
+
+	// A search folder comes typed, so that a client can skip it.
+	sf := newFolderID()
+	s.Update(func(tn *Tenant) {
+		uu := userByID(tn, u.ID)
+		uu.Folders = append(uu.Folders, &Folder{ID: sf, DisplayName: "Unread mail", ParentFolderID: uu.RootFolderID, SearchFolder: true})
+	})
+	items, _, _ = deltaPages(t, s, tok, dl)
+	_, changed = split(items)
+	if it := changed[sf]; it == nil || it["@odata.type"] != "#microsoft.graph.mailSearchFolder" {
+		t.Errorf("search folder in delta: %v", it)
+	}
+	for id, it := range changed {
+		if id != sf && it["@odata.type"] != nil {
+			t.Errorf("folder %v typed %v", it["displayName"], it["@odata.type"])
+		}
+	}
 	if it := changed[created]; it != nil && (it["displayName"] != "Renamed by Update" || len(it) != 2) {
 		t.Errorf("$select=displayName round: %v", it)
 	}

@@ -119,6 +119,10 @@ type Folder struct {
 	// WellKnownName is "inbox", "sentitems", … or "" for a user folder.
 	WellKnownName string
 	IsHidden      bool
+	// SearchFolder marks a mailSearchFolder (a saved search, holding no
+	// messages of its own): listings and mailFolders/delta send it with
+	// "@odata.type":"#microsoft.graph.mailSearchFolder".
+	SearchFolder bool
 }
 
 // Recipient is Graph's recipient: {"emailAddress":{"name","address"}}.
