@@ -506,11 +506,11 @@ func TestFolderDelta(t *testing.T) {
 		uu.Folders = append(uu.Folders, &Folder{ID: sf, DisplayName: "Unread mail", ParentFolderID: uu.RootFolderID, SearchFolder: true})
 	})
 	items, _, _ = deltaPages(t, s, tok, dl)
-	_, changed = split(items)
-	if it := changed[sf]; it == nil || it["@odata.type"] != "#microsoft.graph.mailSearchFolder" {
+	_, typed := split(items)
+	if it := typed[sf]; it == nil || it["@odata.type"] != "#microsoft.graph.mailSearchFolder" {
 		t.Errorf("search folder in delta: %v", it)
 	}
-	for id, it := range changed {
+	for id, it := range typed {
 		if id != sf && it["@odata.type"] != nil {
 			t.Errorf("folder %v typed %v", it["displayName"], it["@odata.type"])
 		}
