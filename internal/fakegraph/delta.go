@@ -103,11 +103,15 @@ func (d *deltaStore) init() {
 }
 
 // begin starts a round from base (nil: the initial round) over cur; proto
-// carries the kind, mailbox, folder and options of a new state.
+// carries the kind, mailbox, folder and options of a new state. It
+// returns a nil round when base has expired meanwhile.
 func (d *deltaStore) begin(base *deltaState, proto deltaState, cur deltaSnap) (*deltaRound, int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.init()
+	if base != nil && base.gone != "" {
+		return nil, 0
+	}
 	ct := proto.opts.changeType
 	r := &deltaRound{}
 	if base == nil {
@@ -163,34 +167,44 @@ func (d *deltaStore) begin(base *deltaState, proto deltaState, cur deltaSnap) (*
 	return r, id
 }
 
-// state finds the state of a $deltatoken; nil if unknown.
-func (d *deltaStore) state(tok string) *deltaState {
+// state finds the state of a $deltatoken (nil if unknown) and whether it
+// has gone (the 410 code, "" if valid).
+func (d *deltaStore) state(tok string) (*deltaState, string) {
 	n, ok := decodeDeltaToken(tok, 'd')
 	if !ok {
-		return nil
+		return nil, ""
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.init()
-	return d.states[n]
+	st := d.states[n]
+	if st == nil {
+		return nil, ""
+	}
+	return st, st.gone
 }
 
-// round finds the round and offset of a $skiptoken.
-func (d *deltaStore) round(tok string) (*deltaRound, int) {
+// round finds the round, its number and the offset of a $skiptoken (a
+// nil round if unknown), and whether it has gone (the 410 code).
+func (d *deltaStore) round(tok string) (*deltaRound, int, int, string) {
 	raw, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil || len(raw) < 2 || raw[0] != 'r' {
-		return nil, 0
+		return nil, 0, 0, ""
 	}
 	a, b, ok := strings.Cut(string(raw[1:]), ".")
 	n, err1 := strconv.Atoi(a)
 	off, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || off < 0 {
-		return nil, 0
+		return nil, 0, 0, ""
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.init()
-	return d.rounds[n], off
+	r := d.rounds[n]
+	if r == nil {
+		return nil, 0, 0, ""
+	}
+	return r, n, off, r.gone
 }
 
 func skipToken(round, offset int) string {
@@ -399,7 +413,7 @@ func (c *call) deltaStart(proto deltaState, initURL string, fresh func() (deltaO
 	}
 	switch {
 	case q.has["$skiptoken"]:
-		r, off := d.round(q.skiptoken)
+		r, n, off, gone := d.round(q.skiptoken)
 		if r == nil {
 			c.gone(codeSyncStateNotFound, initURL)
 			return nil, 0, 0, false
@@ -408,14 +422,13 @@ func (c *call) deltaStart(proto deltaState, initURL string, fresh func() (deltaO
 			c.fail(http.StatusBadRequest, "ErrorInvalidUrlQuery", "The skip token does not belong to this resource: follow @odata.nextLink as given.")
 			return nil, 0, 0, false
 		}
-		if r.gone != "" {
-			c.gone(r.gone, initialURL(initURL, r.state.opts))
+		if gone != "" {
+			c.gone(gone, initialURL(initURL, r.state.opts))
 			return nil, 0, 0, false
 		}
-		n, _ := decodeSkip(q.skiptoken)
 		return r, n, off, true
 	case q.has["$deltatoken"]:
-		st := d.state(q.deltatoken())
+		st, gone := d.state(q.deltatoken())
 		if st == nil {
 			c.gone(codeSyncStateNotFound, initURL)
 			return nil, 0, 0, false
@@ -424,13 +437,18 @@ func (c *call) deltaStart(proto deltaState, initURL string, fresh func() (deltaO
 			c.fail(http.StatusBadRequest, "ErrorInvalidUrlQuery", "The delta token does not belong to this resource: follow @odata.deltaLink as given.")
 			return nil, 0, 0, false
 		}
-		if st.gone != "" {
-			c.gone(st.gone, initialURL(initURL, st.opts))
+		if gone != "" {
+			c.gone(gone, initialURL(initURL, st.opts))
 			return nil, 0, 0, false
 		}
 		p := proto
 		p.opts = st.opts
 		r, n := d.begin(st, p, snap(st.opts))
+		if r == nil { // expired while the snapshot was taken
+			_, code := d.state(q.deltatoken())
+			c.gone(code, initialURL(initURL, st.opts))
+			return nil, 0, 0, false
+		}
 		return r, n, 0, true
 	}
 	o, err := fresh()
@@ -442,16 +460,6 @@ func (c *call) deltaStart(proto deltaState, initURL string, fresh func() (deltaO
 	p.opts = o
 	r, n := d.begin(nil, p, snap(o))
 	return r, n, 0, true
-}
-
-func decodeSkip(tok string) (int, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(raw) < 2 {
-		return 0, false
-	}
-	a, _, _ := strings.Cut(string(raw[1:]), ".")
-	n, err := strconv.Atoi(a)
-	return n, err == nil
 }
 
 // deltatoken is the raw $deltatoken value.

@@ -565,3 +565,57 @@ func TestDeltaCountsAgainstMailbox(t *testing.T) {
 		}
 	}
 }
+
+// TestDeltaConcurrent runs rounds of several folders side by side with
+// writes and expiries (meant for -race): every round ends in a deltaLink
+// or a 410 with a Location.
+func TestDeltaConcurrent(t *testing.T) {
+	s, tok, u := startWritable(t)
+	s.SetMailboxConcurrency(0, "")
+	folders := []string{"inbox", "archive", "sentitems", "drafts"}
+	links := make([]string, len(folders))
+	for i, f := range folders {
+		_, links[i], _ = deltaPages(t, s, tok, "/me/mailFolders/"+f+"/messages/delta", "Prefer", "odata.maxpagesize=3")
+	}
+	done := make(chan string, len(folders))
+	for i := range folders {
+		go func(link string) {
+			for range 5 {
+				r := get(t, s, tok, link, "Prefer", "odata.maxpagesize=3")
+				switch r.status {
+				case 200:
+					if next, ok := r.json["@odata.nextLink"].(string); ok {
+						link = next
+					} else {
+						link = r.json["@odata.deltaLink"].(string)
+					}
+				case 410:
+					link = r.header.Get("Location")
+				default:
+					done <- string(r.body)
+					return
+				}
+			}
+			done <- ""
+		}(links[i])
+	}
+	inbox := wellKnown(u, "inbox")
+	for i := range 5 {
+		s.Update(func(tn *Tenant) {
+			for _, m := range userByID(tn, u.ID).Messages {
+				if m.ParentFolderID == inbox.ID {
+					m.IsRead = !m.IsRead
+					break
+				}
+			}
+		})
+		if i == 2 {
+			s.ExpireDeltaTokens()
+		}
+	}
+	for range folders {
+		if msg := <-done; msg != "" {
+			t.Errorf("unexpected answer: %s", msg)
+		}
+	}
+}
