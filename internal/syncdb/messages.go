@@ -31,7 +31,10 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	if err != nil {
 		return err
 	}
-	if link == "" || saved != sel {
+	// A link made for other columns: every row is rewritten, even where
+	// its changeKey says the message did not change.
+	rewrite := link != "" && saved != sel
+	if link == "" || rewrite {
 		link = initial
 	}
 	sp, err := newSpool()
@@ -45,7 +48,7 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	}
 	var a *applier
 	err = r.tx(ctx, func(tx *sql.Tx) error {
-		a = &applier{r: r, tx: tx, userID: userID, folder: folder}
+		a = &applier{r: r, tx: tx, userID: userID, folder: folder, rewrite: rewrite}
 		if full {
 			a.seen = map[string]bool{}
 		}
@@ -75,6 +78,8 @@ type applier struct {
 	userID string
 	folder string
 	seen   map[string]bool // ids of a full round
+	// rewrite writes unchanged messages too (the columns changed).
+	rewrite bool
 
 	added, changed, moved, deleted int64
 	removed, readded               []string // ids deleted, and ids added that were deleted earlier this run
@@ -107,6 +112,13 @@ func (a *applier) apply(it gjson.Result) error {
 	if err != nil {
 		return err
 	}
+	if a.rewrite {
+		// A full item for the new columns: those it lacks (the bodies
+		// after --body was turned off) become NULL.
+		for i := range present {
+			present[i] = true
+		}
+	}
 	pf := s.col("parent_folder_id")
 	if vals[pf] == nil {
 		// The folder's delta lists the folder's items.
@@ -134,12 +146,15 @@ func (a *applier) apply(it gjson.Result) error {
 			// before a move that another folder's round already applied).
 			return nil
 		}
-		if oldFolder.String == vals[pf] && oldChange.Valid && present[ck] && oldChange.String == vals[ck] {
+		if !a.rewrite && oldFolder.String == vals[pf] && oldChange.Valid && present[ck] && oldChange.String == vals[ck] {
 			return nil // unchanged: a replay
 		}
-		if oldFolder.String != vals[pf] {
+		switch {
+		case oldFolder.String != vals[pf]:
 			a.moved++
-		} else {
+		case oldChange.Valid && present[ck] && oldChange.String == vals[ck]:
+			// rewritten for new columns: not a change of the message
+		default:
 			a.changed++
 		}
 	}
