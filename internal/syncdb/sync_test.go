@@ -320,3 +320,23 @@ func TestFileOpensInSQLite3AndFTSMatches(t *testing.T) {
 func parse(s string) gjson.Result { return gjson.Parse(s) }
 
 func messagesTable() *tables.Table { return tables.Messages }
+
+func TestConcurrentFoldersAndMoves(t *testing.T) {
+	f := mailbox(t)
+	for i := range 30 {
+		f.put("n"+string(rune('a'+i)), []string{"inbox", "archive", "projects"}[i%3], "bulk", false)
+	}
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := syncOpts(f, path)
+	o.Folders = 4
+	mustRun(t, o)
+	checkMessages(t, f, path, "first run, 4 folders at once")
+	for i := range 30 {
+		f.put("n"+string(rune('a'+i)), []string{"archive", "projects", "inbox"}[i%3], "bulk", i%2 == 0)
+	}
+	s := mustRun(t, o)
+	checkMessages(t, f, path, "after 30 moves, 4 folders at once")
+	if s.Moved != 30 || s.Added != 0 || s.Deleted != 0 {
+		t.Errorf("counts %+v, want 30 moved", countsOf(s))
+	}
+}
