@@ -40,6 +40,8 @@ Usage:
                                           send are listed, not sent
   outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
+  outlooksql sync    [flags] --db FILE    copy the mail tables into a SQLite file, and on each later
+                                          run apply only what changed (delta queries)
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
   outlooksql profiles                     list the named connections of the profiles file
@@ -59,6 +61,14 @@ Flags of login:
   -p, --profile NAME        a named connection from the profiles file
   --device-code             sign in on another device (for machines without a browser)
   --no-browser              print the sign-in address instead of opening a browser
+
+Flags of sync (and -c, -p, --demo):
+  --db FILE                 the database file (created if missing)
+  --tables LIST             messages,mail_folders,users (the default); messages brings mail_folders
+  --mailbox ID              a mailbox to sync: me, a user id or userPrincipalName (repeatable;
+                            default the connection's UserId)
+  --body                    also copy body, unique_body and internet_message_headers
+  --wait                    wait for another sync of the same file instead of refusing
 
 The connection is -c if given, else -p's profile, else $OUTLOOKSQL_CONNECTION,
 else the profile named "default". The connection string's keys are listed in
@@ -122,6 +132,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runShell(ctx, args[1:], stdin, stdout, stderr)
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
+	case "sync":
+		return runSync(ctx, args[1:], stdout, stderr)
 	case "tables":
 		if len(args) > 1 {
 			return fmt.Errorf("tables takes no arguments (got %q; for a table's columns: outlooksql schema %s): %w", args[1], args[1], errUsage)

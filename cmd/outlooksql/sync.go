@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/outlooksql/outlooksql/internal/connect"
+	"github.com/outlooksql/outlooksql/internal/demo"
+	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/internal/profile"
+	"github.com/outlooksql/outlooksql/internal/syncdb"
+)
+
+// syncFlags are the flags of sync.
+type syncFlags struct {
+	conn, profile string
+	demo          bool
+	db            string
+	tables        string
+	mailboxes     []string
+	body          bool
+	wait          bool
+}
+
+// runSync copies the mail tables into a SQLite file and keeps them
+// current (SCHEMA.md, "Syncing into a database file").
+func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sync", usage, stdout)
+	f := &syncFlags{}
+	fs.StringVarP(&f.conn, "connection", "c", "", "connection string")
+	fs.StringVarP(&f.profile, "profile", "p", "", "profile name")
+	fs.BoolVar(&f.demo, "demo", false, "use the embedded demo tenant")
+	fs.StringVar(&f.db, "db", "", "the database file")
+	fs.StringVar(&f.tables, "tables", strings.Join(syncdb.DefaultTables, ","), "tables to sync")
+	fs.StringArrayVar(&f.mailboxes, "mailbox", nil, "a mailbox to sync (repeatable)")
+	fs.BoolVar(&f.body, "body", false, "copy message bodies")
+	fs.BoolVar(&f.wait, "wait", false, "wait for another sync of the file")
+	if err := parseFlags(fs, args); err != nil {
+		return helpIsNoError(err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sync takes no arguments (got %q): %w", fs.Arg(0), errUsage)
+	}
+	if f.db == "" {
+		return fmt.Errorf("sync: give the database file with --db FILE: %w", errUsage)
+	}
+	if f.demo && (f.conn != "" || f.profile != "") {
+		return fmt.Errorf("--demo and -c/-p both name a connection: give one of them: %w", errUsage)
+	}
+	choice := profile.Choice{}
+	if f.demo {
+		env, err := demo.Start(fakegraph.Demo())
+		if err != nil {
+			return err
+		}
+		defer env.Close()
+		choice = demoChoice(env)
+	} else {
+		var err error
+		if choice, err = connString(f.conn, f.profile, true); err != nil {
+			return err
+		}
+	}
+	cfg, err := parseChoice(choice)
+	if err != nil {
+		return err
+	}
+	sess, err := connect.New(cfg)
+	if err != nil {
+		return err
+	}
+	mailboxes := f.mailboxes
+	if len(mailboxes) == 0 {
+		mailboxes = []string{cfg.UserID}
+	}
+	q := &queryFlags{conn: f.conn, profile: f.profile}
+	s, err := syncdb.Run(ctx, syncdb.Options{
+		Client:          sess.Client,
+		Path:            f.db,
+		Tables:          strings.Split(f.tables, ","),
+		Mailboxes:       mailboxes,
+		Body:            f.body,
+		BodyContentType: cfg.BodyContentType,
+		Wait:            f.wait,
+	})
+	if s != nil {
+		fmt.Fprintln(stdout, s)
+	}
+	return q.loginHint(err)
+}
