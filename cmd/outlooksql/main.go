@@ -69,6 +69,8 @@ Flags of sync (and -c, -p, --demo):
                             default the connection's UserId)
   --body                    also copy body, unique_body and internet_message_headers
   --wait                    wait for another sync of the same file instead of refusing
+  --every DURATION          sync again every DURATION (15m, 1h) until Ctrl-C, which keeps
+                            every folder committed so far
 
 The connection is -c if given, else -p's profile, else $OUTLOOKSQL_CONNECTION,
 else the profile named "default". The connection string's keys are listed in

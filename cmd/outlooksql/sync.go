@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/outlooksql/outlooksql/internal/connect"
 	"github.com/outlooksql/outlooksql/internal/demo"
@@ -22,6 +23,7 @@ type syncFlags struct {
 	mailboxes     []string
 	body          bool
 	wait          bool
+	every         time.Duration
 }
 
 // runSync copies the mail tables into a SQLite file and keeps them
@@ -37,6 +39,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringArrayVar(&f.mailboxes, "mailbox", nil, "a mailbox to sync (repeatable)")
 	fs.BoolVar(&f.body, "body", false, "copy message bodies")
 	fs.BoolVar(&f.wait, "wait", false, "wait for another sync of the file")
+	fs.DurationVar(&f.every, "every", 0, "sync again every DURATION (e.g. 15m) until interrupted")
 	if err := parseFlags(fs, args); err != nil {
 		return helpIsNoError(err)
 	}
@@ -45,6 +48,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if f.db == "" {
 		return fmt.Errorf("sync: give the database file with --db FILE: %w", errUsage)
+	}
+	if f.every < 0 || f.every > 0 && f.every < time.Second {
+		return fmt.Errorf("sync: --every %s: give a duration of at least 1s, e.g. 15m: %w", f.every, errUsage)
 	}
 	if f.demo && (f.conn != "" || f.profile != "") {
 		return fmt.Errorf("--demo and -c/-p both name a connection: give one of them: %w", errUsage)
@@ -76,7 +82,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		mailboxes = []string{cfg.UserID}
 	}
 	q := &queryFlags{conn: f.conn, profile: f.profile}
-	s, err := syncdb.Run(ctx, syncdb.Options{
+	opts := syncdb.Options{
 		Client:          sess.Client,
 		Path:            f.db,
 		Tables:          strings.Split(f.tables, ","),
@@ -84,9 +90,27 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Body:            f.body,
 		BodyContentType: cfg.BodyContentType,
 		Wait:            f.wait,
-	})
-	if s != nil {
-		fmt.Fprintln(stdout, s)
 	}
-	return q.loginHint(err)
+	for {
+		s, err := syncdb.Run(ctx, opts)
+		if s != nil {
+			fmt.Fprintln(stdout, s)
+		}
+		if f.every == 0 {
+			return q.loginHint(err)
+		}
+		if ctx.Err() != nil {
+			// Ctrl-C: every folder committed so far is kept.
+			fmt.Fprintln(stderr, "sync: interrupted; every folder committed so far is kept, and the next sync resumes from there")
+			return nil
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "sync: %v (trying again in %s)\n", q.loginHint(err), f.every)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(f.every):
+		}
+	}
 }

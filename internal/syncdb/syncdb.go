@@ -322,6 +322,7 @@ func (r *run) init() error {
 	stmts = append(stmts, stateSchema...)
 	if r.messages != nil {
 		stmts = append(stmts, ftsSchema()...)
+		stmts = append(stmts, reportViews...)
 	}
 	for _, q := range stmts {
 		if _, err := r.db.Exec(q); err != nil {
