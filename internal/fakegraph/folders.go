@@ -29,6 +29,9 @@ var folderProps = []string{"displayName", "parentFolderId", "childFolderCount", 
 
 func appendFolder(b []byte, mb *mailbox, f *Folder, sel selection) []byte {
 	o := obj{b: append(b, '{')}
+	if f.SearchFolder {
+		o.str("@odata.type", "#microsoft.graph.mailSearchFolder")
+	}
 	o.str("id", f.ID)
 	for _, p := range folderProps {
 		if !sel.has(p, true) {

@@ -4,7 +4,8 @@
 // JSON batching ($batch) and rejections, and the write endpoints (PATCH,
 // DELETE, move, drafts, send, reply, forward, attachments with upload
 // sessions on a second host, folders; see writes.go) with Graph's status
-// codes and rules. Tests, the demo and benchmarks run
+// codes and rules, and delta queries for messages per folder, the folder
+// tree and users (delta.go; ExpireDeltaTokens and ResetDelta answer 410). Tests, the demo and benchmarks run
 // against it, so a request
 // that passes here should work against Microsoft.
 //
@@ -119,6 +120,10 @@ type Folder struct {
 	// WellKnownName is "inbox", "sentitems", … or "" for a user folder.
 	WellKnownName string
 	IsHidden      bool
+	// SearchFolder marks a mailSearchFolder (a saved search, holding no
+	// messages of its own): listings and mailFolders/delta send it with
+	// "@odata.type":"#microsoft.graph.mailSearchFolder".
+	SearchFolder bool
 }
 
 // Recipient is Graph's recipient: {"emailAddress":{"name","address"}}.

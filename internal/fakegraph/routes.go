@@ -233,6 +233,10 @@ func (c *call) route() {
 			}
 			return
 		}
+		if strings.EqualFold(segs[1].name, "delta") && len(segs) == 2 && !c.write {
+			c.usersDelta()
+			return
+		}
 		if segs[1].name == "$count" && len(segs) == 2 {
 			if !c.refuseWrite() {
 				c.countUsers()
@@ -319,6 +323,10 @@ func (c *call) serveMailbox(u *User, rest []segment) {
 			c.listFolders(mb, mb.root, "mailFolders")
 			return
 		}
+		if len(rest) == 2 && strings.EqualFold(rest[1].name, "delta") {
+			c.folderDelta(mb)
+			return
+		}
 		f, err := mb.folder(rest[1].name)
 		if err != nil {
 			c.answer(err)
@@ -362,6 +370,10 @@ func (c *call) serveFolder(mb *mailbox, f *Folder, rest []segment) {
 func (c *call) serveMessages(mb *mailbox, f *Folder, rest []segment) {
 	if len(rest) == 0 {
 		c.listMessages(mb, f)
+		return
+	}
+	if f != nil && len(rest) == 1 && strings.EqualFold(rest[0].name, "delta") {
+		c.messageDelta(mb, f)
 		return
 	}
 	if rest[0].name == "$count" && len(rest) == 1 {

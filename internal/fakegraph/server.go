@@ -53,6 +53,7 @@ type Server struct {
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
 	wr             writeState
+	delta          deltaStore // delta and skip tokens (delta.go)
 }
 
 // Request is one Graph request (not token requests) as the server saw it.
