@@ -183,6 +183,8 @@ type mutator struct {
 	clock time.Time
 	n     int
 	log   []string // what was done, for failure messages
+	// keepFolders makes no folder deletions (see TestSyncFolderDeletedDuringSync).
+	keepFolders bool
 }
 
 func newMutator(seed int64) *mutator {
@@ -342,7 +344,7 @@ func (m *mutator) change(u *fakegraph.User) {
 			}
 		}
 	default: // folder deleted with its subfolders and their mail
-		if len(userFolders) > 0 {
+		if len(userFolders) > 0 && !m.keepFolders {
 			f := userFolders[m.rng.IntN(len(userFolders))]
 			gone := subtree(u, f.ID)
 			u.Folders = slices.DeleteFunc(u.Folders, func(x *fakegraph.Folder) bool { return gone[x.ID] })
@@ -490,4 +492,16 @@ func runSync(t testing.TB, o syncdb.Options, when string) *syncdb.Summary {
 		t.Fatalf("%s: sync: %v", when, err)
 	}
 	return s
+}
+
+// fileCount runs a count query on the file.
+func (e *diffEnv) fileCount(t testing.TB, path, q string) int {
+	t.Helper()
+	db := openFile(t, path)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
 }
