@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
@@ -74,9 +75,9 @@ func differential(t *testing.T, seed int64) {
 			// The tenant changes while the sync runs: the sync may see
 			// some changes, not others; the next one sees them all.
 			// (No folder is deleted meanwhile: TestSyncFolderDeletedDuringSync.)
-			var n int
+			var n atomic.Int64
 			e.setHook(func(r *http.Request) {
-				if n++; n == 5 || n == 40 {
+				if k := n.Add(1); k == 5 || k == 40 {
 					e.Server.Update(func(tn *fakegraph.Tenant) { m.keepFolders = true; m.round(tn, 15); m.keepFolders = false })
 				}
 			})
@@ -128,9 +129,9 @@ func killAfter(t *testing.T, e *diffEnv, o syncdb.Options, n int, when string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var sent int
+	var sent atomic.Int64
 	e.setHook(func(*http.Request) {
-		if sent++; sent == n {
+		if sent.Add(1) == int64(n) {
 			cancel()
 		}
 	})
@@ -159,10 +160,9 @@ func TestSyncFolderDeletedDuringSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var once bool
+	var once atomic.Bool
 	e.setHook(func(r *http.Request) {
-		if !once && strings.Contains(r.URL.Path, "/messages/delta") {
-			once = true
+		if strings.Contains(r.URL.Path, "/messages/delta") && once.CompareAndSwap(false, true) {
 			e.Server.Update(func(tn *fakegraph.Tenant) {
 				u := tn.Users[0]
 				u.Folders = slices.DeleteFunc(u.Folders, func(f *fakegraph.Folder) bool { return f.ID == victim })
@@ -172,7 +172,7 @@ func TestSyncFolderDeletedDuringSync(t *testing.T) {
 	})
 	_, err = syncdb.Run(context.Background(), o)
 	e.setHook(nil)
-	if !once {
+	if !once.Load() {
 		t.Fatal("the sync sent no messages/delta request")
 	}
 	if err != nil {
