@@ -177,6 +177,16 @@ func ftsSchema() []string {
 // form (a CREATE TABLE … AS SELECT copy, another tool's table): sync would
 // mix its rows with ours.
 func checkColumns(db *sql.DB, s *table) error {
+	// Only a real table counts: where outlooksql's virtual-table modules
+	// are linked in, they are eponymous on every connection, and
+	// pragma_table_info would name the virtual table's columns.
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", s.t.Name).Scan(&n); err != nil {
+		return fmt.Errorf("read the tables of the file: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
 	rows, err := db.Query("SELECT name FROM pragma_table_info(?)", s.t.Name)
 	if err != nil {
 		return fmt.Errorf("read the columns of %s: %w", s.t.Name, err)
