@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/outlooksql/outlooksql/internal/graph"
 )
 
 // bodyProperties are the properties copied only with --body.
@@ -43,6 +46,12 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	}
 	defer sp.close()
 	delta, full, err := r.round(ctx, mb, link, initial, r.mailHeader(r.o.PageSize), sp.add, sp.reset)
+	if graph.ItemNotFound(err) || graph.Status(err) == http.StatusNotFound {
+		// The folder was deleted after the folder round listed it: what
+		// the next folder round would say. Drop it (and its messages and
+		// links) now; that is idempotent.
+		return r.tx(ctx, func(tx *sql.Tx) error { return r.dropFolder(tx, userID, folder) })
+	}
 	if err != nil {
 		return err
 	}
