@@ -40,6 +40,18 @@ func schemaOf(t *tables.Table) *table {
 	return s
 }
 
+// key returns the primary key's columns: (user_id, id), with message_id
+// between them for a message's items (attachments), or id alone.
+func (s *table) key() string {
+	switch {
+	case s.owned && s.col("message_id") >= 0 && s.t.Name == TableAttachments:
+		return "user_id, message_id, id"
+	case s.owned:
+		return "user_id, id"
+	}
+	return "id"
+}
+
 // names returns the column names.
 func (s *table) names() []string {
 	out := make([]string, len(s.cols))
@@ -62,11 +74,7 @@ func (s *table) create() []string {
 			b.WriteString(" NOT NULL")
 		}
 	}
-	if s.owned {
-		b.WriteString(", PRIMARY KEY(user_id, id))")
-	} else {
-		b.WriteString(", PRIMARY KEY(id))")
-	}
+	fmt.Fprintf(&b, ", PRIMARY KEY(%s))", s.key())
 	stmts := []string{b.String()}
 	for _, c := range s.cols {
 		if c.Type == tables.Date || c.Name == "from_address" || c.Name == "parent_folder_id" || c.Name == "message_id" {

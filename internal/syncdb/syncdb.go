@@ -254,9 +254,8 @@ func checkTables(names []string) (map[string]bool, error) {
 			return nil, fmt.Errorf("--tables: sync copies messages, mail_folders, users and attachments, not %q", n)
 		}
 	}
-	if want[TableAttachments] {
-		// TODO(issue 10): attachment metadata by $batch for new and changed messages.
-		return nil, errors.New("--tables: attachments are not synced yet: leave them out")
+	if want[TableAttachments] && !want[TableMessages] {
+		return nil, errors.New("--tables: attachments are synced with their messages: add messages to --tables")
 	}
 	return want, nil
 }
@@ -322,6 +321,9 @@ func (r *run) init() error {
 	stmts = append(stmts, stateSchema...)
 	if r.messages != nil {
 		stmts = append(stmts, ftsSchema()...)
+	}
+	if r.attachments != nil {
+		stmts = append(stmts, attachmentsTrigger)
 	}
 	for _, q := range stmts {
 		if _, err := r.db.Exec(q); err != nil {
