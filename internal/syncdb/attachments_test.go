@@ -18,7 +18,7 @@ import (
 type staticToken string
 
 func (s staticToken) AccessToken(context.Context) (string, error) { return string(s), nil }
-func (staticToken) Reject(string)                                  {}
+func (staticToken) Reject(string)                                 {}
 
 // tenantSync serves a generated one-mailbox tenant and returns the server,
 // the signed-in user and sync options for it.
