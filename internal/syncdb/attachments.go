@@ -8,12 +8,17 @@ package syncdb
 // change key or folder, or no attachment rows yet), and reads their
 // attachments' metadata with GET …/messages/{id}/attachments?$select=…
 // sent 20 to a POST /$batch: one request per 20 such messages, on top of
-// the round's delta pages. A first sync of a mailbox where one message in
-// ten has attachments costs about 1/200 of a request per message more
-// (with 500-message pages, 1 extra request per 2.5 pages); a sync with no
-// changes costs nothing more. Messages whose only attachments are inline
-// (hasAttachments false, as Graph reports images in a signature) are not
-// read: their inline attachments are not copied.
+// the round's delta pages; batches are per folder (the rows go in the
+// folder's transaction), so a folder adds at most one partial batch. The
+// 20 GETs inside a batch count against the mailbox's 4 concurrent
+// requests, so the time grows with the messages read, about one latency
+// per 4 of them. Measured on the fake tenant (20,000 messages in 30
+// folders, 1,483 with attachments, 50 ms latency): a first sync of 64
+// requests in 6.6 s becomes 155 requests (91 batches) in 26 s; a sync with
+// no changes costs nothing more (32 requests either way). Messages whose
+// only attachments are inline (hasAttachments false, as Graph reports
+// images in a signature) are not read: their inline attachments are not
+// copied.
 
 import (
 	"context"
