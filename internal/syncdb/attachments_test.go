@@ -111,7 +111,7 @@ func TestAttachmentsMetadataFollowsMessages(t *testing.T) {
 
 	// One message's attachments change, another's are all removed, a
 	// third message is deleted, a fourth gains one.
-	var changed, emptied, deleted, gained string
+	var changed, emptied, deleted, gained, moved string
 	srv.Update(func(tn *fakegraph.Tenant) {
 		box := tn.Users[0]
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -129,12 +129,20 @@ func TestAttachmentsMetadataFollowsMessages(t *testing.T) {
 			case deleted == "" && m.HasAttachments() && m.ID != changed && m.ID != emptied:
 				deleted = m.ID
 				box.Messages = slices.Delete(box.Messages, i, i+1)
+			case moved == "" && m.HasAttachments() && m.ID != changed && m.ID != emptied && m.ID != deleted:
+				moved = m.ID
+				for _, f := range box.Folders {
+					if f.ID != m.ParentFolderID && f.DisplayName == "Archive" {
+						m.ParentFolderID = f.ID
+					}
+				}
+				m.ChangeKey, m.LastModifiedDateTime = "CQAAABYAAAnew4", now
 			case gained == "" && !m.HasAttachments() && len(m.Attachments) == 0:
 				gained = m.ID
 				m.Attachments = []*fakegraph.Attachment{{Kind: "reference", ID: "AAMkRef=", Name: "plan.docx", Size: 7, LastModified: now}}
 				m.ChangeKey, m.LastModifiedDateTime = "CQAAABYAAAnew3", now
 			}
-			if changed != "" && emptied != "" && deleted != "" && gained != "" {
+			if changed != "" && emptied != "" && deleted != "" && gained != "" && moved != "" {
 				break
 			}
 		}
@@ -151,14 +159,17 @@ func TestAttachmentsMetadataFollowsMessages(t *testing.T) {
 			t.Errorf("message %s: new attachment names %q, want %q", tc.id, g, tc.want)
 		}
 	}
-	// The changed and the gaining message are read (the emptied one has no
-	// attachments to read): one $batch, the two messages in one folder or
-	// two folders.
-	if got := batches(srv); got < 1 || got > 2 {
-		t.Errorf("the change run sent %d $batch requests, want 1 or 2", got)
+	// The changed, gaining and moved messages are read (the emptied one
+	// has no attachments to read): one $batch per folder they are in.
+	if got := batches(srv); got < 1 || got > 3 {
+		t.Errorf("the change run sent %d $batch requests, want 1 to 3", got)
 	}
-	if s.Deleted != 1 || s.Changed != 3 {
-		t.Errorf("change run counts %+v, want 1 deleted, 3 changed", countsOf(s))
+	if s.Deleted != 1 || s.Changed != 3 || s.Moved != 1 {
+		t.Errorf("change run counts %+v, want 1 deleted, 3 changed, 1 moved", countsOf(s))
+	}
+	// The moved message's rows stayed, whichever folder's round came first.
+	if got := query(t, o.Path, "SELECT count(*) > 0 FROM attachments WHERE message_id = ?", moved); got[0][0] != "1" {
+		t.Errorf("the moved message %s lost its attachments", moved)
 	}
 }
 
