@@ -197,3 +197,27 @@ func TestAttachmentsNeedMessages(t *testing.T) {
 		t.Errorf("attachments alone: err = %v, want one asking for messages", err)
 	}
 }
+
+// A file synced without attachments gets those of every message when
+// attachments are turned on: each folder is read again once.
+func TestAttachmentsTurnedOnLater(t *testing.T) {
+	srv, u, o := tenantSync(t, 600, "messages", "mail_folders")
+	mustRun(t, o)
+	o.Tables = append(o.Tables, "attachments")
+	srv.ResetRequests()
+	s := mustRun(t, o)
+	want, with := wantAttachments(srv, u)
+	if got := sortRows(query(t, o.Path, attachmentsQuery)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("attachments turned on: %d rows, want %d; first difference:\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	if s.Added != 0 || s.Changed != 0 || s.Deleted != 0 {
+		t.Errorf("turning attachments on counted %+v, want no message changes", countsOf(s))
+	}
+	if got := batches(srv); got == 0 || got > with {
+		t.Errorf("turning attachments on sent %d $batch requests for %d messages with attachments", got, with)
+	}
+	links := query(t, o.Path, "SELECT count(*), sum(select_list LIKE '%;attachments') FROM _outlooksql_delta WHERE resource = 'messages'")
+	if links[0][0] != links[0][1] || links[0][0] == "0" {
+		t.Errorf("messages links (count, with the attachments marker) = %v", links[0])
+	}
+}

@@ -151,7 +151,7 @@ var stateSchema = []string{
 	user_id TEXT NOT NULL,      -- the mailbox owner's id; '' for the directory (users)
 	resource TEXT NOT NULL,     -- 'mailFolders', 'messages' or 'users'
 	folder_id TEXT NOT NULL,    -- the folder of a messages link; '' otherwise
-	select_list TEXT NOT NULL,  -- the $select the link was made with
+	select_list TEXT NOT NULL,  -- the $select the link was made with; ';attachments' appended while attachments are synced
 	delta_link TEXT NOT NULL,   -- Graph's @odata.deltaLink, followed verbatim next run
 	synced_at TEXT NOT NULL,    -- when the round it ends was committed, UTC
 	PRIMARY KEY(user_id, resource, folder_id))`,
