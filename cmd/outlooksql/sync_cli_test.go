@@ -18,7 +18,7 @@ func TestSyncFlagErrors(t *testing.T) {
 		{[]string{"sync", "--demo", "--db", filepath.Join(dir, "a.db"), "extra"}, `sync takes no arguments (got "extra")`},
 		{[]string{"sync", "--demo", "-p", "x", "--db", filepath.Join(dir, "a.db")}, "--demo and -c/-p both name a connection"},
 		{[]string{"sync", "--demo", "--db", filepath.Join(dir, "a.db"), "--tables", "messages,rules"}, `sync copies messages, mail_folders, users and attachments, not "rules"`},
-		{[]string{"sync", "--demo", "--db", filepath.Join(dir, "a.db"), "--tables", "attachments"}, "attachments are not synced yet"},
+		{[]string{"sync", "--demo", "--db", filepath.Join(dir, "a.db"), "--tables", "attachments"}, "attachments are synced with their messages: add messages to --tables"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), tc.args, strings.NewReader(""), &out, &errOut)

@@ -129,6 +129,8 @@ func (f *fakeDelta) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/v1.0/me":
 		fmt.Fprint(w, `{"id":"user-1"}`)
+	case r.URL.Path == "/v1.0/users/delta": // a token without the permission delta needs
+		http.Error(w, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`, http.StatusForbidden)
 	case r.URL.Path == "/v1.0/users":
 		fmt.Fprint(w, `{"value":[{"id":"user-1","displayName":"Ann","mail":"ann@contoso.com","businessPhones":[]},{"id":"user-2","displayName":"Bob","mail":"bob@contoso.com","businessPhones":["+1 555"]}]}`)
 	case reFolderDelta.MatchString(r.URL.Path):

@@ -179,15 +179,11 @@ func upsert(tx *sql.Tx, s *table, vals []any, present []bool) error {
 	var args []any
 	args = append(args, vals...)
 	for i, n := range names {
-		if present[i] && n != "user_id" && n != "id" {
+		if present[i] && n != "user_id" && n != "id" && !(n == "message_id" && s.t.Name == TableAttachments) {
 			sets = append(sets, n+" = excluded."+n)
 		}
 	}
-	key := "id"
-	if s.owned {
-		key = "user_id, id"
-	}
-	q := fmt.Sprintf("INSERT INTO %s(%s) VALUES(%s) ON CONFLICT(%s) DO ", s.t.Name, strings.Join(names, ", "), marks, key)
+	q := fmt.Sprintf("INSERT INTO %s(%s) VALUES(%s) ON CONFLICT(%s) DO ", s.t.Name, strings.Join(names, ", "), marks, s.key())
 	if len(sets) == 0 {
 		q += "NOTHING"
 	} else {

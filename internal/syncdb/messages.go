@@ -23,6 +23,15 @@ func (r *run) messageSelect() string {
 	return r.messages.selectList(bodyProperties...)
 }
 
+// linkSelect is what a folder's delta link is saved with: its $select,
+// and the attachments marker when attachments are synced.
+func (r *run) linkSelect() string {
+	if r.attachments != nil {
+		return r.messageSelect() + attachmentsMarker
+	}
+	return r.messageSelect()
+}
+
 // syncFolder applies one round of a folder's messages/delta and its new
 // link in one transaction. Without a saved link, or with one made for
 // another $select (--body turned on or off), or after 410 Gone, the round
@@ -36,7 +45,7 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	}
 	// A link made for other columns: every row is rewritten, even where
 	// its changeKey says the message did not change.
-	rewrite := link != "" && saved != sel
+	rewrite := link != "" && saved != r.linkSelect()
 	if link == "" || rewrite {
 		link = initial
 	}
@@ -55,11 +64,28 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	if err != nil {
 		return err
 	}
+	var att *spool
+	if r.attachments != nil {
+		ids, err := r.attachmentsWanted(sp, userID, folder)
+		if err != nil {
+			return err
+		}
+		if att, err = newSpool(); err != nil {
+			return err
+		}
+		defer att.close()
+		if err := r.fetchAttachments(ctx, mb, path, ids, att); err != nil {
+			return err
+		}
+	}
 	var a *applier
 	err = r.tx(ctx, func(tx *sql.Tx) error {
 		a = &applier{r: r, tx: tx, userID: userID, folder: folder, rewrite: rewrite}
 		if full {
 			a.seen = map[string]bool{}
+		}
+		if att != nil {
+			a.wrote = map[string]bool{}
 		}
 		if err := sp.each(a.apply); err != nil {
 			return err
@@ -69,7 +95,12 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 				return err
 			}
 		}
-		return saveLink(tx, userID, resMessages, folder, sel, delta)
+		if att != nil {
+			if err := r.writeAttachments(tx, userID, att, a.wrote); err != nil {
+				return err
+			}
+		}
+		return saveLink(tx, userID, resMessages, folder, r.linkSelect(), delta)
 	})
 	if err != nil {
 		return err
@@ -89,6 +120,9 @@ type applier struct {
 	seen   map[string]bool // ids of a full round
 	// rewrite writes unchanged messages too (the columns changed).
 	rewrite bool
+	// wrote are the ids of messages written, when attachments are synced:
+	// their fetched attachments replace the old ones.
+	wrote map[string]bool
 
 	added, changed, moved, deleted int64
 	removed, readded               []string // ids deleted, and ids added that were deleted earlier this run
@@ -167,7 +201,19 @@ func (a *applier) apply(it gjson.Result) error {
 			a.changed++
 		}
 	}
-	return upsert(a.tx, s, vals, present)
+	if err := upsert(a.tx, s, vals, present); err != nil {
+		return err
+	}
+	if a.wrote != nil {
+		a.wrote[id] = true
+		if ha := s.col("has_attachments"); present[ha] && !it.Get("hasAttachments").Bool() {
+			// No attachments (inline ones aside): none to keep.
+			if _, err := a.tx.Exec("DELETE FROM attachments WHERE user_id = ? AND message_id = ?", a.userID, id); err != nil {
+				return fmt.Errorf("delete the attachments of message %s: %w", id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // dropUnseen deletes the folder's rows that a full round did not list.

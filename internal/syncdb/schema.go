@@ -40,6 +40,18 @@ func schemaOf(t *tables.Table) *table {
 	return s
 }
 
+// key returns the primary key's columns: (user_id, id), with message_id
+// between them for a message's items (attachments), or id alone.
+func (s *table) key() string {
+	switch {
+	case s.owned && s.col("message_id") >= 0 && s.t.Name == TableAttachments:
+		return "user_id, message_id, id"
+	case s.owned:
+		return "user_id, id"
+	}
+	return "id"
+}
+
 // names returns the column names.
 func (s *table) names() []string {
 	out := make([]string, len(s.cols))
@@ -62,11 +74,7 @@ func (s *table) create() []string {
 			b.WriteString(" NOT NULL")
 		}
 	}
-	if s.owned {
-		b.WriteString(", PRIMARY KEY(user_id, id))")
-	} else {
-		b.WriteString(", PRIMARY KEY(id))")
-	}
+	fmt.Fprintf(&b, ", PRIMARY KEY(%s))", s.key())
 	stmts := []string{b.String()}
 	for _, c := range s.cols {
 		if c.Type == tables.Date || c.Name == "from_address" || c.Name == "parent_folder_id" || c.Name == "message_id" {
@@ -143,7 +151,7 @@ var stateSchema = []string{
 	user_id TEXT NOT NULL,      -- the mailbox owner's id; '' for the directory (users)
 	resource TEXT NOT NULL,     -- 'mailFolders', 'messages' or 'users'
 	folder_id TEXT NOT NULL,    -- the folder of a messages link; '' otherwise
-	select_list TEXT NOT NULL,  -- the $select the link was made with
+	select_list TEXT NOT NULL,  -- the $select the link was made with; ';attachments' appended while attachments are synced
 	delta_link TEXT NOT NULL,   -- Graph's @odata.deltaLink, followed verbatim next run
 	synced_at TEXT NOT NULL,    -- when the round it ends was committed, UTC
 	PRIMARY KEY(user_id, resource, folder_id))`,

@@ -86,15 +86,22 @@ type Summary struct {
 	Moved     int64 // messages now in another folder
 	Deleted   int64 // messages removed from the file
 	Users     int64 // users rows written
-	Requests  int64 // Graph requests sent, retries included
-	Elapsed   time.Duration
+	// UsersFullRead is true when Graph refused /users/delta (403: the
+	// permission does not allow it) and /users was read whole instead.
+	UsersFullRead bool
+	Requests      int64 // Graph requests sent, retries included
+	Elapsed       time.Duration
 }
 
 // String is the one-line summary the sync command prints.
 func (s *Summary) String() string {
-	return fmt.Sprintf("synced %d %s, %d %s: %d added, %d changed, %d moved, %d deleted; %d users; %d Graph %s in %s",
+	users := ""
+	if s.UsersFullRead {
+		users = " (read whole: Graph refused /users/delta, 403)"
+	}
+	return fmt.Sprintf("synced %d %s, %d %s: %d added, %d changed, %d moved, %d deleted; %d users%s; %d Graph %s in %s",
 		s.Mailboxes, plural(s.Mailboxes, "mailbox", "mailboxes"), s.Folders, plural(s.Folders, "folder", "folders"),
-		s.Added, s.Changed, s.Moved, s.Deleted, s.Users, s.Requests, plural(int(s.Requests), "request", "requests"),
+		s.Added, s.Changed, s.Moved, s.Deleted, s.Users, users, s.Requests, plural(int(s.Requests), "request", "requests"),
 		s.Elapsed.Round(time.Millisecond))
 }
 
@@ -117,6 +124,7 @@ type run struct {
 	folderCount                    atomic.Int64
 	added, changed, moved, deleted atomic.Int64
 	userRows                       atomic.Int64
+	usersFullRead                  atomic.Bool
 	removedMu                      sync.Mutex
 	removed                        map[string]bool // user_id + "\x00" + id deleted this run: a later add is a move
 }
@@ -221,15 +229,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	wg.Wait()
 	s := &Summary{
-		Mailboxes: len(ids),
-		Folders:   int(r.folderCount.Load()),
-		Added:     r.added.Load(),
-		Changed:   r.changed.Load(),
-		Moved:     r.moved.Load(),
-		Deleted:   r.deleted.Load(),
-		Users:     r.userRows.Load(),
-		Requests:  o.Client.Stats().Requests - before,
-		Elapsed:   time.Since(start),
+		Mailboxes:     len(ids),
+		Folders:       int(r.folderCount.Load()),
+		Added:         r.added.Load(),
+		Changed:       r.changed.Load(),
+		Moved:         r.moved.Load(),
+		Deleted:       r.deleted.Load(),
+		Users:         r.userRows.Load(),
+		UsersFullRead: r.usersFullRead.Load(),
+		Requests:      o.Client.Stats().Requests - before,
+		Elapsed:       time.Since(start),
 	}
 	err = errors.Join(errs...)
 	slices.Sort(ids)
@@ -254,9 +263,8 @@ func checkTables(names []string) (map[string]bool, error) {
 			return nil, fmt.Errorf("--tables: sync copies messages, mail_folders, users and attachments, not %q", n)
 		}
 	}
-	if want[TableAttachments] {
-		// TODO(issue 10): attachment metadata by $batch for new and changed messages.
-		return nil, errors.New("--tables: attachments are not synced yet: leave them out")
+	if want[TableAttachments] && !want[TableMessages] {
+		return nil, errors.New("--tables: attachments are synced with their messages: add messages to --tables")
 	}
 	return want, nil
 }
@@ -323,6 +331,9 @@ func (r *run) init() error {
 	if r.messages != nil {
 		stmts = append(stmts, ftsSchema()...)
 		stmts = append(stmts, reportViews...)
+	}
+	if r.attachments != nil {
+		stmts = append(stmts, attachmentsTrigger)
 	}
 	for _, q := range stmts {
 		if _, err := r.db.Exec(q); err != nil {
