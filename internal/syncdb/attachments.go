@@ -153,7 +153,7 @@ func (r *run) attachmentPages(ctx context.Context, mb string, body []byte) ([]gj
 
 // writeAttachments replaces the attachment rows of the messages the round
 // wrote (wrote) with the spooled ones, inside the round's transaction.
-func (r *run) writeAttachments(tx *sql.Tx, userID string, att *spool, wrote map[string]bool) error {
+func (r *run) writeAttachments(tx execer, userID string, att *spool, wrote map[string]bool) error {
 	s := r.attachments
 	mid := s.col("message_id")
 	return att.each(func(it gjson.Result) error {

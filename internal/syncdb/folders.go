@@ -172,7 +172,7 @@ func (r *run) upsertFolder(tx *sql.Tx, userID string, it gjson.Result) error {
 
 // upsert inserts the row, or updates the present columns of the row with
 // its key: an updated item may carry only the changed properties.
-func upsert(tx *sql.Tx, s *table, vals []any, present []bool) error {
+func upsert(tx execer, s *table, vals []any, present []bool) error {
 	names := s.names()
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")
 	var sets []string

@@ -80,7 +80,7 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	}
 	var a *applier
 	err = r.tx(ctx, func(tx *sql.Tx) error {
-		a = &applier{r: r, tx: tx, userID: userID, folder: folder, rewrite: rewrite}
+		a = &applier{r: r, tx: tx, ex: newPreparedTx(tx), userID: userID, folder: folder, rewrite: rewrite}
 		if full {
 			a.seen = map[string]bool{}
 		}
@@ -96,7 +96,7 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 			}
 		}
 		if att != nil {
-			if err := r.writeAttachments(tx, userID, att, a.wrote); err != nil {
+			if err := r.writeAttachments(a.ex, userID, att, a.wrote); err != nil {
 				return err
 			}
 		}
@@ -115,6 +115,7 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 type applier struct {
 	r      *run
 	tx     *sql.Tx
+	ex     execer // tx, each statement prepared once
 	userID string
 	folder string
 	seen   map[string]bool // ids of a full round
@@ -137,7 +138,7 @@ func (a *applier) apply(it gjson.Result) error {
 		return errors.New("messages/delta sent an item without an id")
 	}
 	if it.Get("@removed").Exists() {
-		res, err := a.tx.Exec("DELETE FROM messages WHERE user_id = ? AND id = ? AND parent_folder_id = ?", a.userID, id, a.folder)
+		res, err := a.ex.Exec("DELETE FROM messages WHERE user_id = ? AND id = ? AND parent_folder_id = ?", a.userID, id, a.folder)
 		if err != nil {
 			return fmt.Errorf("delete message %s: %w", id, err)
 		}
@@ -171,7 +172,7 @@ func (a *applier) apply(it gjson.Result) error {
 		a.seen[id] = true
 	}
 	var oldFolder, oldChange, oldModified sql.NullString
-	err = a.tx.QueryRow("SELECT parent_folder_id, change_key, last_modified_date_time FROM messages WHERE user_id = ? AND id = ?", a.userID, id).
+	err = a.ex.QueryRow("SELECT parent_folder_id, change_key, last_modified_date_time FROM messages WHERE user_id = ? AND id = ?", a.userID, id).
 		Scan(&oldFolder, &oldChange, &oldModified)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -201,14 +202,14 @@ func (a *applier) apply(it gjson.Result) error {
 			a.changed++
 		}
 	}
-	if err := upsert(a.tx, s, vals, present); err != nil {
+	if err := upsert(a.ex, s, vals, present); err != nil {
 		return err
 	}
 	if a.wrote != nil {
 		a.wrote[id] = true
 		if ha := s.col("has_attachments"); present[ha] && !it.Get("hasAttachments").Bool() {
 			// No attachments (inline ones aside): none to keep.
-			if _, err := a.tx.Exec("DELETE FROM attachments WHERE user_id = ? AND message_id = ?", a.userID, id); err != nil {
+			if _, err := a.ex.Exec("DELETE FROM attachments WHERE user_id = ? AND message_id = ?", a.userID, id); err != nil {
 				return fmt.Errorf("delete the attachments of message %s: %w", id, err)
 			}
 		}
@@ -226,7 +227,7 @@ func (a *applier) dropUnseen() error {
 		if a.seen[id] {
 			continue
 		}
-		if _, err := a.tx.Exec("DELETE FROM messages WHERE user_id = ? AND id = ?", a.userID, id); err != nil {
+		if _, err := a.ex.Exec("DELETE FROM messages WHERE user_id = ? AND id = ?", a.userID, id); err != nil {
 			return fmt.Errorf("delete message %s: %w", id, err)
 		}
 		a.deleted++

@@ -158,7 +158,7 @@ func TestStaleRoundDoesNotUndoAMove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &applier{r: r, tx: tx, userID: "user-1", folder: "src"}
+	a := &applier{r: r, tx: tx, ex: newPreparedTx(tx), userID: "user-1", folder: "src"}
 	if err := a.apply(parse(stale)); err != nil {
 		t.Fatal(err)
 	}
