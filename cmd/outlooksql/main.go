@@ -67,6 +67,7 @@ Flags of sync (and -c, -p, --demo):
   --tables LIST             messages,mail_folders,users (the default); messages brings mail_folders
   --mailbox ID              a mailbox to sync: me, a user id or userPrincipalName (repeatable;
                             default the connection's UserId)
+  --all-users               sync every user's mailbox; needs AuthType=ApplicationCredentials
   --body                    also copy body, unique_body and internet_message_headers
   --wait                    wait for another sync of the same file instead of refusing
   --every DURATION          sync again every DURATION (15m, 1h) until Ctrl-C, which keeps

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/connect"
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
@@ -24,6 +26,7 @@ type syncFlags struct {
 	body          bool
 	wait          bool
 	every         time.Duration
+	allUsers      bool
 }
 
 // runSync copies the mail tables into a SQLite file and keeps them
@@ -37,6 +40,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.db, "db", "", "the database file")
 	fs.StringVar(&f.tables, "tables", strings.Join(syncdb.DefaultTables, ","), "tables to sync")
 	fs.StringArrayVar(&f.mailboxes, "mailbox", nil, "a mailbox to sync (repeatable)")
+	fs.BoolVar(&f.allUsers, "all-users", false, "sync every user's mailbox (needs AuthType=ApplicationCredentials)")
 	fs.BoolVar(&f.body, "body", false, "copy message bodies")
 	fs.BoolVar(&f.wait, "wait", false, "wait for another sync of the file")
 	fs.DurationVar(&f.every, "every", 0, "sync again every DURATION (e.g. 15m) until interrupted")
@@ -54,6 +58,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if f.demo && (f.conn != "" || f.profile != "") {
 		return fmt.Errorf("--demo and -c/-p both name a connection: give one of them: %w", errUsage)
+	}
+	if f.allUsers && len(f.mailboxes) > 0 {
+		return fmt.Errorf("sync: --all-users and --mailbox both say which mailboxes: give one of them: %w", errUsage)
 	}
 	choice := profile.Choice{}
 	if f.demo {
@@ -73,6 +80,10 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if f.allUsers && cfg.AuthType != config.ApplicationCredentials {
+		return fmt.Errorf("sync --all-users needs app-only access, AuthType=ApplicationCredentials (this connection has AuthType=%s, "+
+			"which reads only the signed-in user's mailbox and those shared with them): use an app-only connection, or name the mailboxes with --mailbox", cfg.AuthType)
+	}
 	sess, err := connect.New(cfg)
 	if err != nil {
 		return err
@@ -90,9 +101,10 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Body:            f.body,
 		BodyContentType: cfg.BodyContentType,
 		Wait:            f.wait,
+		SkipNoMailbox:   f.allUsers,
 	}
 	for {
-		s, err := syncdb.Run(ctx, opts)
+		s, err := syncOnce(ctx, opts, f.allUsers, stderr)
 		if s != nil {
 			fmt.Fprintln(stdout, s)
 		}
@@ -113,4 +125,24 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		case <-time.After(f.every):
 		}
 	}
+}
+
+// syncOnce runs one sync, with --all-users listing the users first (again
+// at each run of --every: users come and go), and the progress lines on
+// stderr when it is a terminal.
+func syncOnce(ctx context.Context, opts syncdb.Options, allUsers bool, stderr io.Writer) (*syncdb.Summary, error) {
+	if allUsers {
+		users, err := syncdb.Users(ctx, opts.Client)
+		if err != nil {
+			return nil, fmt.Errorf("sync --all-users: %w", err)
+		}
+		if len(users) == 0 {
+			return nil, errors.New("sync --all-users: Graph lists no users in the tenant")
+		}
+		opts.Mailboxes = users
+	}
+	p := startSyncProgress(stderr)
+	opts.Progress = p.report()
+	defer p.stop()
+	return syncdb.Run(ctx, opts)
 }

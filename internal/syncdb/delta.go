@@ -38,6 +38,7 @@ func (r *run) round(ctx context.Context, mailbox, link, initial string, header h
 			if err := reset(); err != nil {
 				return "", false, err
 			}
+			pageFetched(ctx, -1)
 			url, full = initial, true
 			if resp != nil && resp.Header.Get("Location") != "" {
 				url = resp.Header.Get("Location")
@@ -56,13 +57,16 @@ func (r *run) round(ctx context.Context, mailbox, link, initial string, header h
 			return "", false, fmt.Errorf("delta round: GET %s: the page has no \"value\" array", url)
 		}
 		var ferr error
+		n := 0
 		value.ForEach(func(_, item gjson.Result) bool {
+			n++
 			ferr = add(item)
 			return ferr == nil
 		})
 		if ferr != nil {
 			return "", false, ferr
 		}
+		pageFetched(ctx, n)
 		next := page.Get(`@odata\.nextLink`).String()
 		if d := page.Get(`@odata\.deltaLink`).String(); d != "" && next == "" {
 			return d, full, nil

@@ -50,6 +50,8 @@ func (r *run) mailbox(ctx context.Context, mb string) (string, error) {
 	if err != nil {
 		return id, err
 	}
+	w := watcherOf(ctx)
+	w.folders(r, id, folders)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -61,10 +63,12 @@ func (r *run) mailbox(ctx context.Context, mb string) (string, error) {
 		go func() {
 			defer wg.Done()
 			for f := range next {
-				if err := r.syncFolder(ctx, mb, path, id, f); err != nil {
+				if err := r.syncFolder(w.folder(ctx, f), mb, path, id, f); err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("mailbox %s: folder %s: %w", mb, f, err))
 					mu.Unlock()
+				} else {
+					w.folderDone(f)
 				}
 			}
 		}()

@@ -72,7 +72,21 @@ type Options struct {
 	// Wait waits for another sync of the same file to finish; false
 	// refuses at once with ErrBusy.
 	Wait bool
+	// Progress, if set, receives each mailbox's progress (see Progress).
+	// It is called from several goroutines at once and must return quickly.
+	Progress func(Progress)
+	// SkipNoMailbox skips a mailbox Graph says does not exist
+	// (MailboxNotEnabledForRESTAPI: a user without Exchange Online), as
+	// Summary.NoMailbox, instead of failing the run: for --all-users.
+	SkipNoMailbox bool
+	// ParallelMailboxes is how many mailboxes sync at once; 0:
+	// DefaultParallelMailboxes.
+	ParallelMailboxes int
 }
+
+// DefaultParallelMailboxes is how many mailboxes sync at once by default:
+// each runs up to Folders requests of its own.
+const DefaultParallelMailboxes = 8
 
 // ErrBusy is the error of a sync started while another syncs the same file.
 var ErrBusy = errors.New("another outlooksql sync is writing this file")
@@ -91,6 +105,9 @@ type Summary struct {
 	UsersFullRead bool
 	Requests      int64 // Graph requests sent, retries included
 	Elapsed       time.Duration
+	// NoMailbox are the mailboxes skipped because their user has none
+	// (Options.SkipNoMailbox), sorted.
+	NoMailbox []string
 }
 
 // String is the one-line summary the sync command prints.
@@ -99,10 +116,10 @@ func (s *Summary) String() string {
 	if s.UsersFullRead {
 		users = " (read whole: Graph refused /users/delta, 403)"
 	}
-	return fmt.Sprintf("synced %d %s, %d %s: %d added, %d changed, %d moved, %d deleted; %d users%s; %d Graph %s in %s",
+	return fmt.Sprintf("synced %d %s, %d %s: %d added, %d changed, %d moved, %d deleted; %d users%s; %d Graph %s in %s%s",
 		s.Mailboxes, plural(s.Mailboxes, "mailbox", "mailboxes"), s.Folders, plural(s.Folders, "folder", "folders"),
 		s.Added, s.Changed, s.Moved, s.Deleted, s.Users, users, s.Requests, plural(int(s.Requests), "request", "requests"),
-		s.Elapsed.Round(time.Millisecond))
+		s.Elapsed.Round(time.Millisecond), noMailboxNote(s.NoMailbox))
 }
 
 func plural(n int, one, many string) string {
@@ -195,6 +212,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		mu   sync.Mutex
 		errs []error
 		ids  []string
+		none []string // mailboxes skipped: no mailbox
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -202,11 +220,30 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		mu.Unlock()
 	}
 	if r.folders != nil {
+		if o.ParallelMailboxes <= 0 {
+			o.ParallelMailboxes = DefaultParallelMailboxes
+		}
+		slots := make(chan struct{}, o.ParallelMailboxes)
 		for _, mb := range o.Mailboxes {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				id, err := r.mailbox(ctx, mb)
+				select {
+				case slots <- struct{}{}:
+					defer func() { <-slots }()
+				case <-ctx.Done():
+					fail(ctx.Err())
+					return
+				}
+				mctx := r.watch(ctx, mb)
+				id, err := r.mailbox(mctx, mb)
+				if o.SkipNoMailbox && graph.NoMailbox(err) {
+					id, err = "", nil
+					mu.Lock()
+					none = append(none, mb)
+					mu.Unlock()
+				}
+				watcherOf(mctx).finish(err)
 				mu.Lock()
 				if id != "" {
 					ids = append(ids, id)
@@ -239,7 +276,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		UsersFullRead: r.usersFullRead.Load(),
 		Requests:      o.Client.Stats().Requests - before,
 		Elapsed:       time.Since(start),
+		NoMailbox:     none,
 	}
+	slices.Sort(s.NoMailbox)
 	err = errors.Join(errs...)
 	slices.Sort(ids)
 	if ferr := r.finish(runID, s, ids, err); ferr != nil && err == nil {
