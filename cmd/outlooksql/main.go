@@ -62,13 +62,17 @@ Flags of login:
   --device-code             sign in on another device (for machines without a browser)
   --no-browser              print the sign-in address instead of opening a browser
 
-Flags of sync (and -c, -p, --demo):
+Flags of sync (and -c, -p):
   --db FILE                 the database file (created if missing)
-  --tables LIST             messages,mail_folders,users (the default); messages brings mail_folders
+  --demo                    sync the embedded demo tenant, a new one at each run: give a new
+                            file each time (the file's delta links name the earlier tenant)
+  --tables LIST             comma-separated: messages,mail_folders,users (the default), and
+                            attachments (metadata); messages brings mail_folders
   --mailbox ID              a mailbox to sync: me, a user id or userPrincipalName (repeatable;
                             default the connection's UserId)
   --all-users               sync every user's mailbox; needs AuthType=ApplicationCredentials
-  --body                    also copy body, unique_body and internet_message_headers
+  --body                    also copy body, body_content_type, unique_body and
+                            internet_message_headers (and index body for search)
   --wait                    wait for another sync of the same file instead of refusing
   --every DURATION          sync again every DURATION (15m, 1h) until Ctrl-C, which keeps
                             every folder committed so far
