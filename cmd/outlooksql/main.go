@@ -64,8 +64,8 @@ Flags of login:
 
 Flags of sync (and -c, -p):
   --db FILE                 the database file (created if missing)
-  --demo                    sync the embedded demo tenant, a new one at each run: give a new
-                            file each time (the file's delta links name the earlier tenant)
+  --demo                    sync the embedded demo tenant, a new one at each run (a file
+                            synced before is read again in full)
   --tables LIST             comma-separated: messages,mail_folders,users (the default), and
                             attachments (metadata); messages brings mail_folders
   --mailbox ID              a mailbox to sync: me, a user id or userPrincipalName (repeatable;

@@ -58,3 +58,22 @@ func TestSyncEvery(t *testing.T) {
 		t.Errorf("--every 10ms: %v", err)
 	}
 }
+
+// TestSyncDemoTwiceOnOneFile: each --demo run is a new tenant on a new
+// port; the file's delta links name the earlier one, so the second run
+// reads every folder again in full (it must not send the token to the old
+// address, nor fail) and finds nothing new.
+func TestSyncDemoTwiceOnOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mail.db")
+	var out []string
+	for range 2 {
+		var stdout, stderr lockedBuffer
+		if err := run(context.Background(), []string{"sync", "--demo", "--db", path}, strings.NewReader(""), &stdout, &stderr); err != nil {
+			t.Fatalf("sync --demo: %v\n%s", err, stderr.String())
+		}
+		out = append(out, stdout.String())
+	}
+	if !strings.Contains(out[0], "900 added") || !strings.Contains(out[1], ": 0 added, 0 changed, 0 moved, 0 deleted;") {
+		t.Errorf("runs:\n%s%s", out[0], out[1])
+	}
+}

@@ -283,6 +283,12 @@ func (r *run) savedLink(userID, resource, folder string) (link, sel string, err 
 	if err != nil {
 		return "", "", fmt.Errorf("read the delta link: %w", err)
 	}
+	if base := r.o.Client.BaseURL(); !strings.HasPrefix(link, base+"/") {
+		// Made by another Graph root (another BaseUrl, or another run of
+		// the demo tenant): the client would refuse to send the token
+		// there. The resource is read again in full.
+		return "", "", nil
+	}
 	return link, sel, nil
 }
 
