@@ -421,7 +421,9 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 func (r *run) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	r.write.Lock()
 	defer r.write.Unlock()
-	tx, err := r.db.BeginTx(ctx, nil)
+	// Not cancelled with ctx: a round fetched whole is committed even when
+	// Ctrl-C comes meanwhile (database/sql would roll it back).
+	tx, err := r.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return err
 	}
