@@ -1,0 +1,114 @@
+package syncdb_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/outlooksql/outlooksql/internal/config"
+	"github.com/outlooksql/outlooksql/internal/connect"
+	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/internal/syncdb"
+)
+
+// TestHostileFailuresMidRound injects, at several points of a first sync
+// and of a later one, throttling (429/503 with Retry-After), a 500 and a
+// dropped connection: the client retries them, and the file still equals
+// the virtual tables row for row.
+func TestHostileFailuresMidRound(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inject  func(s *fakegraph.Server)
+		retried bool
+	}{
+		{"429", func(s *fakegraph.Server) { s.FailNext(2, 429, "0.01") }, true},
+		{"503", func(s *fakegraph.Server) { s.FailNext(1, 503, "0.01") }, true},
+		{"500", func(s *fakegraph.Server) { s.FailNext(1, 500, "") }, true},
+		{"dropped", func(s *fakegraph.Server) { s.DropNext(1) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 7, Users: 1, MessagesPerUser: 60})
+			e := newDiffEnv(t, tenant, fakegraph.WithPageCap(7))
+			path := filepath.Join(t.TempDir(), "mail.db")
+			o := e.options(path)
+			// The client the CLI builds: the connection string's default
+			// retry policy (429 and 503 retried, after Retry-After).
+			cfg, err := config.Parse(e.AppConnString(e.users[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := connect.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Client = sess.Client
+			var n atomic.Int64
+			e.setHook(func(r *http.Request) {
+				if k := n.Add(1); k == 3 || k == 9 || k == 17 {
+					tc.inject(e.Server)
+				}
+			})
+			// The default policy retries all of these; were one not
+			// retried, the run must say so and the next one finish the
+			// job exactly.
+			sync := func(when string) {
+				t.Helper()
+				retries := o.Client.Stats().Retries
+				_, err := syncdb.Run(context.Background(), o)
+				if o.Client.Stats().Retries == retries {
+					t.Errorf("%s: no request was retried: the failures were not injected", when)
+				}
+				switch {
+				case tc.retried && err != nil:
+					t.Fatalf("%s: %v", when, err)
+				case !tc.retried && err == nil:
+					t.Fatalf("%s: no error; want the injected failure reported", when)
+				case err != nil:
+					e.setHook(nil)
+					runSync(t, o, when+", again")
+				}
+				e.compare(t, path, false, when)
+			}
+			sync("first sync with " + tc.name)
+			m := newMutator(7)
+			e.Server.Update(func(tn *fakegraph.Tenant) { m.round(tn, 20) })
+			n.Store(0)
+			e.setHook(func(r *http.Request) {
+				if k := n.Add(1); k == 2 || k == 5 || k == 9 {
+					tc.inject(e.Server)
+				}
+			})
+			sync("second sync with " + tc.name)
+		})
+	}
+}
+
+// TestHostileMailboxWithoutMailbox names a user without Exchange Online
+// with --mailbox: the run fails naming the user, and still syncs the
+// others.
+func TestHostileMailboxWithoutMailbox(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 3, Users: 1, MessagesPerUser: 10})
+	none := "0b7e3c55-9d8a-4c1e-8f2b-6a4d9e1c3f70"
+	tenant.Users = append(tenant.Users, &fakegraph.User{ID: none, DisplayName: "Build Service",
+		UserPrincipalName: "build.service@contoso.onmicrosoft.com", BusinessPhones: []string{}, NoMailbox: true})
+	e := newDiffEnv(t, tenant)
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := e.options(path)
+	o.Mailboxes = append([]string{none}, e.users...)
+	s, err := syncdb.Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "mailbox "+none) || !strings.Contains(err.Error(), "MailboxNotEnabledForRESTAPI") {
+		t.Fatalf("err = %v, want the mailbox named with Graph's code", err)
+	}
+	if s == nil {
+		t.Fatal("no summary")
+	}
+	e.compare(t, path, false, "beside a user without a mailbox")
+	o.SkipNoMailbox = true
+	s = runSync(t, o, "skipping")
+	if len(s.NoMailbox) != 1 || s.NoMailbox[0] != none || !strings.Contains(s.String(), "skipped 1 user without a mailbox ("+none+")") {
+		t.Errorf("summary %s", s)
+	}
+}
