@@ -7,10 +7,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/connect"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/internal/syncdb"
 )
 
@@ -26,7 +28,9 @@ func TestHostileFailuresMidRound(t *testing.T) {
 	}{
 		{"429", func(s *fakegraph.Server) { s.FailNext(2, 429, "0.01") }, true},
 		{"503", func(s *fakegraph.Server) { s.FailNext(1, 503, "0.01") }, true},
-		{"500", func(s *fakegraph.Server) { s.FailNext(1, 500, "") }, true},
+		{"500", func(s *fakegraph.Server) { s.FailNext(1, 500, "") }, false},
+		// Go's transport resends a GET whose reused connection closed
+		// before an answer: the run succeeds, without a retry of ours.
 		{"dropped", func(s *fakegraph.Server) { s.DropNext(1) }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,25 +44,31 @@ func TestHostileFailuresMidRound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sess, err := connect.New(cfg)
+			tokens, err := connect.Tokens(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			o.Client = sess.Client
+			o.Client = graph.New(graph.Options{
+				BaseURL:    cfg.BaseURL,
+				Tokens:     tokens,
+				HTTPClient: &http.Client{Transport: hookTransport{e: e, next: http.DefaultTransport}, Timeout: time.Minute},
+				Retry: graph.Retry{Mode: graph.RetryWhenStatusCodeMatch, StatusCodes: cfg.RetryStatusCodes, MaxRetries: cfg.RetryCountMax,
+					Multiply: cfg.RetryMultiplyWaitTime, Wait: cfg.RetryWaitTime},
+			})
 			var n atomic.Int64
 			e.setHook(func(r *http.Request) {
 				if k := n.Add(1); k == 3 || k == 9 || k == 17 {
 					tc.inject(e.Server)
 				}
 			})
-			// The default policy retries all of these; were one not
-			// retried, the run must say so and the next one finish the
-			// job exactly.
+			// The default policy (RetryWhenStatusCodeMatch) waits out 429
+			// and 503; a 500 fails the run, which names it, and the next
+			// run finishes the job exactly.
 			sync := func(when string) {
 				t.Helper()
 				retries := o.Client.Stats().Retries
 				_, err := syncdb.Run(context.Background(), o)
-				if o.Client.Stats().Retries == retries {
+				if (tc.name == "429" || tc.name == "503") && o.Client.Stats().Retries == retries {
 					t.Errorf("%s: no request was retried: the failures were not injected", when)
 				}
 				switch {
