@@ -287,6 +287,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	return s, err
 }
 
+// CheckTables reports whether names (Options.Tables) can be synced: a
+// usage error, which no later run could fix. Empty names (a stray comma)
+// are ignored.
+func CheckTables(names []string) error {
+	_, err := checkTables(names)
+	return err
+}
+
 // checkTables validates the table names.
 func checkTables(names []string) (map[string]bool, error) {
 	if len(names) == 0 {
@@ -296,11 +304,16 @@ func checkTables(names []string) (map[string]bool, error) {
 	for _, n := range names {
 		n = strings.ToLower(strings.TrimSpace(n))
 		switch n {
+		case "":
+			continue // a stray comma
 		case TableMessages, TableMailFolders, TableUsers, TableAttachments:
 			want[n] = true
 		default:
 			return nil, fmt.Errorf("--tables: sync copies messages, mail_folders, users and attachments, not %q", n)
 		}
+	}
+	if len(want) == 0 {
+		return nil, errors.New("--tables names no table: give one or more of messages, mail_folders, users and attachments, separated by commas")
 	}
 	if want[TableAttachments] && !want[TableMessages] {
 		return nil, errors.New("--tables: attachments are synced with their messages: add messages to --tables")
