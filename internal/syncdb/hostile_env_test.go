@@ -122,3 +122,28 @@ func TestHostileMailboxWithoutMailbox(t *testing.T) {
 		t.Errorf("summary %s", s)
 	}
 }
+
+// TestHostileOddMailboxNames syncs a mailbox named by a userPrincipalName
+// with a quote, a plus and accents, and one that is empty (every folder
+// holds 0 messages): rows are filed under the owner's id, and the file
+// equals the virtual tables.
+func TestHostileOddMailboxNames(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 11, Users: 2, MessagesPerUser: 0})
+	upn := "o'brien+ünï@contoso.com"
+	tenant.Users[0].UserPrincipalName = upn
+	e := newDiffEnv(t, tenant)
+	e.Server.Update(func(tn *fakegraph.Tenant) { newMutator(11).round(tn, 10) })
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := e.options(path)
+	o.Mailboxes = []string{upn, e.users[1]}
+	s := runSync(t, o, "odd names")
+	if s.Mailboxes != 2 {
+		t.Errorf("summary %s", s)
+	}
+	e.compare(t, path, false, "odd names")
+	if n := e.fileCount(t, path, "SELECT count(DISTINCT user_id) FROM mail_folders WHERE user_id IN ('"+e.users[0]+"', '"+e.users[1]+"')"); n != 2 {
+		t.Errorf("folders are filed under %d owner ids, want 2", n)
+	}
+	runSync(t, o, "again")
+	e.compare(t, path, false, "odd names, again")
+}

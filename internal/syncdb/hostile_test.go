@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/outlooksql/outlooksql/internal/graph"
 )
 
@@ -289,4 +291,37 @@ func TestHostileUsersNextLinkCycleStops(t *testing.T) {
 	if n := pages.Load(); n > 10 {
 		t.Errorf("followed %d pages of a two-page cycle", n)
 	}
+}
+
+func TestHostileWaitQueuesBehindAnotherSync(t *testing.T) {
+	f := mailbox(t)
+	path := filepath.Join(t.TempDir(), "mail.db")
+	held := flock.New(path + ".sync-lock")
+	if ok, err := held.TryLock(); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	o := syncOpts(f, path)
+	o.Wait = true
+	// Ctrl-C while waiting: it says what it was waiting for, sends nothing.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	_, err := Run(ctx, o)
+	if err == nil || !strings.Contains(err.Error(), "waiting for another sync of "+path) {
+		t.Errorf("err = %v", err)
+	}
+	if got := f.requests(); len(got) != 0 {
+		t.Errorf("a waiting sync sent %v", got)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Run(context.Background(), o); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("--wait did not wait: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	held.Unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkMessages(t, f, path, "after waiting")
 }
