@@ -325,3 +325,41 @@ func TestHostileWaitQueuesBehindAnotherSync(t *testing.T) {
 	}
 	checkMessages(t, f, path, "after waiting")
 }
+
+// TestHostileOwnObjectsWithOurNames: a file whose user made objects with
+// the names sync makes (a view messages, a table messages_fts or
+// message_recipients, another _outlooksql_delta) is refused before any
+// request and any change to the file, naming the object.
+func TestHostileOwnObjectsWithOurNames(t *testing.T) {
+	for _, tc := range []struct{ setup, want string }{
+		{"CREATE VIEW messages AS SELECT 1 AS x", "the file already has a view messages"},
+		{"CREATE TABLE messages_fts(a, b)", "the file already has a table messages_fts"},
+		{"CREATE TABLE message_recipients(a)", "the file already has a table message_recipients"},
+		{"CREATE VIEW mail_folders AS SELECT 1 AS id", "the file already has a view mail_folders"},
+		{"CREATE TABLE _outlooksql_delta(a)", "the file already has a table _outlooksql_delta with other columns (a)"},
+	} {
+		t.Run(tc.setup, func(t *testing.T) {
+			f := mailbox(t)
+			path := filepath.Join(t.TempDir(), "mine.db")
+			db, err := sql.Open("sqlite3", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(tc.setup); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			before := query(t, path, "SELECT type, name FROM sqlite_master ORDER BY name")
+			_, err = Run(context.Background(), syncOpts(f, path))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "sync into a new file") {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if got := f.requests(); len(got) != 0 {
+				t.Errorf("sent %v", got)
+			}
+			if after := query(t, path, "SELECT type, name FROM sqlite_master ORDER BY name"); !reflect.DeepEqual(after, before) {
+				t.Errorf("a refused sync changed the file's objects: %v, then %v", before, after)
+			}
+		})
+	}
+}

@@ -374,10 +374,24 @@ func (r *run) init() error {
 		if s == nil {
 			continue
 		}
-		if err := checkColumns(r.db, s); err != nil {
+		if err := checkColumns(r.db, s.t.Name, s.names()); err != nil {
 			return err
 		}
 		stmts = append(stmts, s.create()...)
+	}
+	// The other names sync makes: refused before anything is made when
+	// the user's own objects hold them.
+	for name, cols := range stateColumns {
+		if err := checkColumns(r.db, name, cols); err != nil {
+			return err
+		}
+	}
+	if r.messages != nil {
+		for name, kind := range map[string]string{"messages_fts": "fts4", "message_recipients": "view", "messages_in_folders": "view"} {
+			if err := checkObject(r.db, name, kind); err != nil {
+				return err
+			}
+		}
 	}
 	stmts = append(stmts, stateSchema...)
 	if r.messages != nil {
