@@ -75,6 +75,9 @@ func TestHostileOwnMessagesTableIsLeftAlone(t *testing.T) {
 	if got := query(t, path, "SELECT id, note FROM messages"); !reflect.DeepEqual(got, [][]string{{"1", "mine"}}) {
 		t.Errorf("the user's rows: %v", got)
 	}
+	if got := query(t, path, "PRAGMA journal_mode"); got[0][0] != "delete" {
+		t.Errorf("a refused sync left the user's file in journal mode %s", got[0][0])
+	}
 }
 
 func TestHostileReaderHoldingAReadTransaction(t *testing.T) {

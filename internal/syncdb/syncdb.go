@@ -344,10 +344,10 @@ func lock(ctx context.Context, path string, wait bool) (func(), error) {
 	return func() { fl.Unlock() }, nil
 }
 
-// open opens (creating) the file in WAL mode: readers are never blocked
-// and never see half a commit.
+// open opens (creating) the file. It is put in WAL mode (useWAL) only
+// once init found it fit: a refused file is left as it was.
 func open(path string) (*sql.DB, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_busy_timeout=10000&_synchronous=NORMAL&_txlock=immediate"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -360,11 +360,20 @@ func open(path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if !strings.EqualFold(mode, "wal") {
-		db.Close()
-		return nil, fmt.Errorf("open %s: the file is in journal mode %s and could not be put in WAL mode", path, mode)
-	}
 	return db, nil
+}
+
+// useWAL puts the file in WAL mode (it stays so): readers are never
+// blocked and never see half a commit.
+func useWAL(db *sql.DB, path string) error {
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("open %s in WAL mode: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("open %s: the file is in journal mode %s and could not be put in WAL mode", path, mode)
+	}
+	return nil
 }
 
 // init makes the tables the run writes, and the state tables.
@@ -400,6 +409,9 @@ func (r *run) init() error {
 	}
 	if r.attachments != nil {
 		stmts = append(stmts, attachmentsTrigger)
+	}
+	if err := useWAL(r.db, r.o.Path); err != nil {
+		return err
 	}
 	for _, q := range stmts {
 		if _, err := r.db.Exec(q); err != nil {
