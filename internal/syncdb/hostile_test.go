@@ -366,3 +366,42 @@ func TestHostileOwnObjectsWithOurNames(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileTransient404KeepsTheFolder: a folder's messages/delta answers
+// 404 once, though the folder exists (Graph's replicas lag at times). The
+// run drops it as deleted, as it should assume; the next run must learn
+// that it exists and copy it again, not lose it for good.
+func TestHostileTransient404KeepsTheFolder(t *testing.T) {
+	f := mailbox(t)
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := syncOpts(f, path)
+	mustRun(t, o)
+	var once atomic.Bool
+	serve := f.srv.Config.Handler
+	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "inbox") && strings.HasSuffix(r.URL.Path, "/messages/delta") && once.CompareAndSwap(false, true) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}`)
+			return
+		}
+		serve.ServeHTTP(w, r)
+	})
+	f.put("e", "inbox", "new", false)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !once.Load() {
+		t.Fatal("the 404 was not sent")
+	}
+	// Meanwhile no message is left without its folder (Projects, under
+	// Inbox, was synced after Inbox's 404 dropped both).
+	if got := query(t, path, "SELECT id FROM messages WHERE parent_folder_id NOT IN (SELECT id FROM mail_folders) ORDER BY id"); len(got) != 0 {
+		t.Errorf("after the 404, messages without a folder: %v", got)
+	}
+	mustRun(t, o)
+	checkMessages(t, f, path, "the run after a transient 404")
+	if got := query(t, path, "SELECT id, path FROM mail_folders ORDER BY id"); !reflect.DeepEqual(got, [][]string{{"archive", "Archive"}, {"inbox", "Inbox"}, {"projects", "Inbox/Projects"}}) {
+		t.Errorf("folders %v", got)
+	}
+}
