@@ -207,8 +207,14 @@ func (r *run) dropFolder(tx *sql.Tx, userID, id string) error {
 	if err != nil {
 		return err
 	}
+	// The messages of the file, synced by this run or an earlier one: a
+	// later run would never visit the folder again.
+	var msgs int
+	if err := tx.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages'").Scan(&msgs); err != nil {
+		return fmt.Errorf("read the tables of the file: %w", err)
+	}
 	for _, f := range ids {
-		if r.messages != nil {
+		if msgs > 0 {
 			res, err := tx.Exec("DELETE FROM messages WHERE user_id = ? AND parent_folder_id = ?", userID, f)
 			if err != nil {
 				return fmt.Errorf("delete the messages of folder %s: %w", f, err)

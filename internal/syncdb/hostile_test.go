@@ -405,3 +405,21 @@ func TestHostileTransient404KeepsTheFolder(t *testing.T) {
 		t.Errorf("folders %v", got)
 	}
 }
+
+// TestHostileFolderDeletedWhileOnlyFoldersSync: a folder deleted while
+// --tables names mail_folders alone takes its messages from the file too
+// (synced by earlier runs): a later run with messages would never visit
+// the folder again, and its messages would stay for good.
+func TestHostileFolderDeletedWhileOnlyFoldersSync(t *testing.T) {
+	f := mailbox(t)
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := syncOpts(f, path)
+	mustRun(t, o)
+	f.deleteFolder("archive")
+	f.remove("c", true)
+	folders := o
+	folders.Tables = []string{"mail_folders"}
+	mustRun(t, folders)
+	mustRun(t, o)
+	checkMessages(t, f, path, "after a folder was deleted during a folders-only sync")
+}
