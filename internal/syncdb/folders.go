@@ -40,6 +40,15 @@ func (r *run) mailbox(ctx context.Context, mb string) (string, error) {
 	if id == "" {
 		return "", fmt.Errorf("mailbox %s: Graph's answer to GET %s has no id", mb, path)
 	}
+	// The same mailbox named twice (by id and by userPrincipalName, or
+	// as me): synced once.
+	r.removedMu.Lock()
+	dup := r.claimed[id]
+	r.claimed[id] = true
+	r.removedMu.Unlock()
+	if dup {
+		return "", nil
+	}
 	if err := r.syncFolders(ctx, mb, path, id); err != nil {
 		return id, fmt.Errorf("mailbox %s: folders: %w", mb, err)
 	}

@@ -147,3 +147,19 @@ func TestHostileOddMailboxNames(t *testing.T) {
 	runSync(t, o, "again")
 	e.compare(t, path, false, "odd names, again")
 }
+
+// TestHostileSameMailboxTwice names one mailbox twice, once by id and once
+// by userPrincipalName: it is synced once, its messages counted once.
+func TestHostileSameMailboxTwice(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 5, Users: 1, MessagesPerUser: 40})
+	e := newDiffEnv(t, tenant)
+	path := filepath.Join(t.TempDir(), "mail.db")
+	o := e.options(path)
+	upn := tenant.Users[0].UserPrincipalName
+	o.Mailboxes = []string{e.users[0], upn, e.users[0]}
+	s := runSync(t, o, "one mailbox named thrice")
+	if s.Mailboxes != 1 || s.Added != 40 {
+		t.Errorf("summary %s, want 1 mailbox, 40 added", s)
+	}
+	e.compare(t, path, false, "one mailbox named thrice")
+}

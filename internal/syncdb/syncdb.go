@@ -144,6 +144,7 @@ type run struct {
 	usersFullRead                  atomic.Bool
 	removedMu                      sync.Mutex
 	removed                        map[string]bool // user_id + "\x00" + id deleted this run: a later add is a move
+	claimed                        map[string]bool // owner ids whose mailbox a goroutine syncs (removedMu)
 }
 
 // Run syncs the tables into the file o.Path and returns what it did. An
@@ -183,7 +184,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer db.Close()
-	r := &run{o: o, db: db, removed: map[string]bool{}}
+	r := &run{o: o, db: db, removed: map[string]bool{}, claimed: map[string]bool{}}
 	if want[TableMessages] || want[TableMailFolders] {
 		r.folders = schemaOf(tables.MailFolders)
 	}
