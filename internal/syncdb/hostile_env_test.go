@@ -112,8 +112,12 @@ func TestHostileMailboxWithoutMailbox(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "mailbox "+none) || !strings.Contains(err.Error(), "MailboxNotEnabledForRESTAPI") {
 		t.Fatalf("err = %v, want the mailbox named with Graph's code", err)
 	}
-	if s == nil {
-		t.Fatal("no summary")
+	// The summary and the run's record count only the mailbox synced.
+	if s == nil || s.Mailboxes != 1 || !strings.HasPrefix(s.String(), "synced 1 mailbox, ") {
+		t.Fatalf("summary %v, want the other mailbox alone counted", s)
+	}
+	if got := e.fileCount(t, path, "SELECT count(*) FROM _outlooksql_runs WHERE mailboxes = '[\""+e.users[0]+"\"]'"); got != 1 {
+		t.Errorf("the run's record does not name the synced mailbox alone")
 	}
 	e.compare(t, path, false, "beside a user without a mailbox")
 	o.SkipNoMailbox = true

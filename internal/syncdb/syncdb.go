@@ -246,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				}
 				watcherOf(mctx).finish(err)
 				mu.Lock()
-				if id != "" {
+				if id != "" && err == nil { // synced: a failed mailbox is in the error, not the count
 					ids = append(ids, id)
 				}
 				mu.Unlock()
