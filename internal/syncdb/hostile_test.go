@@ -423,3 +423,16 @@ func TestHostileFolderDeletedWhileOnlyFoldersSync(t *testing.T) {
 	mustRun(t, o)
 	checkMessages(t, f, path, "after a folder was deleted during a folders-only sync")
 }
+
+func TestHostileDBInAMissingDirectory(t *testing.T) {
+	f := mailbox(t)
+	dir := filepath.Join(t.TempDir(), "no such dir")
+	path := filepath.Join(dir, "mail.db")
+	_, err := Run(context.Background(), syncOpts(f, path))
+	if err == nil || !strings.Contains(err.Error(), "--db "+path+": the directory "+dir+" does not exist: create it, or give --db a file in an existing directory") {
+		t.Errorf("err = %v", err)
+	}
+	if _, serr := os.Stat(dir); !os.IsNotExist(serr) {
+		t.Errorf("sync made the directory: %v", serr)
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -336,6 +338,12 @@ func lock(ctx context.Context, path string, wait bool) (func(), error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("waiting for another sync of %s: %w", path, ctx.Err())
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--db %s: the directory %s does not exist: create it, or give --db a file in an existing directory", path, filepath.Dir(path))
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("--db %s: sync cannot write in the directory %s (it keeps %s.sync-lock beside the file, and SQLite its -wal and -shm files): give --db a file in a directory you can write", path, filepath.Dir(path), filepath.Base(path))
 		}
 		return nil, fmt.Errorf("lock %s.sync-lock: %w", path, err)
 	}
