@@ -56,6 +56,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.every < 0 || f.every > 0 && f.every < time.Second {
 		return fmt.Errorf("sync: --every %s: give a duration of at least 1s, e.g. 15m: %w", f.every, errUsage)
 	}
+	if err := syncdb.CheckTables(strings.Split(f.tables, ",")); err != nil {
+		return fmt.Errorf("sync: %w", err) // before --every: no later run could fix it
+	}
 	if f.demo && (f.conn != "" || f.profile != "") {
 		return fmt.Errorf("--demo and -c/-p both name a connection: give one of them: %w", errUsage)
 	}

@@ -29,6 +29,7 @@ func (r *run) round(ctx context.Context, mailbox, link, initial string, header h
 	url := link
 	full = link == initial
 	resets := 0
+	visited := map[string]bool{url: true} // the round's pages: a nextLink back to one loops
 	for {
 		resp, err := r.o.Client.Get(ctx, mailbox, url, header)
 		if graph.Status(err) == http.StatusGone {
@@ -43,6 +44,8 @@ func (r *run) round(ctx context.Context, mailbox, link, initial string, header h
 			if resp != nil && resp.Header.Get("Location") != "" {
 				url = resp.Header.Get("Location")
 			}
+			clear(visited)
+			visited[url] = true
 			continue
 		}
 		if err != nil {
@@ -74,9 +77,10 @@ func (r *run) round(ctx context.Context, mailbox, link, initial string, header h
 		if next == "" {
 			return "", false, fmt.Errorf("delta round: GET %s: the page has neither @odata.nextLink nor @odata.deltaLink", url)
 		}
-		if next == url {
-			return "", false, fmt.Errorf("delta round: GET %s: the @odata.nextLink points to the same page; stopping: the server's paging loops", url)
+		if visited[next] {
+			return "", false, fmt.Errorf("delta round: GET %s: the @odata.nextLink points back to a page of this round (%s); stopping: the server's paging loops", url, next)
 		}
+		visited[next] = true
 		url = next
 	}
 }

@@ -40,6 +40,15 @@ func (r *run) mailbox(ctx context.Context, mb string) (string, error) {
 	if id == "" {
 		return "", fmt.Errorf("mailbox %s: Graph's answer to GET %s has no id", mb, path)
 	}
+	// The same mailbox named twice (by id and by userPrincipalName, or
+	// as me): synced once.
+	r.removedMu.Lock()
+	dup := r.claimed[id]
+	r.claimed[id] = true
+	r.removedMu.Unlock()
+	if dup {
+		return "", nil
+	}
 	if err := r.syncFolders(ctx, mb, path, id); err != nil {
 		return id, fmt.Errorf("mailbox %s: folders: %w", mb, err)
 	}
@@ -207,8 +216,14 @@ func (r *run) dropFolder(tx *sql.Tx, userID, id string) error {
 	if err != nil {
 		return err
 	}
+	// The messages of the file, synced by this run or an earlier one: a
+	// later run would never visit the folder again.
+	var msgs int
+	if err := tx.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages'").Scan(&msgs); err != nil {
+		return fmt.Errorf("read the tables of the file: %w", err)
+	}
 	for _, f := range ids {
-		if r.messages != nil {
+		if msgs > 0 {
 			res, err := tx.Exec("DELETE FROM messages WHERE user_id = ? AND parent_folder_id = ?", userID, f)
 			if err != nil {
 				return fmt.Errorf("delete the messages of folder %s: %w", f, err)

@@ -58,8 +58,19 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	if graph.ItemNotFound(err) || graph.Status(err) == http.StatusNotFound {
 		// The folder was deleted after the folder round listed it: what
 		// the next folder round would say. Drop it (and its messages and
-		// links) now; that is idempotent.
-		return r.tx(ctx, func(tx *sql.Tx) error { return r.dropFolder(tx, userID, folder) })
+		// links) now; that is idempotent. Graph may also answer 404 for a
+		// folder that exists (a lagging replica): the folders' link goes
+		// too, so the next run lists the whole tree and copies the folder
+		// again if it is there, instead of losing it for good.
+		return r.tx(ctx, func(tx *sql.Tx) error {
+			if err := r.dropFolder(tx, userID, folder); err != nil {
+				return err
+			}
+			if _, err := tx.Exec("DELETE FROM _outlooksql_delta WHERE user_id = ? AND resource = ? AND folder_id = ''", userID, resFolders); err != nil {
+				return fmt.Errorf("forget the folders' delta link: %w", err)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		return err
@@ -80,6 +91,14 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	}
 	var a *applier
 	err = r.tx(ctx, func(tx *sql.Tx) error {
+		// A folder dropped meanwhile (its parent's round answered 404)
+		// is not written: its messages would have no folder.
+		var one int
+		if err := tx.QueryRow("SELECT 1 FROM mail_folders WHERE user_id = ? AND id = ?", userID, folder).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return errFolderGone
+		} else if err != nil {
+			return fmt.Errorf("read folder %s: %w", folder, err)
+		}
 		a = &applier{r: r, tx: tx, ex: newPreparedTx(tx), userID: userID, folder: folder, rewrite: rewrite}
 		if full {
 			a.seen = map[string]bool{}
@@ -102,6 +121,9 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 		}
 		return saveLink(tx, userID, resMessages, folder, r.linkSelect(), delta)
 	})
+	if errors.Is(err, errFolderGone) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -109,6 +131,9 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 	r.folderCount.Add(1)
 	return nil
 }
+
+// errFolderGone ends the transaction of a folder dropped during the run.
+var errFolderGone = errors.New("the folder was dropped during the run")
 
 // applier applies one folder's round inside its transaction; the counts
 // reach the run only when the transaction commits.

@@ -174,7 +174,9 @@ func (w *watcher) emit() {
 func Users(ctx context.Context, c *graph.Client) ([]string, error) {
 	var out []string
 	u := "/users?$select=id,userPrincipalName&$top=999"
+	visited := map[string]bool{} // the pages read: a nextLink back to one loops
 	for u != "" {
+		visited[u] = true
 		resp, err := c.Get(ctx, "", u, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list the users: %w", err)
@@ -196,8 +198,8 @@ func Users(ctx context.Context, c *graph.Client) ([]string, error) {
 				out = append(out, v.ID)
 			}
 		}
-		if page.Next == u {
-			return nil, fmt.Errorf("list the users: GET %s: the @odata.nextLink points to the same page", u)
+		if visited[page.Next] {
+			return nil, fmt.Errorf("list the users: GET %s: the @odata.nextLink points back to a page already read (%s); stopping: the server's paging loops", u, page.Next)
 		}
 		u = page.Next
 	}

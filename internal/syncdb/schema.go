@@ -2,6 +2,7 @@ package syncdb
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -181,23 +182,67 @@ func ftsSchema() []string {
 	}
 }
 
+// stateColumns are the columns of the state tables, as stateSchema makes
+// them: a file with other tables of those names is refused.
+var stateColumns = map[string][]string{
+	"_outlooksql_delta": {"user_id", "resource", "folder_id", "select_list", "delta_link", "synced_at"},
+	"_outlooksql_runs": {"run_id", "started_at", "finished_at", "mailboxes", "tables", "body", "folders", "added", "changed",
+		"moved", "deleted", "users", "requests", "error"},
+}
+
+// checkObject refuses a file whose object named name is not of the kind
+// sync makes: kind is "table", "fts4" (a virtual table USING fts4) or
+// "view". A missing object is fine: sync makes it.
+func checkObject(db *sql.DB, name, kind string) error {
+	var typ, q string
+	err := db.QueryRow("SELECT type, COALESCE(sql, '') FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view', 'index', 'trigger')", name).Scan(&typ, &q)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the tables of the file: %w", err)
+	}
+	virtual := strings.HasPrefix(strings.ToUpper(q), "CREATE VIRTUAL TABLE")
+	ok := false
+	switch kind {
+	case "table":
+		ok = typ == "table" && !virtual
+	case "fts4":
+		ok = typ == "table" && virtual && strings.Contains(strings.ToLower(q), "using fts4")
+	case "view":
+		ok = typ == "view"
+	}
+	if ok {
+		return nil
+	}
+	what := typ
+	if virtual {
+		what = "virtual table"
+	}
+	return fmt.Errorf("the file already has a %s %s, which sync does not make (sync makes a %s of that name): sync into a new file (--db), or drop that %s first",
+		what, name, map[string]string{"table": "table", "fts4": "full-text index", "view": "view"}[kind], what)
+}
+
 // checkColumns refuses a file whose table of that name is not the synced
 // form (a CREATE TABLE … AS SELECT copy, another tool's table): sync would
 // mix its rows with ours.
-func checkColumns(db *sql.DB, s *table) error {
+func checkColumns(db *sql.DB, name string, want []string) error {
 	// Only a real table counts: where outlooksql's virtual-table modules
 	// are linked in, they are eponymous on every connection, and
 	// pragma_table_info would name the virtual table's columns.
+	if err := checkObject(db, name, "table"); err != nil {
+		return err
+	}
 	var n int
-	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", s.t.Name).Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&n); err != nil {
 		return fmt.Errorf("read the tables of the file: %w", err)
 	}
 	if n == 0 {
 		return nil
 	}
-	rows, err := db.Query("SELECT name FROM pragma_table_info(?)", s.t.Name)
+	rows, err := db.Query("SELECT name FROM pragma_table_info(?)", name)
 	if err != nil {
-		return fmt.Errorf("read the columns of %s: %w", s.t.Name, err)
+		return fmt.Errorf("read the columns of %s: %w", name, err)
 	}
 	defer rows.Close()
 	var have []string
@@ -211,9 +256,9 @@ func checkColumns(db *sql.DB, s *table) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(have) == 0 || slices.Equal(have, s.names()) {
+	if len(have) == 0 || slices.Equal(have, want) {
 		return nil
 	}
 	return fmt.Errorf("the file already has a table %s with other columns (%s) than sync makes: sync into a new file (--db), or drop that table first",
-		s.t.Name, strings.Join(have, ", "))
+		name, strings.Join(have, ", "))
 }

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -144,6 +146,7 @@ type run struct {
 	usersFullRead                  atomic.Bool
 	removedMu                      sync.Mutex
 	removed                        map[string]bool // user_id + "\x00" + id deleted this run: a later add is a move
+	claimed                        map[string]bool // owner ids whose mailbox a goroutine syncs (removedMu)
 }
 
 // Run syncs the tables into the file o.Path and returns what it did. An
@@ -183,7 +186,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer db.Close()
-	r := &run{o: o, db: db, removed: map[string]bool{}}
+	r := &run{o: o, db: db, removed: map[string]bool{}, claimed: map[string]bool{}}
 	if want[TableMessages] || want[TableMailFolders] {
 		r.folders = schemaOf(tables.MailFolders)
 	}
@@ -245,7 +248,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				}
 				watcherOf(mctx).finish(err)
 				mu.Lock()
-				if id != "" {
+				if id != "" && err == nil { // synced: a failed mailbox is in the error, not the count
 					ids = append(ids, id)
 				}
 				mu.Unlock()
@@ -287,6 +290,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	return s, err
 }
 
+// CheckTables reports whether names (Options.Tables) can be synced: a
+// usage error, which no later run could fix. Empty names (a stray comma)
+// are ignored.
+func CheckTables(names []string) error {
+	_, err := checkTables(names)
+	return err
+}
+
 // checkTables validates the table names.
 func checkTables(names []string) (map[string]bool, error) {
 	if len(names) == 0 {
@@ -296,11 +307,16 @@ func checkTables(names []string) (map[string]bool, error) {
 	for _, n := range names {
 		n = strings.ToLower(strings.TrimSpace(n))
 		switch n {
+		case "":
+			continue // a stray comma
 		case TableMessages, TableMailFolders, TableUsers, TableAttachments:
 			want[n] = true
 		default:
 			return nil, fmt.Errorf("--tables: sync copies messages, mail_folders, users and attachments, not %q", n)
 		}
+	}
+	if len(want) == 0 {
+		return nil, errors.New("--tables names no table: give one or more of messages, mail_folders, users and attachments, separated by commas")
 	}
 	if want[TableAttachments] && !want[TableMessages] {
 		return nil, errors.New("--tables: attachments are synced with their messages: add messages to --tables")
@@ -323,6 +339,12 @@ func lock(ctx context.Context, path string, wait bool) (func(), error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("waiting for another sync of %s: %w", path, ctx.Err())
 		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--db %s: the directory %s does not exist: create it, or give --db a file in an existing directory", path, filepath.Dir(path))
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("--db %s: sync cannot write in the directory %s (it keeps %s.sync-lock beside the file, and SQLite its -wal and -shm files): give --db a file in a directory you can write", path, filepath.Dir(path), filepath.Base(path))
+		}
 		return nil, fmt.Errorf("lock %s.sync-lock: %w", path, err)
 	}
 	if !ok {
@@ -331,10 +353,10 @@ func lock(ctx context.Context, path string, wait bool) (func(), error) {
 	return func() { fl.Unlock() }, nil
 }
 
-// open opens (creating) the file in WAL mode: readers are never blocked
-// and never see half a commit.
+// open opens (creating) the file. It is put in WAL mode (useWAL) only
+// once init found it fit: a refused file is left as it was.
 func open(path string) (*sql.DB, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_busy_timeout=10000&_synchronous=NORMAL&_txlock=immediate"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -347,11 +369,20 @@ func open(path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if !strings.EqualFold(mode, "wal") {
-		db.Close()
-		return nil, fmt.Errorf("open %s: the file is in journal mode %s and could not be put in WAL mode", path, mode)
-	}
 	return db, nil
+}
+
+// useWAL puts the file in WAL mode (it stays so): readers are never
+// blocked and never see half a commit.
+func useWAL(db *sql.DB, path string) error {
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("open %s in WAL mode: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("open %s: the file is in journal mode %s and could not be put in WAL mode", path, mode)
+	}
+	return nil
 }
 
 // init makes the tables the run writes, and the state tables.
@@ -361,10 +392,24 @@ func (r *run) init() error {
 		if s == nil {
 			continue
 		}
-		if err := checkColumns(r.db, s); err != nil {
+		if err := checkColumns(r.db, s.t.Name, s.names()); err != nil {
 			return err
 		}
 		stmts = append(stmts, s.create()...)
+	}
+	// The other names sync makes: refused before anything is made when
+	// the user's own objects hold them.
+	for name, cols := range stateColumns {
+		if err := checkColumns(r.db, name, cols); err != nil {
+			return err
+		}
+	}
+	if r.messages != nil {
+		for name, kind := range map[string]string{"messages_fts": "fts4", "message_recipients": "view", "messages_in_folders": "view"} {
+			if err := checkObject(r.db, name, kind); err != nil {
+				return err
+			}
+		}
 	}
 	stmts = append(stmts, stateSchema...)
 	if r.messages != nil {
@@ -373,6 +418,9 @@ func (r *run) init() error {
 	}
 	if r.attachments != nil {
 		stmts = append(stmts, attachmentsTrigger)
+	}
+	if err := useWAL(r.db, r.o.Path); err != nil {
+		return err
 	}
 	for _, q := range stmts {
 		if _, err := r.db.Exec(q); err != nil {
@@ -421,7 +469,9 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 func (r *run) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	r.write.Lock()
 	defer r.write.Unlock()
-	tx, err := r.db.BeginTx(ctx, nil)
+	// Not cancelled with ctx: a round fetched whole is committed even when
+	// Ctrl-C comes meanwhile (database/sql would roll it back).
+	tx, err := r.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return err
 	}
