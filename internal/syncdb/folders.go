@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/tidwall/gjson"
 
+	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab/plan"
 )
 
@@ -32,11 +34,20 @@ func (r *run) mailbox(ctx context.Context, mb string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--mailbox %q: %w", mb, err)
 	}
+	var id string
 	resp, err := r.o.Client.Get(ctx, mb, path+"?$select=id", nil)
-	if err != nil {
+	switch {
+	case err == nil:
+		id = gjson.GetBytes(resp.Body, "id").String()
+	case graph.Status(err) == http.StatusForbidden && plan.IsGUID(mb):
+		// Reading the user needs a directory permission that a mail-only
+		// registration lacks; a mailbox given by its id names its owner.
+		id = strings.ToLower(mb)
+	case graph.Status(err) == http.StatusForbidden:
+		return "", fmt.Errorf("mailbox %s: %w; sync names each mailbox's owner by id, and Graph refused to read the user: grant User.Read.All (or User.ReadBasic.All), or give the mailbox by its user id (--mailbox <id>)", mb, err)
+	default:
 		return "", fmt.Errorf("mailbox %s: %w", mb, err)
 	}
-	id := gjson.GetBytes(resp.Body, "id").String()
 	if id == "" {
 		return "", fmt.Errorf("mailbox %s: Graph's answer to GET %s has no id", mb, path)
 	}

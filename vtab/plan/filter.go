@@ -835,6 +835,10 @@ func lightUsed(t *tables.Table, p *index) uint64 {
 	return u
 }
 
+// IsGUID reports whether s is a directory object id (8-4-4-4-12 hex), as a
+// user id is.
+func IsGUID(s string) bool { return isGUID(s) }
+
 // MailboxPath is the Graph path of a mailbox: "/me", or /users and the
 // user's escaped id or userPrincipalName.
 func MailboxPath(userID string) (string, error) { return mailboxSegment(userID) }
