@@ -120,14 +120,13 @@ func (r *run) syncFolder(ctx context.Context, mb, path, userID, folder string) e
 			}
 		}
 		return saveLink(tx, userID, resMessages, folder, r.linkSelect(), delta)
-	})
+	}, func() { a.count() })
 	if errors.Is(err, errFolderGone) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	a.count()
 	r.folderCount.Add(1)
 	return nil
 }

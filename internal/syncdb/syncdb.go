@@ -466,7 +466,11 @@ func (r *run) finish(id int64, s *Summary, ids []string, runErr error) error {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // tx runs f in one write transaction, alone among the run's writers.
-func (r *run) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
+//
+// then, if given, runs after the commit while the write lock is still held:
+// a count a later transaction depends on (a removal another folder's round
+// will see as a move) is in place before that transaction starts.
+func (r *run) tx(ctx context.Context, f func(tx *sql.Tx) error, then ...func()) error {
 	r.write.Lock()
 	defer r.write.Unlock()
 	// Not cancelled with ctx: a round fetched whole is committed even when
@@ -479,7 +483,13 @@ func (r *run) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, g := range then {
+		g()
+	}
+	return nil
 }
 
 // header returns the request headers of mail reads: immutable ids, the
