@@ -188,25 +188,30 @@ func member(members []string, s string) string {
 	return ""
 }
 
-// pattern is a LIKE or GLOB pattern Graph can pre-filter: a literal with
-// wildcards only at its start and/or end.
+// pattern is what Graph can pre-filter of a LIKE or GLOB pattern: a
+// literal with wildcards before and/or after it.
 type pattern struct {
 	lit         string
 	lead, trail bool // a wildcard before / after the literal
 }
 
-// parsePattern accepts 'abc', 'abc%', '%abc', '%abc%' (LIKE, no escape
-// character: SQLite offers no LIKE … ESCAPE to a virtual table) and the GLOB
-// forms with '*'; any other wildcard makes the pattern unpushable. Like
-// SQLite's like() and glob(), which read the pattern as a C string, it
-// ends the pattern at its first NUL: '%' || char(0) || 'zz%' is '%'.
+// parsePattern reads a LIKE or GLOB pattern as a pre-filter Graph can
+// evaluate: 'abc', 'abc%', '%abc', '%abc%' (LIKE, no escape character:
+// SQLite offers no LIKE … ESCAPE to a virtual table) and the GLOB forms
+// with '*' give their literal. A pattern with a wildcard inside ('_', or
+// GLOB's '?' and '[…]', or an inner '%') still holds each of its literal
+// runs in every match: it gives the run before its first wildcard as a
+// prefix when nothing leads it ('ab_c%' → startswith 'ab'), else its
+// longest run ('%ab_cde%' → contains 'cde'); SQLite checks the rest. Like
+// SQLite's like() and glob(), which read the pattern as a C string, it ends
+// the pattern at its first NUL: '%' || char(0) || 'zz%' is '%'.
 func parsePattern(s string, glob bool) (pattern, bool) {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
-	any, single := byte('%'), "_"
+	any, wild := byte('%'), "%_"
 	if glob {
-		any, single = '*', "?["
+		any, wild = '*', "*?["
 	}
 	var p pattern
 	for len(s) > 0 && s[0] == any {
@@ -215,11 +220,29 @@ func parsePattern(s string, glob bool) (pattern, bool) {
 	for len(s) > 0 && s[len(s)-1] == any {
 		s, p.trail = s[:len(s)-1], true
 	}
-	if s == "" || strings.IndexByte(s, any) >= 0 || strings.ContainsAny(s, single) {
+	if s == "" {
 		return p, false
 	}
-	p.lit = s
-	return p, true
+	i := strings.IndexAny(s, wild)
+	if i < 0 {
+		p.lit = s
+		return p, true
+	}
+	p.trail = true
+	if !p.lead && i > 0 {
+		p.lit = s[:i]
+		return p, true
+	}
+	p.lead = true
+	if j := strings.IndexByte(s, '['); glob && j >= 0 {
+		s = s[:j] // a character class: what follows it is not literal
+	}
+	for _, run := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(wild, r) }) {
+		if len(run) > len(p.lit) {
+			p.lit = run
+		}
+	}
+	return p, p.lit != ""
 }
 
 func patternClause(t *tables.Table, c *tables.Column, pat pattern) xlat {
