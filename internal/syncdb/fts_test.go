@@ -1,18 +1,11 @@
 package syncdb
 
 import (
-	"context"
 	"database/sql"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/outlooksql/outlooksql/internal/config"
-	"github.com/outlooksql/outlooksql/internal/connect"
-	"github.com/outlooksql/outlooksql/internal/demo"
-	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
 // ftsWords splits text as FTS4's simple tokenizer does: runs of ASCII
@@ -28,23 +21,7 @@ func ftsWords(s string) []string {
 // to_recipients) that occurs in 2 to 200 messages, messages_fts MATCH finds
 // exactly the messages a whole-word scan of the same columns finds.
 func TestFTSAgreesWithWordScan(t *testing.T) {
-	env, err := demo.Start(fakegraph.Generate(fakegraph.GenConfig{Seed: 12, Users: 1, MessagesPerUser: 400}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	cfg, err := config.Parse(env.ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := connect.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "mail.db")
-	if _, err := Run(context.Background(), Options{Client: sess.Client, Path: path, Mailboxes: []string{"me"}}); err != nil {
-		t.Fatal(err)
-	}
+	path := syncGenerated(t, 12, 400)
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)

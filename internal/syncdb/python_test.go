@@ -1,17 +1,10 @@
 package syncdb
 
 import (
-	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/outlooksql/outlooksql/internal/config"
-	"github.com/outlooksql/outlooksql/internal/connect"
-	"github.com/outlooksql/outlooksql/internal/demo"
-	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
 // TestFileOpensInPython: a synced file is an ordinary SQLite file for
@@ -26,23 +19,7 @@ func TestFileOpensInPython(t *testing.T) {
 		}
 		t.Skip("python3 is not installed")
 	}
-	env, err := demo.Start(fakegraph.Generate(fakegraph.GenConfig{Seed: 4, Users: 1, MessagesPerUser: 200}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	cfg, err := config.Parse(env.ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := connect.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "mail.db")
-	if _, err := Run(context.Background(), Options{Client: sess.Client, Path: path, Mailboxes: []string{"me"}}); err != nil {
-		t.Fatal(err)
-	}
+	path := syncGenerated(t, 4, 200)
 	queries := []string{
 		"SELECT count(*) FROM messages",
 		"SELECT count(*) FROM mail_folders",

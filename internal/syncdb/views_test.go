@@ -1,37 +1,14 @@
 package syncdb
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
-
-	"github.com/outlooksql/outlooksql/internal/config"
-	"github.com/outlooksql/outlooksql/internal/connect"
-	"github.com/outlooksql/outlooksql/internal/demo"
-	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
 // TestReportViews: against the fake tenant, message_recipients has one row
 // per sender and per element of each recipient list, and
 // messages_in_folders gives every message its folder's path.
 func TestReportViews(t *testing.T) {
-	env, err := demo.Start(fakegraph.Generate(fakegraph.GenConfig{Seed: 9, Users: 1, MessagesPerUser: 150}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	cfg, err := config.Parse(env.ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := connect.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "mail.db")
-	if _, err := Run(context.Background(), Options{Client: sess.Client, Path: path, Mailboxes: []string{"me"}}); err != nil {
-		t.Fatal(err)
-	}
+	path := syncGenerated(t, 9, 150)
 	for _, c := range []struct{ view, base string }{
 		{"SELECT count(*) FROM message_recipients WHERE kind = 'from'", "SELECT count(*) FROM messages WHERE from_address IS NOT NULL"},
 		{"SELECT count(*) FROM message_recipients WHERE kind = 'to'", "SELECT coalesce(sum(json_array_length(to_recipients)), 0) FROM messages"},
