@@ -284,7 +284,7 @@ func appEnv(t testing.TB, tenant *fakegraph.Tenant, mailbox string, extra ...str
 func TestApplicationCredentials(t *testing.T) {
 	tenant := small()
 	upn := tenant.Users[1].UserPrincipalName
-	e := appEnv(t, tenant, upn)
+	e := appEnv(t, tenant, upn, "ParallelScans=1") // one request per page
 
 	cols := visibleColumns(tenant, "messages")
 	got := e.query(t, "SELECT "+strings.Join(cols, ", ")+" FROM messages")

@@ -124,7 +124,7 @@ func TestRetryModes(t *testing.T) {
 	for _, m := range modes {
 		for _, f := range []fault{throttled, unavailable, serverError, dropped} {
 			t.Run(m.name+"/"+f.name, func(t *testing.T) {
-				e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01"}, m.extra...))
+				e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01", "ParallelScans=1"}, m.extra...))
 				f.inject(e.Server, 1)
 				start := time.Now()
 				got, err := e.run(context.Background(), "SELECT id FROM messages")
@@ -283,7 +283,7 @@ func TestFailureOnLaterPage(t *testing.T) {
 		{"None/drop", []string{"RetryMode=None"}, dropped, 2, []int{200, 0, 0}, ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01"}, tc.extra...))
+			e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01", "ParallelScans=1"}, tc.extra...))
 			all := e.ids(t)
 			rows, err := e.conn.QueryContext(context.Background(), "SELECT id FROM messages")
 			if err != nil {

@@ -6,27 +6,29 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
 
-	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab/plan"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // Partitioned scans: a listing the planner marked (plan.Partition) sends
-// its first page with $count=true. When that page has a nextLink and the
-// count says the listing spans ParallelScanMinPages pages or more, one
+// its first page as ever. When that page has a nextLink, the listing's
+// /$count is read while the second page is; when the count says the
+// listing spans ParallelScanMinPages pages or more, one
 // $batch of probes ($top=1&$skip=k, sorted by the partition property)
 // reads the property at the quantiles of the count; then up to
 // ParallelScans chains read the disjoint half-open ranges between them at
-// once. The first page is dropped: the chains read every item again, in as
-// many round trips as they would need without it, and it keeps the rows
+// once. The first two pages are dropped: the chains read every item again, in as
+// many round trips as they would need without them, and the rows stay
 // exactly those of the listing whatever its order. Otherwise the listing
-// goes on from its first page, as it would have.
+// goes on from its second page, as it would have.
 const (
 	// orderedAhead is the pages a chain may read ahead of the cursor when
 	// the rows must come out chain after chain (a pushed ORDER BY): the
@@ -108,11 +110,12 @@ func (s *partSource) next() (row, error) {
 	return row{item: it}, nil
 }
 
-// start reads the first page and decides whether to split.
+// start reads the first page and decides whether to split: when it has a
+// nextLink, the listing's /$count is read while the next page is.
 func (s *partSource) start() error {
 	c, r, p := s.c, s.req, s.req.Part
 	cfg := c.src.Config
-	pager := c.src.Client.Pages(c.ctx, r.Mailbox, p.CountURL(), s.hdr)
+	pager := c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr)
 	dd := &dedupePages{p: pager}
 	page, err := dd.Next()
 	if err != nil {
@@ -120,11 +123,28 @@ func (s *partSource) start() error {
 	}
 	c.count(1)
 	s.seq = &listSource{c: c, req: r, pager: dd, items: page.Array()}
-	body := gjson.ParseBytes(pager.Page())
-	if !body.Get("@odata\\.nextLink").Exists() {
-		return nil // one page: the scan is this request
+	if !gjson.GetBytes(pager.Page(), "@odata\\.nextLink").Exists() {
+		return nil // one page: the scan is this one request
 	}
-	total := body.Get("@odata\\.count").Int()
+	var page2 gjson.Result
+	var err2 error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		page2, err2 = dd.Next()
+	}()
+	resp, cerr := c.src.Client.Get(c.ctx, r.Mailbox, p.CountURL(), s.hdr)
+	<-done
+	if err2 != nil {
+		return err2
+	}
+	s.seq.pager = &prefetched{page: page2, p: dd}
+	total := int64(-1)
+	if cerr == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(resp.Body)), 10, 64); err == nil {
+			total = n
+		}
+	}
 	per := int64(len(s.seq.items))
 	if total <= 0 || per <= 0 || (total+per-1)/per < int64(cfg.ParallelScanMinPages) {
 		return nil // unknown or small: go on in sequence
@@ -138,51 +158,47 @@ func (s *partSource) start() error {
 	return nil
 }
 
+// prefetched is pages whose next one was read already.
+type prefetched struct {
+	page gjson.Result
+	read bool
+	p    pages
+}
+
+func (f *prefetched) Next() (gjson.Result, error) {
+	if !f.read {
+		f.read = true
+		return f.page, nil
+	}
+	return f.p.Next()
+}
+
 // probe reads the partition property at the n-1 quantiles of total items,
-// sorted ascending, in one $batch (or at once when the server has none);
-// it returns the distinct bounds, ascending, as OData literals.
+// sorted ascending, in GETs sent at once; it returns the distinct bounds, ascending, as OData literals.
 func (s *partSource) probe(total, n int64) ([]string, error) {
 	c, r, p := s.c, s.req, s.req.Part
 	var reqs []graph.BatchRequest
 	for i := int64(1); i < n; i++ {
 		reqs = append(reqs, graph.BatchRequest{Path: p.ProbeURL(i * total / n), Header: s.hdr})
 	}
+	// GETs at once rather than a $batch: the statement's cache answers an
+	// identical GET again for free (an inner scan SQLite repeats).
 	bodies := make([][]byte, len(reqs))
-	useBatch := c.src.Config.FanOut == config.FanOutBatch && !c.src.BatchRefused()
-	if useBatch {
-		res, err := c.src.Client.Batch(c.ctx, r.Mailbox, reqs)
-		switch {
-		case err != nil && batchRefused(err):
-			c.src.RefuseBatch()
-			useBatch = false
-		case err != nil:
-			return nil, err
-		default:
-			for i, br := range res {
-				if br.Err != nil {
-					return nil, br.Err
-				}
-				bodies[i] = br.Response.Body
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() {
+			resp, err := c.src.Client.Get(c.ctx, r.Mailbox, reqs[i].Path, s.hdr)
+			if err == nil {
+				bodies[i] = resp.Body
 			}
-		}
+			errs[i] = err
+		})
 	}
-	if !useBatch {
-		errs := make([]error, len(reqs))
-		var wg sync.WaitGroup
-		for i := range reqs {
-			wg.Go(func() {
-				resp, err := c.src.Client.Get(c.ctx, r.Mailbox, reqs[i].Path, s.hdr)
-				if err == nil {
-					bodies[i] = resp.Body
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
 	var bounds []string

@@ -28,12 +28,12 @@ type Partition struct {
 	sortProp string
 }
 
-// CountURL is the request's URL with $count=true, so that its first page
-// says how many items the listing has.
+// CountURL is the request for the number of items the listing has: its
+// collection's /$count with the same $filter (text/plain; no order, so no
+// tautology).
 func (p *Partition) CountURL() string {
-	q := p.q
-	q.count = true
-	return p.b.path + p.render(q, p.sortProp, "", "")
+	q := query{custom: append(slices.Clone(p.q.custom), p.b.params...), filter: p.f.clauses("", -1, nil)}
+	return p.b.path + "/$count" + q.encode()
 }
 
 // ProbeURL is the request for the value of Property of the item at offset
