@@ -226,7 +226,7 @@ func TestRetryWaits(t *testing.T) {
 			[]time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, 0}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tenant, tc.extra)
+			e := newEnv(t, tenant, append([]string{"ParallelScans=1"}, tc.extra...)) // pages in sequence
 			tc.f.inject(e.Server, tc.n)
 			// Waiting RetryWaitTime instead of Retry-After would take a
 			// minute: give up after 5 s.

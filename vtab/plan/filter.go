@@ -208,7 +208,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			if s.Limit > 0 && !b.single {
 				req.Limit = s.Limit
 			}
-			req.Part = f.partition(q, b, sortProp, need, light, len(bases)*len(chunks))
+			req.Part = f.partition(q, b, sortProp, need, d.Writing, len(bases)*len(chunks))
 			s.Requests = append(s.Requests, req)
 			s.sorts = append(s.sorts, f.localSort(q, b, req, sortProp, split, chunk))
 		}
