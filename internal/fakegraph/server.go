@@ -49,7 +49,8 @@ type Server struct {
 	pageRedirect   redirectTo // answers nextLink pages with a redirect
 	tokenRedirect  redirectTo // answers token requests with a redirect
 	rotatedGrace   time.Duration
-	pageCap        int // most items on a page, whatever $top asks (0: no cap)
+	pageCap        int          // most items on a page, whatever $top asks (0: no cap)
+	maxPageBytes   atomic.Int64 // a larger listing page answers 504 (pagebytes.go)
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
 	wr             writeState
