@@ -19,7 +19,7 @@ import (
 type fakeToken string
 
 func (f fakeToken) AccessToken(context.Context) (string, error) { return string(f), nil }
-func (f fakeToken) Reject(string)                                {}
+func (f fakeToken) Reject(string)                               {}
 
 // timeoutFirst fails its first n round trips with a timeout, as
 // net/http does when a response's headers do not come in time.
