@@ -252,10 +252,10 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 			if err != nil {
 				return failedPages{err}
 			}
-			return c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr)
+			return adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))
 		}
 	}
-	return c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr)
+	return adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))
 }
 
 // get sends request r, a GET by id, or takes the fan-out's answer to it.
