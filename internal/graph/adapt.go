@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -165,3 +166,24 @@ func (e timeoutError) Error() string { return string(e) }
 
 // Timeout reports true: the response timed out (see TooSlow).
 func (e timeoutError) Timeout() bool { return true }
+
+// smallerKey marks a request whose page an adapting Pager asks for again,
+// smaller, when it is too slow: the client does not retry it as it is.
+type smallerKey struct{}
+
+// context returns ctx for the request of a page at the current size: a
+// 504 or a timeout is not retried at this size when a smaller one is left
+// (at $top=1 the retry policy applies as to any request). a may be nil.
+func (a *adaptive) context(ctx context.Context) context.Context {
+	if a == nil || a.size <= 1 {
+		return ctx
+	}
+	return context.WithValue(ctx, smallerKey{}, true)
+}
+
+// smallerNext reports whether ctx is that of a page an adapting Pager asks
+// for again, smaller, when Graph is too slow to answer it.
+func smallerNext(ctx context.Context) bool {
+	v, _ := ctx.Value(smallerKey{}).(bool)
+	return v
+}

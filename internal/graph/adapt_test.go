@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
@@ -81,17 +82,24 @@ func TestAdaptivePages(t *testing.T) {
 		name  string
 		setup func(s *fakegraph.Server, tr *timeoutFirst)
 		want  []pageRequest
+		retry Retry
 	}{
 		{"one 504, then back to 100", func(s *fakegraph.Server, _ *timeoutFirst) { s.FailNext(1, 504, "") },
-			[]pageRequest{{"100", "", 504}, {"50", "", 200}, {"50", "50", 200}, {"100", "100", 200}, {"100", "200", 200}}},
+			[]pageRequest{{"100", "", 504}, {"50", "", 200}, {"50", "50", 200}, {"100", "100", 200}, {"100", "200", 200}}, Retry{}},
 		{"one timeout, then back to 100", func(_ *fakegraph.Server, tr *timeoutFirst) { tr.n.Store(1) },
 			// the timed-out request never reached the fake
-			[]pageRequest{{"50", "", 200}, {"50", "50", 200}, {"100", "100", 200}, {"100", "200", 200}}},
+			[]pageRequest{{"50", "", 200}, {"50", "50", 200}, {"100", "100", 200}, {"100", "200", 200}}, Retry{}},
 		{"504 over a size: 100 fails, 50 holds, a retry of 100 waits longer", func(s *fakegraph.Server, _ *timeoutFirst) { s.SetMaxPageBytes(hi50) },
 			[]pageRequest{{"100", "", 504}, {"50", "", 200}, {"50", "50", 200}, {"100", "100", 504},
-				{"50", "100", 200}, {"50", "150", 200}, {"50", "200", 200}, {"50", "250", 200}}},
+				{"50", "100", 200}, {"50", "150", 200}, {"50", "200", 200}, {"50", "250", 200}}, Retry{}},
 		{"504 on every size: shrinks to 1, then fails", func(s *fakegraph.Server, _ *timeoutFirst) { s.SetMaxPageBytes(10) },
-			[]pageRequest{{"100", "", 504}, {"50", "", 504}, {"25", "", 504}, {"12", "", 504}, {"6", "", 504}, {"3", "", 504}, {"1", "", 504}}},
+			[]pageRequest{{"100", "", 504}, {"50", "", 504}, {"25", "", 504}, {"12", "", 504}, {"6", "", 504}, {"3", "", 504}, {"1", "", 504}}, Retry{}},
+		{"RetryAny: a too-slow page is not retried as it is, but at $top=1 it is", func(s *fakegraph.Server, _ *timeoutFirst) { s.SetMaxPageBytes(10) },
+			[]pageRequest{{"100", "", 504}, {"50", "", 504}, {"25", "", 504}, {"12", "", 504}, {"6", "", 504}, {"3", "", 504}, {"1", "", 504}, {"1", "", 504}, {"1", "", 504}},
+			Retry{Mode: RetryAny, MaxRetries: 2, Wait: time.Millisecond}},
+		{"RetryAny: one 504, then back to 100", func(s *fakegraph.Server, _ *timeoutFirst) { s.FailNext(1, 504, "") },
+			[]pageRequest{{"100", "", 504}, {"50", "", 200}, {"50", "50", 200}, {"100", "100", 200}, {"100", "200", 200}},
+			Retry{Mode: RetryAny, MaxRetries: 2, Wait: time.Millisecond}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,7 +107,7 @@ func TestAdaptivePages(t *testing.T) {
 			t.Cleanup(s.Close)
 			tr := &timeoutFirst{next: http.DefaultTransport}
 			c.setup(s, tr)
-			cl := New(Options{BaseURL: s.GraphURL(), Tokens: fakeToken(s.IssueAccessToken(upn)), HTTPClient: &http.Client{Transport: tr}})
+			cl := New(Options{BaseURL: s.GraphURL(), Tokens: fakeToken(s.IssueAccessToken(upn)), HTTPClient: &http.Client{Transport: tr}, Retry: c.retry})
 			p := cl.Pages(context.Background(), upn, path, nil).Adapt()
 			got, err := collect(p)
 			var reqs []pageRequest

@@ -61,10 +61,10 @@ func (p *Pager) Next() (gjson.Result, error) {
 		if p.adapt != nil {
 			url = p.adapt.url(p.next)
 		}
-		resp, err = p.c.Get(p.ctx, p.mailbox, url, p.header)
+		resp, err = p.c.Get(p.adapt.context(p.ctx), p.mailbox, url, p.header)
 		for err != nil && p.adapt != nil && p.ctx.Err() == nil && p.adapt.failed(err) {
 			url = p.adapt.url(p.next) // the same position, a smaller page
-			resp, err = p.c.Get(p.ctx, p.mailbox, url, p.header)
+			resp, err = p.c.Get(p.adapt.context(p.ctx), p.mailbox, url, p.header)
 		}
 	}
 	shown := p.c.display(url)
