@@ -95,3 +95,43 @@ func TestAttachmentScanPages(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyPagesAdaptFanOut: when the first page of one of several
+// mailboxes, fetched ahead, answers 504, that mailbox is read from pages
+// half as large; the rows are exact.
+func TestBodyPagesAdaptFanOut(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 5, Users: 2, MessagesPerUser: 300})
+	a, b := tenant.Users[0].UserPrincipalName, tenant.Users[1].UserPrincipalName
+	q := "SELECT user_id, id, body FROM messages WHERE user_id IN ('" + a + "', '" + b + "')"
+	for _, mode := range []string{"Concurrent", "Batch"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, tenant, []string{"FanOut=" + mode})
+			want := sorted(e.query(t, q))
+			e.Server.ResetRequests()
+			e.Server.FailNext(1, 504, "")
+			got := sorted(e.query(t, q))
+			if len(got) != 600 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%d rows after a 504, want the %d without", len(got), len(want))
+			}
+			var failed string
+			var log []string
+			for _, r := range e.Server.Requests() {
+				for _, r := range append([]fakegraph.Request{r}, r.Inner...) {
+					if !strings.HasSuffix(r.Path, "/messages") {
+						continue
+					}
+					line := fmt.Sprintf("top=%s skip=%s %d", r.Query.Get("$top"), r.Query.Get("$skip"), r.Status)
+					if r.Status == 504 {
+						failed = r.Path
+					}
+					if r.Path == failed {
+						log = append(log, line)
+					}
+				}
+			}
+			if want := []string{"top=500 skip= 504", "top=250 skip= 200", "top=250 skip=250 200"}; !reflect.DeepEqual(log, want) {
+				t.Errorf("the failed mailbox's requests %q, want %q", log, want)
+			}
+		})
+	}
+}

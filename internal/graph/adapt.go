@@ -58,6 +58,18 @@ func (p *Pager) Adapt() *Pager {
 	return p
 }
 
+// AdaptAfter is Adapt for a collection whose first page, asked for at the
+// URL's $top, already failed with err (it was fetched ahead): when err is
+// TooSlow the first request is for half as many items, else every Next
+// returns err. It returns p.
+func (p *Pager) AdaptAfter(err error) *Pager {
+	p.Adapt()
+	if p.adapt == nil || !p.adapt.failed(err) {
+		p.err = err
+	}
+	return p
+}
+
 // PageSize returns the $top of the next page an adapting Pager requests
 // (0 for one that does not adapt).
 func (p *Pager) PageSize() int {

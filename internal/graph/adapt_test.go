@@ -186,3 +186,30 @@ func TestWithTop(t *testing.T) {
 		t.Errorf("topOf = %d %v", n, ok)
 	}
 }
+
+// TestAdaptAfter: a collection whose first page already failed (fetched
+// ahead) starts at half the size when Graph was too slow, and otherwise
+// returns the failure without a request.
+func TestAdaptAfter(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 11, Users: 1, MessagesPerUser: 30})
+	upn := tenant.Users[0].UserPrincipalName
+	s := fakegraph.New(tenant)
+	t.Cleanup(s.Close)
+	cl := New(Options{BaseURL: s.GraphURL(), Tokens: fakeToken(s.IssueAccessToken(upn))})
+	path := "/users/" + upn + "/messages?$select=id,body&$top=20"
+
+	ids, err := collect(cl.Pages(context.Background(), upn, path, nil).AdaptAfter(&Error{Status: 504}))
+	var tops []string
+	for _, r := range s.Requests() {
+		tops = append(tops, r.Query.Get("$top")+"/"+r.Query.Get("$skip"))
+	}
+	if err != io.EOF || len(ids) != 30 || !reflect.DeepEqual(tops, []string{"10/", "10/10", "20/20"}) {
+		t.Errorf("after a 504: %d rows (%v), requests %q; want 30 rows from 10/, 10/10, 20/20", len(ids), err, tops)
+	}
+
+	s.ResetRequests()
+	refused := &Error{Status: 400, Code: "BadRequest"}
+	if _, err := collect(cl.Pages(context.Background(), upn, path, nil).AdaptAfter(refused)); err != refused || len(s.Requests()) != 0 {
+		t.Errorf("after a 400: %v with %d requests; want the 400 and none", err, len(s.Requests()))
+	}
+}

@@ -250,7 +250,7 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 	if i := c.fanIndex(r); i >= 0 && u == r.URL {
 		if resp, err, ok := c.fan.take(i); ok {
 			if err != nil {
-				return failedPages{err}
+				return c.failedFirst(r, u, hdr, err)
 			}
 			return adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))
 		}
