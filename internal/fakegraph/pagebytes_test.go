@@ -33,3 +33,20 @@ func TestMaxPageBytes(t *testing.T) {
 		t.Errorf("limit lifted: %d with %d items", r.status, len(r.value()))
 	}
 }
+
+// TestExpandTop: messages?$expand=attachments takes Graph's $top range for
+// messages, 1..1000 (Graph documents no smaller cap for it; the 100-item
+// cap of $expand is for directory objects), as a plain listing does.
+func TestExpandTop(t *testing.T) {
+	tn := Generate(GenConfig{Seed: 2, Users: 1, MessagesPerUser: 1100})
+	s := New(tn)
+	t.Cleanup(s.Close)
+	tok := s.IssueAccessToken(tn.Users[0].UserPrincipalName)
+	const path = "/me/messages?$select=id&$expand=attachments($select=id)&$top="
+	if r := get(t, s, tok, path+"1000"); r.status != 200 || len(r.value()) != 1000 || r.json["@odata.nextLink"] == nil {
+		t.Errorf("$top=1000: %d with %d items", r.status, len(r.value()))
+	}
+	if r := get(t, s, tok, path+"1001"); r.status != 400 || r.errCode() != "BadRequest" {
+		t.Errorf("$top=1001: %d %s, want 400 BadRequest", r.status, r.errCode())
+	}
+}
