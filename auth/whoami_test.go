@@ -125,7 +125,9 @@ func TestTenantOf(t *testing.T) {
 			t.Errorf("TenantOfURL(%s) = %q, want %q", tc.url, got, tc.want)
 		}
 	}
-	claims := func(c string) string { return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(c)) + "." }
+	claims := func(c string) string {
+		return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(c)) + "."
+	}
 	for _, tc := range []struct {
 		tok  *oauth2.Token
 		want string
