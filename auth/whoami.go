@@ -181,5 +181,19 @@ func Forget(ctx context.Context, path string) (removed bool, err error) {
 		}
 		return false, fmt.Errorf("auth: removing RefreshTokenFilePath %s: %w", path, err)
 	}
+	// This process's source for the file forgets its tokens too.
+	usersMu.Lock()
+	if src, ok := users.Get(real); ok {
+		src.forget()
+	}
+	usersMu.Unlock()
 	return true, nil
+}
+
+// forget drops the tokens s holds: the next AccessToken reads the token
+// file again.
+func (s *UserSource) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok, s.unsaved, s.unsavedFrom = nil, nil, ""
 }
