@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/outlooksql/outlooksql/internal/demo"
@@ -18,6 +19,9 @@ func removeDemoOnSignal() {
 	go func() {
 		sig := <-ch
 		demo.RemoveTemp()
+		if endsItself.Load() {
+			return // the command stops on the signal and exits as it means to
+		}
 		code := 128 + int(syscall.SIGTERM)
 		if s, ok := sig.(syscall.Signal); ok {
 			code = 128 + int(s)
@@ -25,3 +29,7 @@ func removeDemoOnSignal() {
 		os.Exit(code)
 	}()
 }
+
+// endsItself is set by a command that stops cleanly on SIGTERM itself
+// (demo --serve): the handler then only removes the directories.
+var endsItself atomic.Bool
