@@ -11,8 +11,9 @@ import (
 
 // removeDemoOnSignal makes SIGTERM and SIGHUP remove the temporary token
 // directories of the demo tenants the command started (--demo, demo,
-// sync --demo), which the deferred closes would have removed, and end the
-// process with 128 + the signal's number, as shells report it.
+// sync --demo), which the deferred closes would have removed, and then end
+// the process by the same signal, as if it had not been caught (a shell
+// reports 128 + its number: 143, 129).
 func removeDemoOnSignal() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP)
@@ -22,11 +23,8 @@ func removeDemoOnSignal() {
 		if endsItself.Load() {
 			return // the command stops on the signal and exits as it means to
 		}
-		code := 128 + int(syscall.SIGTERM)
-		if s, ok := sig.(syscall.Signal); ok {
-			code = 128 + int(s)
-		}
-		os.Exit(code)
+		signal.Reset(syscall.SIGTERM, syscall.SIGHUP)
+		reraise(sig)
 	}()
 }
 
