@@ -109,7 +109,7 @@ const tokensDir = "tokens"
 // profiles file profilesPath (os.UserConfigDir()/outlooksql/tokens/NAME.json
 // for the default profiles file). Every profile name gets its own file,
 // also on file systems that ignore case (a name with capitals gets a
-// digest of the name), and a profiles file other than profiles.ini puts
+// digest of the name, and so does a name Windows reserves, such as con), and a profiles file other than profiles.ini puts
 // its name before the profile's, so that two profiles files in one folder
 // do not share files either.
 func DefaultTokenFile(profilesPath, name string) (string, error) {
@@ -123,7 +123,7 @@ func DefaultTokenFile(profilesPath, name string) (string, error) {
 	if stem := strings.TrimSuffix(filepath.Base(profilesPath), filepath.Ext(profilesPath)); stem != "profiles" {
 		base = stem + "." + name
 	}
-	if strings.ToLower(base) != base {
+	if strings.ToLower(base) != base || windowsReserved(base) {
 		sum := sha256.Sum256([]byte(base))
 		base += "-" + hex.EncodeToString(sum[:4])
 	}
@@ -160,4 +160,16 @@ func WithDefaultTokenFile(s, profilesPath, name string) (string, error) {
 		kept = append(kept, p.key+"="+quote(p.value))
 	}
 	return strings.Join(append(kept, "RefreshTokenFilePath="+quote(path)), ";"), nil
+}
+
+// windowsReserved reports whether name is a device name Windows reserves
+// for a file, whatever its extension: con, prn, aux, nul, com1-9, lpt1-9.
+func windowsReserved(name string) bool {
+	switch n := strings.ToLower(name); {
+	case n == "con", n == "prn", n == "aux", n == "nul":
+		return true
+	case len(n) == 4 && (strings.HasPrefix(n, "com") || strings.HasPrefix(n, "lpt")) && n[3] >= '1' && n[3] <= '9':
+		return true
+	}
+	return false
 }

@@ -81,6 +81,9 @@ func TestDefaultTokenFile(t *testing.T) {
 		{ini, "default", filepath.Join(dir, "tokens", "default.json")},
 		{ini, "Work", filepath.Join(dir, "tokens", "Work-") + "*"},
 		{filepath.Join(dir, "team.ini"), "work", filepath.Join(dir, "tokens", "team.work.json")},
+		{ini, "con", filepath.Join(dir, "tokens", "con-") + "*"},
+		{ini, "lpt1", filepath.Join(dir, "tokens", "lpt1-") + "*"},
+		{ini, "console", filepath.Join(dir, "tokens", "console.json")},
 	} {
 		got, err := DefaultTokenFile(tc.profiles, tc.name)
 		if err != nil {
@@ -92,7 +95,7 @@ func TestDefaultTokenFile(t *testing.T) {
 	}
 	// Two profiles never share a file, also where case is ignored.
 	seen := map[string]string{}
-	for _, n := range []string{"work", "Work", "WORK", "work.json", "w", "W", "default", "Default"} {
+	for _, n := range []string{"work", "Work", "WORK", "work.json", "w", "W", "default", "Default", "con", "con-profile", "nul"} {
 		p, err := DefaultTokenFile(ini, n)
 		if err != nil {
 			t.Fatal(err)
