@@ -150,8 +150,9 @@ func encode(t *oauth2.Token) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Save writes t (and its "scope", if the token response had one) to the file the path reaches (see RealPath), so that a
-// symbolic link stays one. It writes atomically when it can: a temporary
+// Save writes t (with its "scope", when the token response had one) to
+// the file the path reaches (see RealPath), so that a symbolic link stays
+// one. It writes atomically when it can: a temporary
 // file in the same folder, mode 0600, synced to disk, then renamed over the
 // file. When the folder cannot be written but the file can, it writes the
 // file in place (mode 0600, synced): not atomic, but a rotated refresh
