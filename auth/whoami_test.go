@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
@@ -193,5 +194,21 @@ func TestForget(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("the file went: %v", err)
+	}
+}
+
+// TestTenantDeviceCodeURL: the device code endpoint of a Tenant's derived
+// TokenUrl is the tenant's, beside the token endpoint.
+func TestTenantDeviceCodeURL(t *testing.T) {
+	c, err := config.Parse("Tenant=contoso.onmicrosoft.com;ClientId=c;RefreshTokenFilePath=/t.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DeviceCodeURL(c.TokenURL)
+	if want := "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"; err != nil || got != want {
+		t.Errorf("DeviceCodeURL = %q, %v; want %s", got, err, want)
+	}
+	if tenant := TenantOfURL(c.TokenURL); tenant != "contoso.onmicrosoft.com" {
+		t.Errorf("TenantOfURL = %q", tenant)
 	}
 }
