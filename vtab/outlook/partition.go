@@ -118,7 +118,7 @@ func (s *partSource) next() (row, error) {
 func (s *partSource) start() error {
 	c, r, p := s.c, s.req, s.req.Part
 	cfg := c.src.Config
-	pager := c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr)
+	pager := adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr))
 	dd := &dedupePages{p: pager}
 	page, err := dd.Next()
 	if err != nil {
@@ -252,7 +252,7 @@ func (s *partSource) split(bounds []string) {
 // or the scan is cancelled.
 func (s *partSource) run(ctx context.Context, r *plan.Request, ch *chain) {
 	defer s.c.bg.Done()
-	pager := s.c.src.Client.Pages(ctx, r.Mailbox, ch.url, s.hdr)
+	pager := adapt(r, s.c.src.Client.Pages(ctx, r.Mailbox, ch.url, s.hdr))
 	dd := &dedupePages{p: pager}
 	for {
 		v, err := dd.Next()
