@@ -9,6 +9,8 @@ import (
 // each with its range, its requests and its rows.
 func TestExplainPartitions(t *testing.T) {
 	f := newTenantFixture(t)
+	f.env.Server.SetPageCap(100) // 400 messages: four pages
+	t.Cleanup(func() { f.env.Server.SetPageCap(0) })
 	out, _, err := cli("explain", "-c", f.env.ConnString("ParallelScanMinPages=2"), "SELECT id, body FROM messages")
 	if err != nil {
 		t.Fatal(err)
