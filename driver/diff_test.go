@@ -118,7 +118,9 @@ func newDiffFixturePaged(tb testing.TB, pageCap int) *diffFixture {
 	tb.Helper()
 	tenant := diffTenantData()
 	f := &diffFixture{tenant: tenant}
-	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(pageCap))
+	// Partitioned scans forced on: every listing of two pages or more
+	// splits (partition_test.go).
+	f.e = newEnv(tb, tenant, []string{"ParallelScanMinPages=2"}, fakegraph.WithPageCap(pageCap))
 	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(pageCap))
 	var err error
 	f.plain, err = sql.Open("sqlite3", ":memory:")
@@ -1484,6 +1486,9 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 	if len(reqs) > 1 {
 		seen["several requests"] = true
 	}
+	if partitioned(e) {
+		seen["partitioned scan"] = true
+	}
 	for k := range seen {
 		res.features = append(res.features, k)
 	}
@@ -1693,6 +1698,9 @@ func TestDifferential(t *testing.T) {
 	}
 	t.Logf("%d queries (%d with no rows), %d Graph requests, %v; queries whose requests used: %v",
 		rows, empty, requests, time.Since(start).Round(time.Millisecond), features)
+	if features["partitioned scan"] == 0 {
+		t.Errorf("no query ran a partitioned scan: the fixture no longer forces them (ParallelScanMinPages)")
+	}
 	for table, cols := range diffColumns {
 		for _, c := range cols {
 			if c.kind == 'x' {

@@ -134,6 +134,13 @@ type Config struct {
 	// MaxResponseBytes caps the body of one response (attachment bytes
 	// excepted); 0 means no limit.
 	MaxResponseBytes int64
+
+	// ParallelScans is how many concurrent chains a long listing of
+	// messages may be split into (1: never split).
+	ParallelScans int
+	// ParallelScanMinPages is the fewest pages a listing must span, by its
+	// @odata.count, before it is split.
+	ParallelScanMinPages int
 }
 
 // Key describes one connection-string key.
@@ -170,6 +177,8 @@ var keys = []Key{
 	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
 	{"MaxRequests", strconv.Itoa(DefaultMaxRequests), "the most HTTP requests to Graph one statement may send (identical requests answered from the statement's cache do not count); 0: no limit"},
 	{"MaxResponseBytes", strconv.Itoa(DefaultMaxResponseBytes), "the largest response body accepted, in bytes (attachment bytes, up to Graph's 150 MB, are exempt); 0: no limit"},
+	{"ParallelScans", "4", "1 to 4: how many concurrent chains of disjoint receivedDateTime ranges a long listing of messages is split into (Graph serves 4 requests at once per mailbox); 1: never split"},
+	{"ParallelScanMinPages", "4", "2 or more: the fewest pages a listing must span, by its @odata.count, before it is split (ParallelScans)"},
 }
 
 // Keys returns every connection-string key with its default and meaning.
@@ -292,6 +301,10 @@ func (c *Config) set(key, v string) error {
 		c.MaxRequests, err = count(key, v)
 	case "MaxResponseBytes":
 		c.MaxResponseBytes, err = count(key, v)
+	case "ParallelScans":
+		c.ParallelScans, err = between(key, v, 1, 4, "1 never splits a scan")
+	case "ParallelScanMinPages":
+		c.ParallelScanMinPages, err = between(key, v, 2, 1<<30, "a listing of one page is never split")
 	}
 	return err
 }
@@ -325,6 +338,16 @@ func count(key, v string) (int64, error) {
 	}
 	if n < 0 {
 		return 0, fmt.Errorf("%s: %d is negative; use 0 for no limit", key, n)
+	}
+	return n, nil
+}
+
+// between parses a whole number from lo to hi; why says what the bound
+// means.
+func between(key, v string, lo, hi int, why string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s: %s is not a whole number from %d to %d (%s)", key, show(v), lo, hi, why)
 	}
 	return n, nil
 }
@@ -419,6 +442,10 @@ func (c *Config) value(key string) string {
 		return strconv.FormatInt(c.MaxRequests, 10)
 	case "MaxResponseBytes":
 		return strconv.FormatInt(c.MaxResponseBytes, 10)
+	case "ParallelScans":
+		return strconv.Itoa(c.ParallelScans)
+	case "ParallelScanMinPages":
+		return strconv.Itoa(c.ParallelScanMinPages)
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -58,6 +59,8 @@ type cursor struct {
 	// hdr is the table's headers for the connection settings of hdrSrc.
 	hdr    map[string]string
 	hdrSrc *Source
+	// bg is the chains of a partitioned scan (partition.go).
+	bg sync.WaitGroup
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
@@ -264,6 +267,7 @@ func (c *cursor) stop() {
 		c.fan.wait() // no fetch outlives the scan
 		c.fan = nil
 	}
+	c.bg.Wait() // nor a chain of a partitioned scan
 }
 
 func (c *cursor) EOF() bool { return c.eof }
@@ -324,6 +328,9 @@ func (c *cursor) open(r *plan.Request) rowSource {
 		msgs := *r
 		msgs.Limit = 0
 		return &expandSource{req: r, list: listSource{c: c, req: &msgs, pager: c.pages(r, r.URL, hdr)}}
+	}
+	if r.Part != nil && c.src.Config.ParallelScans > 1 {
+		return newPartSource(c, r, hdr)
 	}
 	return &listSource{c: c, req: r, pager: c.pages(r, r.URL, hdr)}
 }

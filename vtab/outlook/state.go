@@ -132,6 +132,9 @@ type ScanInfo struct {
 	// Cached is the requests answered by an identical request made earlier
 	// in the statement (or at the same time), without sending them.
 	Cached int
+	// Partitions is the chains of a partitioned scan, in range order
+	// (none when the scan was not split).
+	Partitions []PartitionInfo
 
 	log *graph.Log // the scan's requests
 }
@@ -268,6 +271,7 @@ func (c *Conn) Scans() []ScanInfo {
 	out := make([]ScanInfo, len(st.scans))
 	for i, s := range st.scans {
 		out[i] = *s
+		out[i].Partitions = slices.Clone(s.Partitions)
 		if s.log != nil {
 			out[i].Requests, out[i].Cached = len(s.log.Records()), s.log.Cached()
 		}
