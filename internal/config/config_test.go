@@ -281,8 +281,8 @@ func TestString(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	ks := Keys()
-	if got := len(ks); got != 24 {
-		t.Fatalf("len(Keys()) = %d, want 24", got)
+	if got := len(ks); got != 25 {
+		t.Fatalf("len(Keys()) = %d, want 25", got)
 	}
 	// Every key parses, and every default is what Parse applies.
 	for _, k := range ks {
