@@ -42,6 +42,7 @@ func defaults() Config {
 		BodyContentType:       "html",
 		Pushdown:              true,
 		FanOut:                FanOutBatch,
+		Lookahead:             DefaultLookahead,
 		RetryWaitMax:          time.Minute,
 		MaxRequests:           10000,
 		MaxResponseBytes:      64 << 20,
