@@ -384,16 +384,20 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 		}
 		la.resetCounts(g)
 	}
-	g.next = max(g.next, pos+1)
 	if 2*(g.next-pos-1) > g.window {
 		return // more than half the window is still ahead
 	}
 	end := min(pos+1+g.window, last)
+	if g.next <= pos {
+		// Nothing asked for this row yet (the join's first row, or the
+		// page's): its request goes in the same batch as the next rows'.
+		g.next = pos
+	}
 	if g.window >= 2*graph.MaxBatch && end < last {
 		// A large window asks in whole batches.
 		end = g.next + (end-g.next)/graph.MaxBatch*graph.MaxBatch
 	}
-	if end <= g.next {
+	if end <= max(g.next, pos+1) {
 		return
 	}
 	if left := la.st.budget.Left(); left >= 0 {
