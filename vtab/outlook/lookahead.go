@@ -117,6 +117,9 @@ type aheadAnswer struct {
 	resp  *graph.Response
 	err   error
 	taken bool
+	// failed: the fetch failed in a way Graph may not repeat; the scan
+	// sends its own request. Not a wrong guess.
+	failed bool
 }
 
 // lookaheadOf returns the statement's lookahead, creating it on first use.
@@ -368,15 +371,18 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	used, wasted := g.used, g.wasted
 	la.mu.Unlock()
 	limit := c.src.Config.Lookahead
+	// The window grows while at least a third of the answers are used (a
+	// batch of 20 of which 7 are used still saves 6 requests), and shrinks
+	// when fewer than a fifth are.
 	switch {
-	case wasted > used && g.window <= 1:
+	case wasted > 4*used && g.window <= 1:
 		g.off = true // the guesses keep being wrong: stop guessing
 		la.dropAll(g)
 		return
-	case wasted > used:
+	case wasted > 4*used:
 		g.window = max(g.window/2, 1)
 		la.resetCounts(g)
-	case used > 0 && wasted == 0 && g.window < limit:
+	case used > 0 && 2*used >= wasted && g.window < limit:
 		if g.window < graph.MaxBatch {
 			g.window = min(graph.MaxBatch, limit)
 		} else {
@@ -400,15 +406,20 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	if end <= max(g.next, pos+1) {
 		return
 	}
+	// Leave the statement's own requests room: speculate with at most half
+	// of the requests its MaxRequests has left.
+	allow := int64(-1)
 	if left := la.st.budget.Left(); left >= 0 {
-		// Leave the statement's own requests room: speculate with at most
-		// half of what its MaxRequests has left.
-		end = min(end, g.next+int(left/2))
+		allow = left / 2
 	}
+	batched := c.src.Config.FanOut == config.FanOutBatch && !c.src.BatchRefused()
+	perBox := map[string]int{}
+	var cost int64
 	var batch []*aheadAnswer
 	var reqs []plan.Request
 	var hdrs []http.Header
-	for i := g.next; i < end; i++ {
+	i := g.next
+	for ; i < end; i++ {
 		k := p.items[g.cand[i]].Get(g.path)
 		if k.Type != gjson.String {
 			continue
@@ -424,23 +435,31 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 		key := aheadKey(r.URL, h)
 		la.mu.Lock()
 		_, dup := la.answers[key]
-		a := &aheadAnswer{key: key, pos: i, g: g, done: make(chan struct{})}
-		if !dup {
-			la.answers[key] = a
-			g.pending = append(g.pending, a)
-			g.info.Prefetched++
-		}
 		la.mu.Unlock()
 		if dup {
 			continue
 		}
+		box := strings.ToLower(r.Mailbox)
+		if !batched || perBox[box]%graph.MaxBatch == 0 {
+			if allow >= 0 && cost+1 > allow {
+				break // the rest when the budget allows, or by the scans themselves
+			}
+			cost++
+		}
+		perBox[box]++
+		a := &aheadAnswer{key: key, pos: i, g: g, done: make(chan struct{})}
+		la.mu.Lock()
+		la.answers[key] = a
+		g.pending = append(g.pending, a)
+		g.info.Prefetched++
+		la.mu.Unlock()
 		batch = append(batch, a)
 		reqs = append(reqs, r)
 		hdrs = append(hdrs, h)
 	}
-	g.next = end
+	g.next = i
 	if len(batch) > 0 {
-		la.fetch(c.src, g, batch, reqs, hdrs)
+		la.fetch(c.src, g, batched, batch, reqs, hdrs)
 	}
 }
 
@@ -457,7 +476,9 @@ func (la *lookahead) drop(a *aheadAnswer) {
 		delete(la.answers, a.key)
 	}
 	a.g.info.Dropped++
-	a.g.wasted++
+	if !a.failed {
+		a.g.wasted++
+	}
 }
 
 // dropAll forgets every answer of g no scan took.
@@ -474,9 +495,8 @@ func (la *lookahead) dropAll(g *aheadGroup) {
 
 // fetch sends the requests of answers: GETs of one mailbox 20 to a $batch
 // (FanOut=Batch), or one GET each; different mailboxes concurrently.
-func (la *lookahead) fetch(src *Source, g *aheadGroup, answers []*aheadAnswer, reqs []plan.Request, hdrs []http.Header) {
+func (la *lookahead) fetch(src *Source, g *aheadGroup, batch bool, answers []*aheadAnswer, reqs []plan.Request, hdrs []http.Header) {
 	ctx := graph.WithLog(la.ctx, g.info.log)
-	batch := src.Config.FanOut == config.FanOutBatch && !src.BatchRefused()
 	var boxes []string
 	byBox := map[string][]int{}
 	for i, r := range reqs {
@@ -551,7 +571,7 @@ func (la *lookahead) settle(a *aheadAnswer, resp *graph.Response, err error) {
 		resp = nil
 	}
 	la.mu.Lock()
-	a.resp, a.err = resp, err
+	a.resp, a.err, a.failed = resp, err, resp == nil
 	if resp == nil && la.answers[a.key] == a {
 		delete(la.answers, a.key)
 	}
@@ -609,7 +629,7 @@ func (la *lookahead) lookaheads() []Lookahead {
 	var out []Lookahead
 	for _, g := range la.order {
 		l := g.info
-		l.Requests = len(g.info.log.Records())
+		l.Requests, l.log = len(g.info.log.Records()), nil
 		out = append(out, l)
 	}
 	return out
