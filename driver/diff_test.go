@@ -118,7 +118,14 @@ func newDiffFixturePaged(tb testing.TB, pageCap int) *diffFixture {
 	tb.Helper()
 	tenant := diffTenantData()
 	f := &diffFixture{tenant: tenant}
-	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(pageCap))
+	// Batched nested loops at small sizes; tests that pin each scan's
+	// requests (pages of $top) run without them: lookahead_test.go pins
+	// those.
+	extra := []string{diffLookahead}
+	if pageCap == 0 {
+		extra = []string{"Lookahead=Off"}
+	}
+	f.e = newEnv(tb, tenant, extra, fakegraph.WithPageCap(pageCap))
 	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(pageCap))
 	var err error
 	f.plain, err = sql.Open("sqlite3", ":memory:")
@@ -1415,6 +1422,7 @@ type diffResult struct {
 	requests int
 	rows     int      // rows of the answer
 	features []string // query options the requests used ($filter, $orderby, …)
+	ahead    int      // inner scans served by a batched lookup
 }
 
 // runDiff runs q through the virtual tables of e and over the copy.
@@ -1469,6 +1477,10 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 		return report(msg)
 	}
 	res := diffResult{requests: len(reqs), rows: len(got)}
+	las, _ := driver.Lookaheads(e.conn)
+	for _, l := range las {
+		res.ahead += l.Served
+	}
 	seen := map[string]bool{}
 	for _, r := range reqs {
 		for k := range r.Query {
@@ -1656,7 +1668,7 @@ func TestDifferential(t *testing.T) {
 	start := time.Now()
 	coverage := map[string]int{}
 	features := map[string]int{}
-	failures, requests, rows, empty := 0, 0, 0, 0
+	failures, requests, rows, empty, ahead := 0, 0, 0, 0, 0
 	for i := range diffQueries + diffSettingsQueries {
 		seed := uint64(i) + 1
 		g := newDiffGen(f.pools, seed)
@@ -1670,6 +1682,7 @@ func TestDifferential(t *testing.T) {
 		}
 		res := f.runDiff(f.e, q)
 		requests += res.requests
+		ahead += res.ahead
 		for _, k := range res.features {
 			features[k]++
 		}
@@ -1691,8 +1704,11 @@ func TestDifferential(t *testing.T) {
 		}
 		rows++
 	}
-	t.Logf("%d queries (%d with no rows), %d Graph requests, %v; queries whose requests used: %v",
-		rows, empty, requests, time.Since(start).Round(time.Millisecond), features)
+	t.Logf("%d queries (%d with no rows), %d Graph requests, %v; queries whose requests used: %v; inner scans served by a lookahead: %d",
+		rows, empty, requests, time.Since(start).Round(time.Millisecond), features, ahead)
+	if ahead == 0 {
+		t.Errorf("no inner scan was served by a lookahead (%s): the joins did not exercise it", diffLookahead)
+	}
 	for table, cols := range diffColumns {
 		for _, c := range cols {
 			if c.kind == 'x' {
