@@ -13,6 +13,7 @@ import (
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/graph"
 	"github.com/outlooksql/outlooksql/vtab/plan"
+	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // Batched nested loops. SQLite runs a join's inner scan once per outer row,
@@ -144,6 +145,9 @@ func (la *lookahead) stop() {
 	la.wg.Wait()
 	la.mu.Lock()
 	la.answers = map[string]*aheadAnswer{}
+	for _, g := range la.groups {
+		g.pending, g.outer, g.page = nil, nil, nil
+	}
 	la.mu.Unlock()
 }
 
@@ -268,7 +272,7 @@ func (c *cursor) page() (p outerPage, ok bool) {
 		// message's id.
 		ls = &s.list
 		x := c.t.Fetch.Expand
-		p.cols = []keyCol{{c.t.Columns[c.t.KeyColumn(x.Key)].Name, "id"}}
+		p.cols = []keyCol{{c.t.Columns[c.t.KeyColumn(x.Key)].Name, tables.ID}}
 		count := x.Property + ".#"
 		p.gives = func(it gjson.Result) bool { return it.Get(count).Int() > 0 }
 	default:
