@@ -452,3 +452,61 @@ func TestLookaheadFailedBatch(t *testing.T) {
 		t.Errorf("%d GETs reached Graph, want the page of messages and the 5 whose batch failed:\n%s", s.gets, strings.Join(s.lines, "\n"))
 	}
 }
+
+// TestLookaheadNoMailbox: a 404 fetched ahead (a user without a mailbox
+// Graph can read) is what Graph answers every time: it is served, and the
+// join counts that user as empty, as without lookahead.
+func TestLookaheadNoMailbox(t *testing.T) {
+	tenant := diffTenantData() // its last user has no mailbox
+	q := "SELECT u.user_principal_name, count(m.id) FROM users u LEFT JOIN messages m ON m.user_id = u.id GROUP BY 1 ORDER BY 1"
+	var rows [2][][]string
+	for i, mode := range []string{"Off", "On"} {
+		e := newEnv(t, tenant, []string{"Lookahead=" + mode})
+		rows[i] = e.query(t, q)
+		ws, err := driver.Warnings(e.conn)
+		if err != nil || len(ws) != 1 || !strings.Contains(ws[0], "MailboxNotEnabledForRESTAPI") {
+			t.Errorf("Lookahead=%s: warnings %q, %v; want the user without a mailbox", mode, ws, err)
+		}
+		if mode == "On" {
+			las, _ := driver.Lookaheads(e.conn)
+			if len(las) != 1 || las[0].Served != len(tenant.Users) || las[0].Dropped != 0 {
+				t.Errorf("Lookaheads: %+v, want all %d mailboxes served ahead, the 404 too", las, len(tenant.Users))
+			}
+		}
+	}
+	diffRows(t, "Lookahead=On vs Off", rows[1], rows[0])
+	empty := 0
+	for _, r := range rows[1] {
+		if strings.Contains(r[0], "scanner@") && r[1] == "0" {
+			empty++
+		}
+	}
+	if len(rows[1]) != len(tenant.Users) || empty != 1 {
+		t.Errorf("rows %v: want one per user, the one without a mailbox with 0 messages", rows[1])
+	}
+}
+
+// TestLookaheadEndsWithStatement: a join cut short by LIMIT leaves no fetch
+// of its own running once its rows are closed: the statement's request log
+// is complete then, and nothing is added to it afterwards.
+func TestLookaheadEndsWithStatement(t *testing.T) {
+	f := newLAFixture(t, nil, fakegraph.WithLatency(20*time.Millisecond))
+	q := "SELECT m.id, a.name FROM messages m CROSS JOIN attachments a ON a.message_id = m.id LIMIT 3"
+	f.run(t, "On", q)
+	las := f.lookaheads(t, "On")
+	if len(las) != 1 || las[0].Prefetched <= las[0].Served {
+		t.Fatalf("Lookaheads %+v: nothing was fetched past the LIMIT, the case proves nothing", las)
+	}
+	reqs, err := driver.Requests(f.conns["On"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // longer than a batch of 20 takes
+	later, err := driver.Requests(f.conns["On"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(later) != len(reqs) {
+		t.Errorf("%d requests finished after the statement ended", len(later)-len(reqs))
+	}
+}
