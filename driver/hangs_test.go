@@ -146,7 +146,8 @@ func TestMaxRequests(t *testing.T) {
 // were never kept: 3 + 250 × 2 requests.
 func TestInnerScanCached(t *testing.T) {
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 3, Users: 1, MessagesPerUser: 250})
-	e := newEnv(t, tenant, nil)
+	// Pages of 100 (the server caps them; body pages ask for 500): three.
+	e := newEnv(t, tenant, nil, fakegraph.WithPageCap(100))
 	got := e.query(t, "SELECT count(a.body), count(b.body) FROM messages a CROSS JOIN messages b")
 	if got[0][0] != "62500" || got[0][1] != "62500" {
 		t.Errorf("counts = %v", got)
@@ -167,7 +168,7 @@ func TestInnerScanCached(t *testing.T) {
 func TestMaxResponseBytes(t *testing.T) {
 	e := newEnv(t, demoTenant900(), []string{"MaxResponseBytes=40000"})
 	_, err := e.run(context.Background(), "SELECT count(body) FROM messages")
-	want := "messages: graph: GET /me/messages?$select=id,body&$top=100: the response is larger than 40000 bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns"
+	want := "messages: graph: GET /me/messages?$select=id,body&$top=500: the response is larger than 40000 bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant %s", err, want)
 	}

@@ -50,9 +50,12 @@ func TestExtensionStatements(t *testing.T) {
 	}
 	defer env.Close()
 
-	// A cross join whose inner scan has nine pages (bodies are selected).
+	// A cross join whose inner scan has nine pages (the fake serves pages
+	// of 100).
 	cross := "SELECT count(a.body), count(b.body) FROM messages a CROSS JOIN messages b;"
+	env.Server.SetPageCap(100)
 	out, errOut := runConfigured(t, env.ConnString(), cross)
+	env.Server.SetPageCap(0)
 	if errOut != "" || out != "1\n810000|810000\n" {
 		t.Fatalf("stdout %q, stderr %q", out, errOut)
 	}

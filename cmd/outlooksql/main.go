@@ -40,6 +40,8 @@ Usage:
                                           send are listed, not sent
   outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
+  outlooksql whoami  [flags]              show who is signed in: user, tenant, granted scopes, expiry
+  outlooksql logout  [flags]              forget the stored tokens (remove the token file)
   outlooksql sync    [flags] --db FILE    copy the mail tables into a SQLite file, and on each later
                                           run apply only what changed (delta queries)
   outlooksql tables                       list the tables
@@ -56,11 +58,15 @@ Flags of query, explain and shell:
   --yes                     (shell) send changes of more than one item without asking;
                             the shell asks only when stdin is a terminal, query never asks
 
-Flags of login:
+Flags of login (and -c, -p for whoami and logout; --demo for whoami):
   -c, --connection STRING   connection string
   -p, --profile NAME        a named connection from the profiles file
-  --device-code             sign in on another device (for machines without a browser)
+  --device-code             sign in on another device (the default when no browser can
+                            open: an SSH session, or no DISPLAY/WAYLAND_DISPLAY on Linux)
+  --browser                 sign in in a browser even where none seems to be available
   --no-browser              print the sign-in address instead of opening a browser
+  --write                   also ask for Mail.ReadWrite and Mail.Send (UPDATE, INSERT,
+                            DELETE and sending); without it login suggests read-only scope
 
 Flags of sync (and -c, -p):
   --db FILE                 the database file (created if missing)
@@ -84,6 +90,7 @@ README.md.
 
 func main() {
 	ctx := context.Background()
+	removeDemoOnSignal()
 	if len(os.Args) < 2 || os.Args[1] != "shell" {
 		// The shell handles Ctrl-C itself: it cancels the running query only.
 		var stop context.CancelFunc
@@ -139,6 +146,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runShell(ctx, args[1:], stdin, stdout, stderr)
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
+	case "whoami":
+		return runWhoami(ctx, args[1:], stdout)
+	case "logout":
+		return runLogout(ctx, args[1:], stdout)
 	case "sync":
 		return runSync(ctx, args[1:], stdout, stderr)
 	case "tables":

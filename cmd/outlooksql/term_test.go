@@ -74,7 +74,9 @@ func TestProgress(t *testing.T) {
 	old := progressEvery
 	progressEvery = 10 * time.Millisecond
 	t.Cleanup(func() { progressEvery = old })
-	// body makes pages of 100 messages: 4 pages of 400.
+	// Pages of 100 messages (the fake caps them): 4 pages of 400.
+	f.env.Server.SetPageCap(100)
+	t.Cleanup(func() { f.env.Server.SetPageCap(0) })
 	const q = "SELECT id, body FROM messages"
 
 	for _, terminal := range []bool{true, false} {

@@ -88,6 +88,7 @@ const (
 
 // Config is a parsed, validated connection string.
 type Config struct {
+	Tenant       string   // Tenant: a tenant id, a domain, common, organizations or consumers; derives AuthUrl and TokenUrl
 	AuthURL      string   // AuthUrl: OAuth 2.0 authorization endpoint
 	TokenURL     string   // TokenUrl: OAuth 2.0 token endpoint
 	ClientID     string   // ClientId: the app registration's client id
@@ -148,6 +149,7 @@ type Key struct {
 
 // keys is every key, in the order String and Keys use.
 var keys = []Key{
+	{"Tenant", "", "the Entra tenant: its id (a GUID), a domain (contoso.onmicrosoft.com), common, organizations or consumers; gives AuthUrl and TokenUrl (https://login.microsoftonline.com/{tenant}/oauth2/v2.0/…) when they are not given"},
 	{"AuthUrl", "", "OAuth 2.0 authorization endpoint (v2), e.g. https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize; needed only to sign in interactively"},
 	{"TokenUrl", "", "OAuth 2.0 token endpoint (v2), e.g. https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token; required"},
 	{"ClientId", "", "the app registration's client id; required"},
@@ -205,6 +207,10 @@ func Parse(s string) (*Config, error) {
 			}
 		}
 	}
+	c.derive()
+	if err := c.checkTenantUse(); err != nil {
+		return nil, err
+	}
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -215,6 +221,10 @@ func Parse(s string) (*Config, error) {
 func (c *Config) set(key, v string) error {
 	var err error
 	switch key {
+	case "Tenant":
+		if v != "" {
+			c.Tenant, err = checkTenant(key, v)
+		}
 	case "ClientId":
 		c.ClientID = v
 	case "ClientSecret":
@@ -346,7 +356,11 @@ func (c *Config) check() error {
 		if c.AuthType == UserCredentials {
 			what += " (the default)"
 		}
-		return fmt.Errorf("%s requires %s; missing: %s", what, strings.Join(need, ", "), strings.Join(missing, ", "))
+		hint := ""
+		if slices.Contains(missing, "TokenUrl") {
+			hint = "; Tenant=… (a tenant id, a domain, common or organizations) gives TokenUrl and AuthUrl"
+		}
+		return fmt.Errorf("%s requires %s; missing: %s%s", what, strings.Join(need, ", "), strings.Join(missing, ", "), hint)
 	}
 	if c.AuthType == ApplicationCredentials && strings.EqualFold(c.UserID, "me") {
 		return errors.New("UserId is required with AuthType=ApplicationCredentials: app-only tokens have no /me")
@@ -358,6 +372,8 @@ func (c *Config) check() error {
 // string. The secret is returned as is: callers must not print it.
 func (c *Config) value(key string) string {
 	switch key {
+	case "Tenant":
+		return c.Tenant
 	case "AuthUrl":
 		return c.AuthURL
 	case "TokenUrl":

@@ -132,7 +132,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key, underscores", base + ";client_secret=x", `unknown key "client_secret" (did you mean ClientSecret?)`},
 		{"unknown key, spaces", base + ";Base Url=x", `unknown key "Base Url" (did you mean BaseUrl?)`},
 		{"unknown key, hyphen and case", base + ";USER-ID=x", `unknown key "USER-ID" (did you mean UserId?)`},
-		{"unknown key, far", base + ";Password=x", `unknown key "Password"; the keys are AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
+		{"unknown key, far", base + ";Password=x", `unknown key "Password"; the keys are Tenant, AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
 			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, Lookahead, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes`},
 		{"unknown key starting with a key", base + ";UserId x=y", `unknown key starting with UserId (write UserId=…)`},
@@ -169,16 +169,16 @@ func TestParseErrors(t *testing.T) {
 		{"ExtraAttributes empty name", base + ";ExtraAttributesForAuthRequest=a=1&=2", `ExtraAttributesForAuthRequest: not of the form k=v&k2=v2 (each attribute needs a name and "=")`},
 		{"long value cut", base + ";UserId={a b};BodyContentType=" + strings.Repeat("x ", 40), `BodyContentType: "x x x x x x x x x x x x x x x x x x x x x x x x x x x x x..." is not valid; use one of html, text`},
 		{"token-like value hidden", base + ";RetryCountMax=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9", `RetryCountMax: (value not shown: it looks like a secret) is not a whole number`},
-		{"token-like key hidden", base + ";0.AVYA9f8r2TKcdE6S1QKw5nIEqHBD=x", `unknown key (a key not shown: it looks like a secret); the keys are AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
+		{"token-like key hidden", base + ";0.AVYA9f8r2TKcdE6S1QKw5nIEqHBD=x", `unknown key (a key not shown: it looks like a secret); the keys are Tenant, AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
 			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, Lookahead, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes`},
 		{"first mistake in order wins", base + ";RetryCountMax=x;Pushdown=y", `RetryCountMax: "x" is not a whole number`},
 		// cross-field
-		{"UserCredentials missing", "", `AuthType=UserCredentials (the default) requires RefreshTokenFilePath, TokenUrl, ClientId; missing: RefreshTokenFilePath, TokenUrl, ClientId`},
+		{"UserCredentials missing", "", `AuthType=UserCredentials (the default) requires RefreshTokenFilePath, TokenUrl, ClientId; missing: RefreshTokenFilePath, TokenUrl, ClientId; Tenant=… (a tenant id, a domain, common or organizations) gives TokenUrl and AuthUrl`},
 		{"UserCredentials missing file", "TokenUrl=" + tokenURL + ";ClientId=c", `AuthType=UserCredentials (the default) requires RefreshTokenFilePath, TokenUrl, ClientId; missing: RefreshTokenFilePath`},
 		{"ApplicationCredentials missing secret", "AuthType=ApplicationCredentials;TokenUrl=" + tokenURL + ";ClientId=c;UserId=bob",
 			`AuthType=ApplicationCredentials requires TokenUrl, ClientId, ClientSecret; missing: ClientSecret`},
-		{"ApplicationCredentials missing all", "AuthType=ApplicationCredentials", `AuthType=ApplicationCredentials requires TokenUrl, ClientId, ClientSecret; missing: TokenUrl, ClientId, ClientSecret`},
+		{"ApplicationCredentials missing all", "AuthType=ApplicationCredentials", `AuthType=ApplicationCredentials requires TokenUrl, ClientId, ClientSecret; missing: TokenUrl, ClientId, ClientSecret; Tenant=… (a tenant id, a domain, common or organizations) gives TokenUrl and AuthUrl`},
 		{"ApplicationCredentials default UserId", "AuthType=ApplicationCredentials;TokenUrl=" + tokenURL + ";ClientId=c;ClientSecret=s",
 			`UserId is required with AuthType=ApplicationCredentials: app-only tokens have no /me`},
 		{"ApplicationCredentials UserId me", app + ";UserId=ME", `key UserId is given twice (keys are case-insensitive)`},
@@ -312,7 +312,7 @@ func TestKeys(t *testing.T) {
 	}
 	// Keys returns a copy.
 	ks[0].Name = "x"
-	if Keys()[0].Name != "AuthUrl" {
+	if Keys()[0].Name != "Tenant" {
 		t.Error("Keys() shares its slice")
 	}
 }

@@ -164,7 +164,7 @@ func writeList[T any](c *call, q *query, ctx string, list []T, page int, item fu
 		b = append(b, `,"@odata.nextLink":`...)
 		b = jsonx.AppendString(b, c.nextLink("$skip", strconv.Itoa(end)))
 	}
-	c.writeJSON(append(b, '}'))
+	c.writePage(append(b, '}'))
 }
 
 func (c *call) getAttachment(m *Message, a *Attachment) {

@@ -654,7 +654,7 @@ func (c *call) listMessages(mb *mailbox, f *Folder) {
 		b = jsonx.AppendString(b, c.nextLink("$skip", strconv.Itoa(end)))
 	}
 	b = append(b, '}')
-	c.writeJSON(b)
+	c.writePage(b)
 }
 
 func (c *call) countMessages(mb *mailbox, f *Folder) {

@@ -49,7 +49,8 @@ type Server struct {
 	pageRedirect   redirectTo // answers nextLink pages with a redirect
 	tokenRedirect  redirectTo // answers token requests with a redirect
 	rotatedGrace   time.Duration
-	pageCap        int // most items on a page, whatever $top asks (0: no cap)
+	pageCap        atomic.Int64 // most items on a page, whatever $top asks (0: no cap)
+	maxPageBytes   atomic.Int64 // a larger listing page answers 504 (pagebytes.go)
 	accessLifetime time.Duration
 	idp            identity // interactive sign-in: codes, device codes
 	wr             writeState
@@ -123,12 +124,15 @@ func WithRotatedTokenGrace(d time.Duration) Option {
 // attachments, users) hold at most n items, whatever $top asks, as Graph
 // may ("a page may hold fewer items even when more exist"): a client must
 // follow @odata.nextLink. 0 (the default) means pages of $top.
-func WithPageCap(n int) Option { return func(s *Server) { s.pageCap = n } }
+func WithPageCap(n int) Option { return func(s *Server) { s.pageCap.Store(int64(n)) } }
+
+// SetPageCap is WithPageCap on a running server.
+func (s *Server) SetPageCap(n int) { s.pageCap.Store(int64(n)) }
 
 // capPage is the number of items a page of the given size may hold.
 func (c *call) capPage(page int) int {
-	if c.s.pageCap > 0 && page > c.s.pageCap {
-		return c.s.pageCap
+	if n := int(c.s.pageCap.Load()); n > 0 && page > n {
+		return n
 	}
 	return page
 }

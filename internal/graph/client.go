@@ -342,6 +342,9 @@ func (c *Client) run(ctx context.Context, mailbox string, r *call) (*Response, e
 			}
 		}
 		again, ambiguous := c.verdict(r.safe, resp, err, sent)
+		if again && smallerNext(ctx) && (gerr != nil && TooSlow(gerr) || err != nil && TooSlow(err)) {
+			again = false // the Pager asks again with a smaller page
+		}
 		if ambiguous {
 			if gerr != nil {
 				return resp, &AmbiguousError{Method: r.method, Path: r.shown, Err: gerr}

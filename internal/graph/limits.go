@@ -149,10 +149,10 @@ func readBody(body io.Reader, max int64, stall, whole time.Duration, cancel cont
 			s, l := stalled, tooLong
 			mu.Unlock()
 			if s {
-				return nil, fmt.Errorf("the response stalled: fewer than %d bytes arrived in %s", StallBytes, stall)
+				return nil, timeoutError(fmt.Sprintf("the response stalled: fewer than %d bytes arrived in %s", StallBytes, stall))
 			}
 			if l {
-				return nil, fmt.Errorf("the response did not end within %s of its headers: the connection trickles", whole)
+				return nil, timeoutError(fmt.Sprintf("the response did not end within %s of its headers: the connection trickles", whole))
 			}
 			return nil, err
 		}

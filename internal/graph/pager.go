@@ -26,6 +26,8 @@ type Pager struct {
 
 	visited map[string]int // the URLs fetched, with their page numbers
 	empty   int            // empty pages in a row that had a nextLink
+
+	adapt *adaptive // the page size, when it adapts (Adapt); nil: fixed
 }
 
 // Pages starts streaming the collection at path (as for Get). No request is
@@ -53,12 +55,19 @@ func (p *Pager) Next() (gjson.Result, error) {
 		return gjson.Result{}, io.EOF
 	}
 	url := p.next
-	shown := p.c.display(url)
 	resp, err := p.first, error(nil)
 	p.first = nil
 	if resp == nil {
-		resp, err = p.c.Get(p.ctx, p.mailbox, url, p.header)
+		if p.adapt != nil {
+			url = p.adapt.url(p.next)
+		}
+		resp, err = p.c.Get(p.adapt.context(p.ctx), p.mailbox, url, p.header)
+		for err != nil && p.adapt != nil && p.ctx.Err() == nil && p.adapt.failed(err) {
+			url = p.adapt.url(p.next) // the same position, a smaller page
+			resp, err = p.c.Get(p.adapt.context(p.ctx), p.mailbox, url, p.header)
+		}
 	}
+	shown := p.c.display(url)
 	if err != nil {
 		p.err = err
 		return gjson.Result{}, err
@@ -86,15 +95,18 @@ func (p *Pager) Next() (gjson.Result, error) {
 	}
 	p.body = resp.Body
 	p.pages++
+	if p.adapt != nil {
+		p.adapt.succeeded()
+	}
 	if p.visited == nil {
 		p.visited = map[string]int{}
 	}
-	p.visited[p.c.absolute(url)] = p.pages
+	p.visited[p.seen(url)] = p.pages
 	if p.next != "" {
 		// Graph's paging must end: a nextLink back to a page already read
 		// (A→B→A) or an endless run of empty pages would loop forever. The
 		// rows read so far stand; the error after them ends the scan.
-		if n, ok := p.visited[p.c.absolute(p.next)]; ok {
+		if n, ok := p.visited[p.seen(p.next)]; ok {
 			what := fmt.Sprintf("back to page %d", n)
 			if n == p.pages {
 				what = "to the same page"
@@ -123,6 +135,15 @@ func (p *Pager) Pages() int { return p.pages }
 // DeltaLink returns the current page's @odata.deltaLink (the last page of a
 // delta round carries it), or "".
 func (p *Pager) DeltaLink() string { return p.delta }
+
+// seen is the key of url among the pages visited: its absolute form,
+// without $top for an adapting Pager (its pages differ only in size).
+func (p *Pager) seen(url string) string {
+	if p.adapt != nil {
+		return withoutTop(p.c.absolute(url))
+	}
+	return p.c.absolute(url)
+}
 
 // absolute returns path as the absolute URL a request for it goes to, so
 // that a relative path and a nextLink to the same page compare equal.

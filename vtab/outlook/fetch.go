@@ -250,9 +250,9 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 	if i := c.fanIndex(r); i >= 0 && u == r.URL {
 		if resp, err, ok := c.fan.take(i); ok {
 			if err != nil {
-				return failedPages{err}
+				return c.failedFirst(r, u, hdr, err)
 			}
-			return c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr)
+			return adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))
 		}
 	} else if u == r.URL {
 		if resp, err, ok := c.aheadTake(r, hdr); ok {
@@ -262,7 +262,7 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 			return c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr)
 		}
 	}
-	return c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr)
+	return adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))
 }
 
 // get sends request r, a GET by id, or takes the fan-out's answer to it.

@@ -25,7 +25,7 @@ func (c *cursor) sortLocally(ri int) (rowSource, bool, error) {
 		return nil, false, nil
 	}
 	all := ls.Request
-	list := &listSource{c: c, req: &all, pager: c.src.Client.Pages(c.ctx, all.Mailbox, all.URL, c.header(&all))}
+	list := &listSource{c: c, req: &all, pager: adapt(&all, c.src.Client.Pages(c.ctx, all.Mailbox, all.URL, c.header(&all)))}
 	var rows []row
 	for {
 		rw, err := list.next()

@@ -138,7 +138,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	}
 	// The query, the same for every base but for $search and split lists.
 	sel, full := selectList(t, p.Used)
-	page := pageSize(t, p.Used, f.expand)
+	page, heavy := pageSize(t, p.Used, f.expand)
 	covered, exactAll := f.coverage()
 	var q query
 	switch {
@@ -152,7 +152,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		if !full {
 			q.expand += "($select=" + sel + ")"
 		}
-		q.top = page
+		q.top = f.expandTop(page, need)
 	default:
 		q.custom = t.Query
 		if !full {
@@ -198,7 +198,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 		for _, chunk := range chunks {
 			r := f.render(q, b, sortProp, split, chunk)
 			req := Request{Mailbox: b.mailbox, MailboxPath: b.mailboxPath, Echo: maps.Clone(b.echo),
-				Single: b.single, Search: f.search, Expand: f.expand, URL: b.path + r}
+				Single: b.single, Search: f.search, Expand: f.expand, URL: b.path + r, Adapt: heavy && !b.single}
 			if t.Fetch.Tree != nil {
 				req.Children = b.path + t.Fetch.Tree.Children + r
 			}
@@ -234,7 +234,8 @@ func (f *filterRun) localSort(q query, b base, req Request, sortProp string, spl
 		return nil
 	}
 	ls := &LocalSort{Request: req, Property: sortProp, Desc: f.p.Order[0].Desc, Skip: q.skip, Limit: req.Limit}
-	q.orderby, q.skip, q.top = "", 0, int64(f.t.MaxTop)
+	q.orderby, q.skip = "", 0
+	q.top, _ = pageSize(f.t, f.p.Used, f.expand)
 	// The $filter keeps the sort key's comparisons first, as sent.
 	ls.Request.URL, ls.Request.Limit = b.path+f.render(q, b, sortProp, split, chunk), 0
 	return ls

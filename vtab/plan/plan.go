@@ -79,7 +79,8 @@ type Scan struct {
 // arrive in it.
 type LocalSort struct {
 	// Request is the refused request without $orderby and $skip, in pages
-	// of the table's largest $top, with no Limit.
+	// of the table's largest $top (a heavy column's HeavyPage when one is
+	// selected), with no Limit.
 	Request Request
 	// Property is the Graph property to sort by; Desc sorts descending.
 	Property string
@@ -127,6 +128,11 @@ type Request struct {
 	// messages?$expand=attachments: each item's attachments are the rows,
 	// and message_id echoes the item's id.
 	Expand bool
+	// Adapt is true when the pages carry a heavy column (a body): the
+	// runner may change $top between pages, smaller after a 504 or a
+	// timeout and back up to the URL's after pages that succeed
+	// (graph.Pager.Adapt).
+	Adapt bool
 	// Children, for a folder tree, is the URL of a folder's child folders
 	// with an {id} placeholder; the runner walks the tree with it.
 	Children string
@@ -490,11 +496,9 @@ const (
 	// default mailbox.
 	unboundMailbox = 1e15
 	unboundScope   = 1e10
-	sparsePage     = 100 // page size when bodies or headers are selected (504s otherwise)
 	// preFilterPage is the smallest page under a LIMIT when Graph only
 	// pre-filters: rows SQLite rejects then cost a request per page.
 	preFilterPage = 100
-	blobPage      = 10  // page size when attachment bytes are selected
 	searchRows    = 250 // rows a $search is guessed to find
 )
 
@@ -557,7 +561,8 @@ func estimate(t *tables.Table, info *sqlite.IndexInfo, roles []byte, keys map[st
 		scanned = math.Min(scanned, float64(limit))
 		rows = math.Min(rows, float64(limit))
 	}
-	page := float64(pageSize(t, info.ColUsed, expand))
+	top, _ := pageSize(t, info.ColUsed, expand)
+	page := float64(top)
 	requests := func(scanned float64) float64 {
 		if expand {
 			// the scan pages through the parents
@@ -640,27 +645,23 @@ func used(colUsed uint64, i int) bool {
 	return colUsed&(1<<uint(i)) != 0
 }
 
-// pageSize is the $top of a scan: the largest Graph allows, smaller when
-// heavy columns are selected.
-func pageSize(t *tables.Table, colUsed uint64, expand bool) int64 {
-	p := int64(t.MaxTop)
+// pageSize is the $top a scan starts at: the largest Graph allows (for an
+// expand scan, the parent collection's), or a heavy column's HeavyPage
+// when one is selected (heavy is then true: the runner adapts the size).
+func pageSize(t *tables.Table, colUsed uint64, expand bool) (p int64, heavy bool) {
+	p = int64(t.MaxTop)
+	if expand && t.Fetch.Expand.MaxTop > 0 {
+		p = int64(t.Fetch.Expand.MaxTop)
+	}
 	if p <= 0 {
 		p = int64(t.DefaultPage)
 	}
-	if expand {
-		p = min(p, sparsePage)
-	}
 	for i, c := range t.Columns {
-		if !c.Sparse || !used(colUsed, i) {
-			continue
-		}
-		if c.Type == tables.Blob {
-			p = min(p, blobPage)
-		} else {
-			p = min(p, sparsePage)
+		if c.HeavyPage > 0 && used(colUsed, i) {
+			p, heavy = min(p, int64(c.HeavyPage)), true
 		}
 	}
-	return p
+	return p, heavy
 }
 
 // selectList returns $select for the used columns, in column order, id

@@ -15,7 +15,7 @@ var AttachmentsTable = &Table{
 	Doc:        "Attachments of messages; content is fetched only when selected.",
 	Collection: "/{mailbox}/messages/{message}/attachments",
 	Item:       "/{mailbox}/messages/{message}/attachments/{id}",
-	Fetch: Fetch{Expand: &Expand{Key: KeyMessage, Parent: "/{mailbox}/messages", Property: "attachments", ParentRows: 50000,
+	Fetch: Fetch{Expand: &Expand{Key: KeyMessage, Parent: "/{mailbox}/messages", Property: "attachments", ParentRows: 50000, MaxTop: 1000,
 		Has: &Has{Column: "is_inline", Value: false, Property: "hasAttachments"}}},
 	Rows:        20000,
 	Header:      mailHeader,
@@ -46,7 +46,7 @@ var AttachmentsTable = &Table{
 		{Name: "is_inline", Type: Bool, Select: "isInline", Path: "isInline", Write: insertOnly},
 		{Name: "last_modified_date_time", Type: Date, Select: "lastModifiedDateTime", Path: "lastModifiedDateTime"},
 		{Name: "content_id", Type: Text, Select: "microsoft.graph.fileAttachment/contentId", Path: "contentId", Write: insertOnly},
-		{Name: "content", Type: Blob, Path: "contentBytes", Sparse: true, Full: true, Write: insertOnly,
+		{Name: "content", Type: Blob, Path: "contentBytes", Sparse: true, Full: true, HeavyPage: 10, Write: insertOnly,
 			Content: &Content{Path: "/{mailbox}/messages/{message}/attachments/{id}/$value", None: referenceAttachment}, Doc: "the bytes; /$value when Graph leaves them out"},
 	},
 }

@@ -80,9 +80,9 @@ var Messages = &Table{
 		{Name: "id", Type: Text, Key: "id", Select: "id", Path: "id", Property: "id", Filter: Eq, Doc: "immutable message id"},
 		{Name: "subject", Type: Text, Select: "subject", Path: "subject", Property: "subject", Filter: Eq | StartsWith | Contains, CaseInsensitive: true, Write: draftOnly},
 		{Name: "body_preview", Type: Text, Select: "bodyPreview", Path: "bodyPreview"},
-		{Name: "body", Type: Text, Select: "body", Path: "body.content", Sparse: true, Write: draftOnly},
-		{Name: "body_content_type", Type: Enum, Select: "body", Path: "body.contentType", Sparse: true, Write: draftOnly},
-		{Name: "unique_body", Type: Text, Select: "uniqueBody", Path: "uniqueBody.content", Sparse: true},
+		{Name: "body", Type: Text, Select: "body", Path: "body.content", Sparse: true, HeavyPage: bodyPage, Write: draftOnly},
+		{Name: "body_content_type", Type: Enum, Select: "body", Path: "body.contentType", Sparse: true, HeavyPage: bodyPage, Write: draftOnly},
+		{Name: "unique_body", Type: Text, Select: "uniqueBody", Path: "uniqueBody.content", Sparse: true, HeavyPage: bodyPage},
 		{Name: "from_name", Type: Text, Select: "from", Path: "from.emailAddress.name"},
 		{Name: "from_address", Type: Text, Select: "from", Path: "from.emailAddress.address", Property: "from/emailAddress/address", Filter: Eq | Contains, CaseInsensitive: true},
 		{Name: "sender_name", Type: Text, Select: "sender", Path: "sender.emailAddress.name"},
@@ -109,7 +109,7 @@ var Messages = &Table{
 		{Name: "parent_folder_id", Type: Text, Select: "parentFolderId", Path: "parentFolderId", Property: "parentFolderId", Filter: Eq, CaseInsensitive: true, Write: move},
 		{Name: "web_link", Type: Text, Select: "webLink", Path: "webLink"},
 		{Name: "change_key", Type: Text, Select: "changeKey", Path: "changeKey"},
-		{Name: "internet_message_headers", Type: JSON, Select: "internetMessageHeaders", Path: "internetMessageHeaders", Sparse: true},
+		{Name: "internet_message_headers", Type: JSON, Select: "internetMessageHeaders", Path: "internetMessageHeaders", Sparse: true, HeavyPage: bodyPage},
 	},
 }
 

@@ -110,6 +110,12 @@ type Column struct {
 	// (uniqueBody, internetMessageHeaders) or whose value is expensive (body);
 	// the planner selects it only when the query uses it.
 	Sparse bool
+	// HeavyPage, when not 0, marks a column whose values may be large (a
+	// body, headers, attachment bytes): Graph may take too long to build a
+	// page of many items that carry it and answer 504. A scan that selects
+	// it starts at this $top (or less) and its pages adapt: smaller after
+	// a 504 or a timeout, larger again after pages that succeed.
+	HeavyPage int
 	// Members are the members Graph accepts for an Enum property, in the
 	// case Graph writes them. A value outside them is not pushed: Graph
 	// would answer 400 where SQL answers no rows.
@@ -202,6 +208,9 @@ type Expand struct {
 	Property string
 	// ParentRows estimates the parent collection's size.
 	ParentRows int
+	// MaxTop is the largest $top the parent collection accepts: the page
+	// size of the scan, in parents, unless a column is heavy.
+	MaxTop int
 	// Has, when set, narrows the parents for a query that asks
 	// Has.Column = Has.Value to those whose Has.Property is true.
 	Has *Has
