@@ -282,8 +282,8 @@ func TestString(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	ks := Keys()
-	if got := len(ks); got != 25 {
-		t.Fatalf("len(Keys()) = %d, want 25", got)
+	if got := len(ks); got != 26 {
+		t.Fatalf("len(Keys()) = %d, want 26", got)
 	}
 	// Every key parses, and every default is what Parse applies.
 	for _, k := range ks {
