@@ -123,6 +123,10 @@ type Config struct {
 	// batches (the default), concurrently, or one after another.
 	FanOut FanOut
 
+	// Lookahead is the most keys a nested-loop join's inner scan fetches
+	// ahead (batched nested loops); 0 turns it off (Lookahead=Off).
+	Lookahead int
+
 	// RetryWaitMax is the longest Retry-After a retry waits for; a server
 	// that asks for longer fails the request at once.
 	RetryWaitMax time.Duration
@@ -173,6 +177,7 @@ var keys = []Key{
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
 	{"ReadOnly", "False", "True refuses every write (UPDATE, INSERT, DELETE, outbox/replies/forwards) before any request, and makes the tables usable from a database file's views and triggers"},
 	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
+	{"Lookahead", "On", "batched nested loops: when a join's inner scan takes its key (id, message_id, user_id) from the rows of another scan, fetch the next rows' inner requests ahead, 20 to a $batch: On, Off, or the most keys fetched ahead (1 to 1000; On is 60)"},
 	{"RetryWaitMax", "60", "seconds (or a duration such as 5m): the longest Retry-After waited for; a server that asks for longer fails the statement at once; 0: no limit"},
 	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
 	{"MaxRequests", strconv.Itoa(DefaultMaxRequests), "the most HTTP requests to Graph one statement may send (identical requests answered from the statement's cache do not count); 0: no limit"},
@@ -291,6 +296,8 @@ func (c *Config) set(key, v string) error {
 		var f string
 		f, err = oneOf(key, v, string(FanOutBatch), string(FanOutConcurrent), string(FanOutSequential))
 		c.FanOut = FanOut(f)
+	case "Lookahead":
+		c.Lookahead, err = lookahead(key, v)
 	case "ExtraAttributesForAuthRequest":
 		c.ExtraAttributesForAuthRequest, err = attributes(key, v)
 	case "RetryWaitMax":
@@ -434,6 +441,8 @@ func (c *Config) value(key string) string {
 		return formatBool(c.ReadOnly)
 	case "FanOut":
 		return string(c.FanOut)
+	case "Lookahead":
+		return formatLookahead(c.Lookahead)
 	case "RetryWaitMax":
 		return strconv.FormatFloat(c.RetryWaitMax.Seconds(), 'f', -1, 64)
 	case "Timeout":

@@ -104,6 +104,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.stmt.context(), c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
 	c.fan = newFanout(c.ctx, src, scan, c.header)
+	c.aheadFilter(idxNum, idxStr, args, d)
 	return c.advance()
 }
 
@@ -310,6 +311,7 @@ func missingParent(t *tables.Table, r *plan.Request, err error) bool {
 
 func (c *cursor) Close() error {
 	c.stop()
+	c.aheadClosed()
 	c.conn.closed(c.stmt)
 	return nil
 }

@@ -254,6 +254,13 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 			}
 			return &dedupePages{p: adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))}
 		}
+	} else if u == r.URL {
+		if resp, err, ok := c.aheadTake(r, hdr); ok {
+			if err != nil {
+				return failedPages{err}
+			}
+			return c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr)
+		}
 	}
 	return &dedupePages{p: adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))}
 }
@@ -264,6 +271,8 @@ func (c *cursor) get(r *plan.Request, hdr http.Header) (*graph.Response, error) 
 		if resp, err, ok := c.fan.take(i); ok {
 			return resp, err
 		}
+	} else if resp, err, ok := c.aheadTake(r, hdr); ok {
+		return resp, err
 	}
 	return c.src.Client.Get(c.ctx, r.Mailbox, r.URL, hdr)
 }
