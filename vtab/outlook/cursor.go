@@ -357,8 +357,7 @@ type listSource struct {
 	c     *cursor
 	req   *plan.Request
 	pager pages
-	items []gjson.Result
-	pos   int
+	items elements // the current page's
 	n     int64
 }
 
@@ -366,16 +365,16 @@ func (s *listSource) next() (row, error) {
 	if s.req.Limit > 0 && s.n >= s.req.Limit {
 		return row{}, io.EOF
 	}
-	for s.pos >= len(s.items) {
+	it, ok := s.items.next()
+	for !ok {
 		page, err := s.pager.Next()
 		if err != nil {
 			return row{}, err
 		}
 		s.c.count(1)
-		s.items, s.pos = page.Array(), 0
+		s.items = elementsOf(page)
+		it, ok = s.items.next()
 	}
-	it := s.items[s.pos]
-	s.pos++
 	s.n++
 	return row{item: it}, nil
 }

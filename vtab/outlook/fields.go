@@ -44,11 +44,56 @@ func (f *fields) get(path string) gjson.Result {
 	if !ok {
 		return gjson.Result{}
 	}
-	v := gjson.Parse(m.raw)
-	v.Index = m.off + f.item.Index
+	v := valueOf(m.raw, m.off+f.item.Index)
+	for nested && v.Type == gjson.JSON && v.Raw[0] == '{' {
+		// A member of a member (from.emailAddress.address): walked as
+		// the item is, without Get's parse of every member before it.
+		rem := rest
+		var key string
+		key, rest, nested = strings.Cut(rem, ".")
+		if key == "" {
+			return v.Get(rem)
+		}
+		m, ok := lookup(v.Raw, key)
+		if !ok {
+			return gjson.Result{}
+		}
+		v = valueOf(m.raw, m.off+v.Index)
+	}
 	if nested {
 		return v.Get(rest)
 	}
+	return v
+}
+
+// valueOf is gjson.Parse(raw) for the JSON value raw, found at index in
+// the page, without Parse's byte-by-byte search for the end of a string
+// whose end is known.
+func valueOf(raw string, index int) gjson.Result {
+	var v gjson.Result
+	switch raw[0] {
+	case '"':
+		if strings.IndexByte(raw, '\\') >= 0 {
+			v = gjson.Parse(raw)
+			break
+		}
+		v = gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+	case '{', '[':
+		v = gjson.Result{Type: gjson.JSON, Raw: raw}
+	case 't':
+		if raw != "true" {
+			return gjson.Parse(raw)
+		}
+		v = gjson.Result{Type: gjson.True, Raw: raw}
+	case 'f':
+		if raw != "false" {
+			return gjson.Parse(raw)
+		}
+		v = gjson.Result{Type: gjson.False, Raw: raw}
+	default:
+		v = gjson.Parse(raw)
+	}
+	v.Index = index
 	return v
 }
 
@@ -62,11 +107,12 @@ func (f *fields) find(key string) (member, bool) {
 		}
 	}
 	for f.pos >= 0 {
-		m, ok := f.walk()
+		m, next, ok := walk(f.item.Raw, f.pos)
 		if !ok {
 			f.pos = -1
 			break
 		}
+		f.pos = next
 		f.members = append(f.members, m)
 		if m.key == key {
 			return m, true
@@ -75,17 +121,32 @@ func (f *fields) find(key string) (member, bool) {
 	return member{}, false
 }
 
-// walk reads the member at f.pos, and moves f.pos past it; false at the end
-// of the object (or at JSON it cannot read, where gjson would stop too).
-func (f *fields) walk() (member, bool) {
-	raw, i := f.item.Raw, f.pos
+// lookup returns the member named key of the object obj, the first of
+// equal keys.
+func lookup(obj, key string) (member, bool) {
+	for i := 1; ; {
+		m, next, ok := walk(obj, i)
+		if !ok {
+			return member{}, false
+		}
+		if m.key == key {
+			return m, true
+		}
+		i = next
+	}
+}
+
+// walk reads the member of the object raw at i, just after its '{' or the
+// previous member, and returns it with the index just past it; false at the
+// end of the object (or at JSON it cannot read, where gjson would stop too).
+func walk(raw string, i int) (member, int, bool) {
 	i = skipSpace(raw, i, true)
 	if i >= len(raw) || raw[i] != '"' {
-		return member{}, false
+		return member{}, 0, false
 	}
 	end := stringEnd(raw, i)
 	if end < 0 {
-		return member{}, false
+		return member{}, 0, false
 	}
 	key := raw[i+1 : end-1]
 	if strings.IndexByte(key, '\\') >= 0 {
@@ -93,15 +154,14 @@ func (f *fields) walk() (member, bool) {
 	}
 	i = skipSpace(raw, end, false)
 	if i >= len(raw) || raw[i] != ':' {
-		return member{}, false
+		return member{}, 0, false
 	}
 	i = skipSpace(raw, i+1, false)
 	end = valueEnd(raw, i)
 	if end < 0 {
-		return member{}, false
+		return member{}, 0, false
 	}
-	f.pos = end
-	return member{key: key, raw: raw[i:end], off: i}, true
+	return member{key: key, raw: raw[i:end], off: i}, end, true
 }
 
 // skipSpace returns the index of the first byte at or after i that is not
@@ -174,6 +234,39 @@ func valueEnd(s string, i int) int {
 		}
 	}
 	return len(s)
+}
+
+// elements yields the elements of a JSON array one by one, as
+// gjson.Result.Array would give them, without first making the slice of
+// them all (80 bytes each, 1,000 to a page) in a pass of its own.
+type elements struct {
+	raw   string // the array
+	index int    // the array's Index
+	pos   int    // where the next element starts to be looked for; -1 at the end
+}
+
+// elementsOf returns the elements of a; none when a is not an array.
+func elementsOf(a gjson.Result) elements {
+	e := elements{raw: a.Raw, index: a.Index, pos: -1}
+	if i := skipSpace(a.Raw, 0, false); a.Type == gjson.JSON && i < len(a.Raw) && a.Raw[i] == '[' {
+		e.pos = i + 1
+	}
+	return e
+}
+
+// next returns the next element; false after the last.
+func (e *elements) next() (gjson.Result, bool) {
+	if e.pos < 0 {
+		return gjson.Result{}, false
+	}
+	i := skipSpace(e.raw, e.pos, true)
+	end := valueEnd(e.raw, i)
+	if end < 0 {
+		e.pos = -1 // the closing ']', or JSON it cannot read
+		return gjson.Result{}, false
+	}
+	e.pos = end
+	return valueOf(e.raw[i:end], i+e.index), true
 }
 
 // special marks the bytes that make a path more than dotted names.

@@ -26,6 +26,7 @@ func TestFieldsGet(t *testing.T) {
 		"id", "subject", "from", "from.emailAddress", "from.emailAddress.address", "from.emailAddress.missing",
 		"receivedDateTime", "isRead", "n", "none", "toRecipients", "toRecipients.#.emailAddress.address",
 		"toRecipients.1.emailAddress.address", "f", "missing", "missing.deeper", "@odata\\.etag", "key", "nested.a.1.b", "nested.a",
+		"from.", "from..address", ".id", "", "id.x", "isRead.x", "from.emailAddress.name.x", "nested.a.0",
 	}
 	for _, raw := range items {
 		// As the cursor gets them: elements of a page's value array.
@@ -53,4 +54,41 @@ func reversed(s []string) []string {
 		r[len(s)-1-i] = v
 	}
 	return r
+}
+
+// TestElements checks that elements yields what gjson's Array returns, one
+// by one, for a page's value array of every shape.
+func TestElements(t *testing.T) {
+	for _, raw := range []string{
+		`[]`,
+		` [ ] `,
+		`[{"id":"1","s":"a]b"},{"id":"2","n":{"x":[1,2,{"y":"}"}]}}]`,
+		`[ {"id" : "1"} ,
+		  {"id":"2\"]"} ]`,
+		`[1,-2.5e3,"s","esc\"aped\u00e9",true,false,null,[],{},[[1],[2]]]`,
+	} {
+		page := gjson.Parse(`{"@odata.context":"x","value":` + raw + `}`).Get("value")
+		want := page.Array()
+		var got []gjson.Result
+		for e := elementsOf(page); ; {
+			v, ok := e.next()
+			if !ok {
+				break
+			}
+			got = append(got, v)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d elements, want %d", raw, len(got), len(want))
+			continue
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Type != w.Type || g.Raw != w.Raw || g.Str != w.Str || g.Num != w.Num || g.Index != w.Index {
+				t.Errorf("%s: element %d is %#v, want %#v", raw, i, g, w)
+			}
+		}
+	}
+	if _, ok := (&elements{pos: -1}).next(); ok {
+		t.Error("the elements of nothing yield an element")
+	}
 }
