@@ -418,10 +418,10 @@ func osqEof(h C.uintptr_t) (eof C.int) {
 }
 
 //export osqColumn
-func osqColumn(cur *C.sqlite3_vtab_cursor, h C.uintptr_t, ctx *C.sqlite3_context, col C.int) (rc C.int) {
+func osqColumn(cur *C.sqlite3_vtab_cursor, h C.uintptr_t, ctx *C.sqlite3_context, col C.int, res *C.osq_result) (rc C.int) {
 	c := cgo.Handle(h).Value().(*cursor)
 	defer func() {
-		c.ctx.ctx = nil
+		c.ctx.ctx, c.ctx.res = nil, nil
 		if r := recover(); r != nil {
 			rc = c.fail(cur, panicErr(c.t.name, "Column", r))
 		}
@@ -429,7 +429,7 @@ func osqColumn(cur *C.sqlite3_vtab_cursor, h C.uintptr_t, ctx *C.sqlite3_context
 	if c.pending != nil {
 		return c.fail(cur, c.pending)
 	}
-	c.ctx.ctx = ctx
+	c.ctx.ctx, c.ctx.res = ctx, res
 	if err := c.c.Column(&c.ctx, int(col)); err != nil {
 		return c.fail(cur, err)
 	}

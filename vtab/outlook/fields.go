@@ -182,17 +182,23 @@ func skipSpace(s string, i int, commas bool) int {
 }
 
 // stringEnd returns the index just past the JSON string that starts at i
-// (a '"'), or -1 when it does not end.
+// (a '"'), or -1 when it does not end. It jumps from quote to quote: a quote
+// ends the string unless an odd number of backslashes precedes it.
 func stringEnd(s string, i int) int {
-	for i++; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
+	for i++; ; i++ {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		n := 0
+		for k := i - 1; s[k] == '\\'; k-- { // stops at the opening quote
+			n++
+		}
+		if n%2 == 0 {
 			return i + 1
 		}
 	}
-	return -1
 }
 
 // valueEnd returns the index just past the JSON value that starts at i, or

@@ -15,6 +15,7 @@ func TestFieldsGet(t *testing.T) {
 		`{"@odata.etag":"W/\"CQAAABYAAAB\"","id":"AAMk=","subject":"Caf\u00e9 \"quoted\" \\ back","from":{"emailAddress":{"name":"A, B","address":"a@b.c"}},"receivedDateTime":"2024-01-02T03:04:05Z","isRead":true,"n":-1.5e3,"none":null,"toRecipients":[{"emailAddress":{"address":"x@y"}},{"emailAddress":{"address":"z@y"}}],"f":false}`,
 		` { "id" : "1" , "subject":"}{][,:" ,"isRead" : false , "nested" : { "a" : [ 1 , { "b" : "]}" } ] } } `,
 		`{"id":"dup","id":"second","k\u0065y":"escaped key","":"empty key"}`,
+		`{"subject":"ends in a backslash \\","id":"x\\\"y\\\\","n":{"isRead":"\\\\\""}}`,
 		`{}`,
 		`[{"id":"in an array"}]`,
 		`"a string"`,
