@@ -64,6 +64,9 @@ type cursor struct {
 type row struct {
 	item  gjson.Result
 	extra map[int]any // computed columns (path, message_id)
+	// members are item's, when the listing walked them (elements.next);
+	// valid until its next row.
+	members []member
 }
 
 // rowSource yields the items of one request; io.EOF ends it.
@@ -176,7 +179,7 @@ func (c *cursor) advance() error {
 			return c.fail(err)
 		}
 		c.row = r
-		c.vals.reset(r.item)
+		c.vals.resetWalked(r.item, r.members)
 		if c.seen != nil {
 			id := c.identity()
 			if c.seen[id] {
@@ -376,7 +379,7 @@ func (s *listSource) next() (row, error) {
 		it, ok = s.items.next()
 	}
 	s.n++
-	return row{item: it}, nil
+	return row{item: it, members: s.items.members}, nil
 }
 
 // singleSource yields the one entity a request names, or nothing when Graph

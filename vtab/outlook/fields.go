@@ -15,7 +15,8 @@ import (
 type fields struct {
 	item    gjson.Result
 	pos     int      // where in item.Raw the walk stopped; -1 when at its end
-	members []member // the members walked so far; reused from row to row
+	members []member // the members walked so far: own's, or the page's walk's
+	own     []member // reused from row to row
 }
 
 // member is one top-level member of an item: its key and its value's JSON,
@@ -27,8 +28,16 @@ type member struct {
 }
 
 // reset points f at a new row's item.
-func (f *fields) reset(item gjson.Result) {
-	f.item, f.members, f.pos = item, f.members[:0], -1
+func (f *fields) reset(item gjson.Result) { f.resetWalked(item, nil) }
+
+// resetWalked points f at a new row's item whose members, when not nil,
+// were walked already (by elements.next, while finding the item's end).
+func (f *fields) resetWalked(item gjson.Result, members []member) {
+	if members != nil {
+		f.item, f.members, f.pos = item, members, -1
+		return
+	}
+	f.item, f.members, f.pos = item, f.own[:0], -1
 	if i := skipSpace(item.Raw, 0, false); item.Type == gjson.JSON && i < len(item.Raw) && item.Raw[i] == '{' {
 		f.pos = i + 1
 	}
@@ -114,6 +123,7 @@ func (f *fields) find(key string) (member, bool) {
 		}
 		f.pos = next
 		f.members = append(f.members, m)
+		f.own = f.members
 		if m.key == key {
 			return m, true
 		}
@@ -244,11 +254,15 @@ func valueEnd(s string, i int) int {
 
 // elements yields the elements of a JSON array one by one, as
 // gjson.Result.Array would give them, without first making the slice of
-// them all (80 bytes each, 1,000 to a page) in a pass of its own.
+// them all (80 bytes each, 1,000 to a page) in a pass of its own. An object
+// element's end is found by walking its members, which the row's fields
+// then use as they are: each item is read once.
 type elements struct {
-	raw   string // the array
-	index int    // the array's Index
-	pos   int    // where the next element starts to be looked for; -1 at the end
+	raw     string   // the array
+	index   int      // the array's Index
+	pos     int      // where the next element starts to be looked for; -1 at the end
+	members []member // the last element's, when it is an object; nil else
+	buf     []member // reused from element to element
 }
 
 // elementsOf returns the elements of a; none when a is not an array.
@@ -260,19 +274,51 @@ func elementsOf(a gjson.Result) elements {
 	return e
 }
 
-// next returns the next element; false after the last.
+// next returns the next element; false after the last. When the element
+// is an object, e.members are its members until the next call.
 func (e *elements) next() (gjson.Result, bool) {
+	e.members = nil
 	if e.pos < 0 {
 		return gjson.Result{}, false
 	}
 	i := skipSpace(e.raw, e.pos, true)
-	end := valueEnd(e.raw, i)
+	end := -1
+	if i < len(e.raw) && e.raw[i] == '{' {
+		end = e.object(i)
+	}
+	if end < 0 {
+		e.members = nil
+		end = valueEnd(e.raw, i)
+	}
 	if end < 0 {
 		e.pos = -1 // the closing ']', or JSON it cannot read
 		return gjson.Result{}, false
 	}
 	e.pos = end
 	return valueOf(e.raw[i:end], i+e.index), true
+}
+
+// object walks the members of the object at i into e.members, and returns
+// the index just past it; -1 when it cannot read it.
+func (e *elements) object(i int) int {
+	if e.buf == nil {
+		e.buf = make([]member, 0, 16)
+	}
+	e.members = e.buf[:0]
+	for j := i + 1; ; {
+		m, next, ok := walk(e.raw, j)
+		if !ok {
+			j = skipSpace(e.raw, j, true)
+			if j < len(e.raw) && e.raw[j] == '}' {
+				e.buf = e.members
+				return j + 1
+			}
+			return -1
+		}
+		m.off -= i // in the item, not the array
+		e.members = append(e.members, m)
+		j = next
+	}
 }
 
 // special marks the bytes that make a path more than dotted names.

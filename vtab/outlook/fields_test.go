@@ -36,9 +36,21 @@ func TestFieldsGet(t *testing.T) {
 		if len(page) == 1 {
 			item = page[0]
 		}
-		for _, order := range [][]string{paths, reversed(paths)} {
+		// And as listSource gives them: with the members walked already.
+		e := elementsOf(gjson.Parse(`[` + raw + `]`))
+		walkedItem, _ := e.next()
+		walked := e.members
+		for _, tc := range []struct {
+			order   []string
+			item    gjson.Result
+			members []member
+		}{
+			{paths, item, nil}, {reversed(paths), item, nil},
+			{paths, walkedItem, walked}, {reversed(paths), walkedItem, walked},
+		} {
+			item, order := tc.item, tc.order
 			var f fields
-			f.reset(item)
+			f.resetWalked(item, tc.members)
 			for _, p := range order {
 				got, want := f.get(p), item.Get(p)
 				if got.Type != want.Type || got.Raw != want.Raw || got.Str != want.Str || got.Num != want.Num || got.Exists() != want.Exists() || (want.Exists() && got.Index != want.Index) {
