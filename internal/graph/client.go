@@ -486,7 +486,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request) (*Response, er
 	if strings.HasSuffix(req.URL.Path, "/$value") {
 		limit = MaxAttachmentBytes // streamed bytes, not a JSON page
 	}
-	body, err := readBody(hr.Body, limit, c.stall, c.whole, cancel)
+	body, err := readBody(hr.Body, hr.ContentLength, limit, c.stall, c.whole, cancel)
 	c.bytes.Add(int64(len(body)))
 	if err != nil {
 		var lerr *LimitError

@@ -67,6 +67,9 @@ type cursor struct {
 type row struct {
 	item  gjson.Result
 	extra map[int]any // computed columns (path, message_id)
+	// members are item's, when the listing walked them (elements.next);
+	// valid until its next row.
+	members []member
 }
 
 // rowSource yields the items of one request; io.EOF ends it.
@@ -180,7 +183,7 @@ func (c *cursor) advance() error {
 			return c.fail(err)
 		}
 		c.row = r
-		c.vals.reset(r.item)
+		c.vals.resetWalked(r.item, r.members)
 		if c.seen != nil {
 			id := c.identity()
 			if c.seen[id] {
@@ -366,8 +369,7 @@ type listSource struct {
 	c     *cursor
 	req   *plan.Request
 	pager pages
-	items []gjson.Result
-	pos   int
+	items elements // the current page's
 	n     int64
 }
 
@@ -375,18 +377,18 @@ func (s *listSource) next() (row, error) {
 	if s.req.Limit > 0 && s.n >= s.req.Limit {
 		return row{}, io.EOF
 	}
-	for s.pos >= len(s.items) {
+	it, ok := s.items.next()
+	for !ok {
 		page, err := s.pager.Next()
 		if err != nil {
 			return row{}, err
 		}
 		s.c.count(1)
-		s.items, s.pos = page.Array(), 0
+		s.items = elementsOf(page)
+		it, ok = s.items.next()
 	}
-	it := s.items[s.pos]
-	s.pos++
 	s.n++
-	return row{item: it}, nil
+	return row{item: it, members: s.items.members}, nil
 }
 
 // singleSource yields the one entity a request names, or nothing when Graph
