@@ -369,8 +369,32 @@ type listSource struct {
 	c     *cursor
 	req   *plan.Request
 	pager pages
-	items elements // the current page's
+	items elements     // the current page's
+	page  gjson.Result // the current page
+	pos   int          // the current page's items returned
+	all   []gjson.Result
 	n     int64
+}
+
+// setPage makes page the current page, none of its items returned.
+func (s *listSource) setPage(page gjson.Result) {
+	s.items, s.page, s.pos, s.all = elementsOf(page), page, 0, nil
+}
+
+// current returns the current page's items and the index of the item
+// returned last; ok is false before the first. A lookahead reads the rows
+// after it; the slice is made only when asked for.
+func (s *listSource) current() (items []gjson.Result, pos int, ok bool) {
+	if s.pos == 0 {
+		return nil, 0, false
+	}
+	if s.all == nil {
+		s.all = s.page.Array()
+	}
+	if s.pos > len(s.all) {
+		return nil, 0, false
+	}
+	return s.all, s.pos - 1, true
 }
 
 func (s *listSource) next() (row, error) {
@@ -384,10 +408,11 @@ func (s *listSource) next() (row, error) {
 			return row{}, err
 		}
 		s.c.count(1)
-		s.items = elementsOf(page)
+		s.setPage(page)
 		it, ok = s.items.next()
 	}
 	s.n++
+	s.pos++
 	return row{item: it, members: s.items.members}, nil
 }
 

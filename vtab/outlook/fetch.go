@@ -259,7 +259,7 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 			if err != nil {
 				return failedPages{err}
 			}
-			return c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr)
+			return &dedupePages{p: adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))}
 		}
 	}
 	return &dedupePages{p: adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))}

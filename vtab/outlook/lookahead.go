@@ -258,10 +258,19 @@ func (c *cursor) page() (p outerPage, ok bool) {
 	if c.eof || c.scan == nil || c.fan != nil {
 		return p, false
 	}
-	var ls *listSource
+	var items []gjson.Result
+	var pos int
+	ok = false
 	switch s := c.rows.(type) {
 	case *listSource:
-		ls = s
+		items, pos, ok = s.current()
+		for _, col := range c.t.Columns {
+			if col.Path != "" {
+				p.cols = append(p.cols, keyCol{col.Name, col.Path})
+			}
+		}
+	case *partSource:
+		items, pos, ok = s.current()
 		for _, col := range c.t.Columns {
 			if col.Path != "" {
 				p.cols = append(p.cols, keyCol{col.Name, col.Path})
@@ -270,18 +279,16 @@ func (c *cursor) page() (p outerPage, ok bool) {
 	case *expandSource:
 		// Attachments by messages?$expand: the rows' message_id is their
 		// message's id.
-		ls = &s.list
+		items, pos, ok = s.list.current()
 		x := c.t.Fetch.Expand
 		p.cols = []keyCol{{c.t.Columns[c.t.KeyColumn(x.Key)].Name, tables.ID}}
 		count := x.Property + ".#"
 		p.gives = func(it gjson.Result) bool { return it.Get(count).Int() > 0 }
-	default:
+	}
+	if !ok {
 		return p, false
 	}
-	if ls.pos == 0 || ls.pos > len(ls.items) {
-		return p, false
-	}
-	p.items, p.pos = ls.items, ls.pos-1
+	p.items, p.pos = items, pos
 	p.rowsLeft = -1
 	bound := func(n int64) {
 		if p.rowsLeft < 0 || n < p.rowsLeft {

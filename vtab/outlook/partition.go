@@ -47,7 +47,7 @@ type PartitionInfo struct {
 	Range    string // e.g. "receivedDateTime ge 2024-01-01T00:00:00Z and lt 2024-03-01T00:00:00Z"
 	URL      string // the chain's first request
 	Requests int    // pages the chain fetched
-	Rows     int64  // rows it gave the scan
+	Rows     int64  // rows it read for the scan
 }
 
 // partSource yields the rows of a request that may be split into chains.
@@ -107,10 +107,18 @@ func (s *partSource) next() (row, error) {
 	}
 	it := s.items[s.pos]
 	s.pos++
-	s.c.stmt.mu.Lock()
-	s.c.info.Partitions[s.from.info].Rows++
-	s.c.stmt.mu.Unlock()
 	return row{item: it}, nil
+}
+
+// current is listSource.current for a partitioned scan.
+func (s *partSource) current() (items []gjson.Result, pos int, ok bool) {
+	if s.seq != nil {
+		return s.seq.current()
+	}
+	if s.pos == 0 || s.pos > len(s.items) {
+		return nil, 0, false
+	}
+	return s.items, s.pos - 1, true
 }
 
 // start reads the first page and decides whether to split: when it has a
@@ -118,14 +126,24 @@ func (s *partSource) next() (row, error) {
 func (s *partSource) start() error {
 	c, r, p := s.c, s.req, s.req.Part
 	cfg := c.src.Config
-	pager := adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr))
+	var pager *graph.Pager
+	if resp, err, ok := c.aheadTake(r, s.hdr); ok {
+		// a join's lookahead fetched the first page already
+		if err != nil {
+			return err
+		}
+		pager = adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, r.URL, resp, s.hdr))
+	} else {
+		pager = adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr))
+	}
 	dd := &dedupePages{p: pager}
 	page, err := dd.Next()
 	if err != nil {
 		return err
 	}
 	c.count(1)
-	s.seq = &listSource{c: c, req: r, pager: dd, items: page.Array()}
+	s.seq = &listSource{c: c, req: r, pager: dd}
+	s.seq.setPage(page)
 	if !gjson.GetBytes(pager.Page(), "@odata\\.nextLink").Exists() {
 		return nil // one page: the scan is this one request
 	}
@@ -148,7 +166,7 @@ func (s *partSource) start() error {
 			total = n
 		}
 	}
-	per := int64(len(s.seq.items))
+	per := page.Get("#").Int()
 	if total <= 0 || per <= 0 || (total+per-1)/per < int64(cfg.ParallelScanMinPages) {
 		return nil // unknown or small: go on in sequence
 	}
@@ -311,6 +329,9 @@ func (s *partSource) nextPage() error {
 		}
 		s.from, s.items, s.pos = cp.from, cp.items.Array(), 0
 		s.c.count(1)
+		s.c.stmt.mu.Lock()
+		s.c.info.Partitions[s.from.info].Rows += int64(len(s.items)) // rows read
+		s.c.stmt.mu.Unlock()
 		return nil
 	}
 }
@@ -320,9 +341,14 @@ func (s *partSource) nextPage() error {
 // page's $skip move down by one each, and the last ones of a page come
 // again at the start of the next. The window is one page, so memory stays
 // flat; more arrivals than a page between two pages can still repeat one.
+//
+// Most pages repeat nothing, and the repeats are always the first items of
+// a page (a listing keeps its order): so a page whose first item the
+// previous page does not hold is passed on as it is, at the cost of one
+// search of the previous page's text.
 type dedupePages struct {
 	p    pages
-	prev map[string]struct{}
+	prev gjson.Result // the previous page
 }
 
 func (d *dedupePages) Next() (gjson.Result, error) {
@@ -330,24 +356,35 @@ func (d *dedupePages) Next() (gjson.Result, error) {
 	if err != nil {
 		return v, err
 	}
+	prev := d.prev
+	d.prev = v
+	if prev.Raw == "" {
+		return v, nil
+	}
+	first := v.Get("0." + tables.ID)
+	if first.Type != gjson.String || !strings.Contains(prev.Raw, first.Raw) {
+		return v, nil // the same id is the same text on one server's pages
+	}
+	seen := map[string]struct{}{}
+	prev.ForEach(func(_, it gjson.Result) bool {
+		seen[it.Get(tables.ID).String()] = struct{}{}
+		return true
+	})
 	arr := v.Array()
-	cur := make(map[string]struct{}, len(arr))
 	var keep []gjson.Result
 	dup := false
 	for i, it := range arr {
 		id := it.Get(tables.ID).String()
-		if _, ok := d.prev[id]; ok && id != "" {
+		if _, ok := seen[id]; ok && id != "" {
 			if !dup {
 				dup, keep = true, slices.Clone(arr[:i])
 			}
 			continue
 		}
-		cur[id] = struct{}{}
 		if dup {
 			keep = append(keep, it)
 		}
 	}
-	d.prev = cur
 	if !dup {
 		return v, nil
 	}
