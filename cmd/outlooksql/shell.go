@@ -66,6 +66,7 @@ type shell struct {
 	timer       bool
 	interactive bool
 	timeout     time.Duration // --timeout of each statement
+	dot         dotState      // what the sqlite3-style dot-commands set
 	// ask, when set, asks a person before a flush of several changes
 	// (stdin is a terminal, and no --yes).
 	ask func(question string) (string, error)
@@ -81,8 +82,11 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return helpIsNoError(err)
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("shell takes no arguments (got %q); pipe statements to it instead: %w", rest[0], errUsage)
+	if len(rest) > 1 {
+		return fmt.Errorf("shell takes one database file (got %q and %q); pipe statements to it instead: %w", rest[0], rest[1], errUsage)
+	}
+	if len(rest) == 1 {
+		q.file = rest[0]
 	}
 	if err := checkFormat(q.format); err != nil {
 		return err
@@ -97,9 +101,23 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer conn.Close()
+	if err := attachLive(ctx, conn); err != nil {
+		return err
+	}
+	hidden, err := shadowed(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", q.file, err)
+	}
 
 	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
+	sh.dot.stdout, sh.dot.bail = stdout, q.bail
+	defer sh.closeOnce()
+	defer sh.closeOutput()
 	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
+	notice := stderr
+	if sh.interactive {
+		notice = stdout
+	}
 	var lr lineReader
 	if sh.interactive {
 		// Ctrl-C while a statement runs stops that statement; at the
@@ -114,7 +132,13 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}()
 		lr = newTerminalReader(stderr)
 		fmt.Fprintf(stdout, "outlooksql shell: statements end with \";\"; .help lists the commands, .quit or Ctrl-D leaves.\n")
+		if len(hidden) > 0 {
+			fmt.Fprint(notice, shadowNotice(q.file, hidden))
+		}
 	} else {
+		if len(hidden) > 0 {
+			fmt.Fprint(notice, shadowNotice(q.file, hidden))
+		}
 		// Without a terminal, Ctrl-C stops the statement and the shell;
 		// a second one ends the process.
 		if stdin == os.Stdin {
@@ -148,13 +172,13 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			done++
 			if ok, cancelled := sh.run(ctx, st, lines[i]); !ok {
 				failed++
-				if cancelled {
-					return // Ctrl-C stops the rest of the line too
+				if cancelled || sh.dot.bail {
+					return // Ctrl-C (or .bail on) stops the rest of the line too
 				}
 			}
 		}
 	}
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !(sh.dot.bail && failed > 0) {
 		p := prompt
 		if len(pending) > 0 {
 			p = continuePrompt
@@ -189,7 +213,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 		if len(pending) == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
 			lr.remember(strings.TrimSpace(line))
 			done++
-			quit, err := sh.command(strings.TrimSpace(line))
+			quit, err := sh.command(ctx, strings.TrimSpace(line))
 			if err != nil {
 				fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 				failed++
@@ -222,6 +246,9 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 	if ctx.Err() != nil && !sh.interactive {
 		return errInterrupt
 	}
+	if failed > 0 && sh.dot.bail && !sh.interactive {
+		return fmt.Errorf("stopped at the first error (-bail or .bail on)")
+	}
 	if failed > 0 && !sh.interactive {
 		return fmt.Errorf("%d of %d statements and commands failed", failed, done)
 	}
@@ -237,11 +264,13 @@ func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled 
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}
+	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout, extra: sh.dot.formatOptions()}
 	if sh.ask != nil {
 		po.confirm = sh.confirm
 	}
-	err := execute(qctx, sh.conn, stmt, po, sh.out, sh.errw)
+	out, done := sh.writer()
+	err := execute(qctx, sh.conn, stmt, po, out, sh.errw)
+	done()
 	sh.mu.Lock()
 	sh.cancel = nil
 	sh.mu.Unlock()
@@ -347,7 +376,10 @@ func (sh *shell) interrupt() {
 }
 
 // command runs a dot-command; quit is true for .quit.
-func (sh *shell) command(line string) (quit bool, err error) {
+func (sh *shell) command(ctx context.Context, line string) (quit bool, err error) {
+	if ok, err := sh.dotCommand(ctx, line); ok {
+		return false, err
+	}
 	f := strings.Fields(line)
 	name, args := f[0], f[1:]
 	switch name {
@@ -355,22 +387,6 @@ func (sh *shell) command(line string) (quit bool, err error) {
 		return true, nil
 	case ".help":
 		fmt.Fprint(sh.out, shellHelp)
-	case ".tables":
-		return false, runTables(sh.out)
-	case ".schema":
-		return false, runSchema(args, sh.out)
-	case ".mode":
-		if len(args) == 0 {
-			fmt.Fprintf(sh.out, "current output format: %s\n", sh.format)
-			return false, nil
-		}
-		if len(args) > 1 {
-			return false, fmt.Errorf(".mode takes one format, one of %s", strings.Join(formats, ", "))
-		}
-		if err := checkFormat(args[0]); err != nil {
-			return false, err
-		}
-		sh.format = args[0]
 	case ".explain":
 		return false, onOff(name, args, &sh.explain)
 	case ".timer":
