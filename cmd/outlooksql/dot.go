@@ -75,6 +75,18 @@ func shadowNotice(file string, names []string) string {
 		file, strings.Join(names, ", "), strings.Join(live, ", "), liveSchema)
 }
 
+// checkDBFile refuses SQL given where the shell takes a database file: a
+// name with white space or ";" that is no existing file.
+func checkDBFile(name string) error {
+	if !strings.ContainsAny(name, " \t\n;") {
+		return nil
+	}
+	if _, err := os.Stat(name); err == nil {
+		return nil
+	}
+	return fmt.Errorf("shell takes a database file, not SQL (got %q): pipe statements to it, or use outlooksql query: %w", name, errUsage)
+}
+
 // dotArgs splits a dot-command line into words as sqlite3 does: white
 // space separates them, '…' and "…" quote them.
 func dotArgs(line string) []string {
@@ -468,7 +480,7 @@ func dump(ctx context.Context, conn *sql.Conn, w io.Writer, args []string) error
 		pattern = args[0]
 	}
 	type object struct{ typ, name, sql string }
-	rows, err := conn.QueryContext(ctx, "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND (?1 = '' OR tbl_name LIKE ?1) ORDER BY type != 'table', name = 'sqlite_sequence', rowid", pattern)
+	rows, err := conn.QueryContext(ctx, "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND (?1 = '' OR name LIKE ?1) ORDER BY type != 'table', name = 'sqlite_sequence', rowid", pattern)
 	if err != nil {
 		return fmt.Errorf(".dump: %w", err)
 	}

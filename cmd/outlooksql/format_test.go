@@ -473,13 +473,13 @@ func TestWriteErrors(t *testing.T) {
 	t.Run("unknown format", func(t *testing.T) {
 		f := mixed()
 		_, err := writeRows(io.Discard, "xml", serveFixture(t, f), formatOptions{})
-		if got, want := errString(err), `unknown output format "xml": use one of table, csv, json, jsonl, markdown`; got != want {
+		if got, want := errString(err), `unknown output format "xml": use one of table, csv, json, jsonl, markdown, list, line, column, box, insert`; got != want {
 			t.Errorf("err = %s, want %s", got, want)
 		}
 		if f.nexts != 0 {
 			t.Errorf("rows were read (%d) before the format was checked", f.nexts)
 		}
-		if _, err := writeResult(io.Discard, "Table", &result{}, formatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown` {
+		if _, err := writeResult(io.Discard, "Table", &result{}, formatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown, list, line, column, box, insert` {
 			t.Errorf("writeResult err = %v", err)
 		}
 	})

@@ -86,6 +86,9 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("shell takes one database file (got %q and %q); pipe statements to it instead: %w", rest[0], rest[1], errUsage)
 	}
 	if len(rest) == 1 {
+		if err := checkDBFile(rest[0]); err != nil {
+			return err
+		}
 		q.file = rest[0]
 	}
 	if err := checkFormat(q.format); err != nil {
