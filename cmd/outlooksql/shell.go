@@ -24,10 +24,22 @@ import (
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
-const shellHelp = `Statements end with ";" and may span lines. Commands:
-  .tables                 list the tables
-  .schema [table]         show the columns of the tables
-  .mode [FORMAT]          show or set the output format: table, csv, json, jsonl, markdown
+const shellHelp = `Statements end with ";" and may span lines. Commands (as in sqlite3):
+  .tables [PATTERN]       list the database's own tables and views, then the mail tables
+  .schema [PATTERN]       show the CREATE statements of the database's own objects, then
+                          the mail tables' columns
+  .databases              list the attached databases and their files (live: the mail tables)
+  .mode [FORMAT]          show or set the output format: table, box, column, line, list, csv,
+                          json, jsonl, markdown, insert [TABLE]
+  .headers on|off         show the column names (csv, list, column, insert); default on
+  .nullvalue STRING       how NULL is shown
+  .once FILE              write the next statement's output to FILE
+  .output [FILE]          write the output to FILE, or to stdout again without FILE
+  .read FILE              run the statements and commands of FILE
+  .import --csv FILE TABLE  read CSV rows into TABLE (created from the first row if new;
+                          --skip N skips N lines first)
+  .dump [PATTERN]         the database's own tables, with their rows, as SQL
+  .bail on|off            stop at the first error
   .explain on|off         after each statement, list the Graph requests it made;
                           writes become dry runs: listed, not sent
   .timer on|off           after each statement, show how long it took
@@ -669,7 +681,8 @@ func complete(line string, pos int) (head string, completions []string, tail str
 	return line[:start], completions, line[pos:]
 }
 
-var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit", ".exit"}
+var dotCommands = []string{".tables", ".schema", ".databases", ".mode", ".headers", ".nullvalue", ".once", ".output",
+	".read", ".import", ".dump", ".bail", ".explain", ".timer", ".help", ".quit", ".exit"}
 
 var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
 	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}

@@ -1,0 +1,53 @@
+//go:build linux || darwin
+
+package main
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestShellFilePTY opens a synced file in the interactive shell: it says
+// which names are the file's and where the live tables are, and the
+// sqlite3 dot-commands work at the prompt.
+func TestShellFilePTY(t *testing.T) {
+	dir := t.TempDir()
+	db := makeFile(t, dir, "mail.db", "CREATE TABLE messages(subject TEXT); INSERT INTO messages VALUES ('synced one'), ('synced two');")
+	sh := startPTYShell(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "--demo", db)
+	const wait = 10 * time.Second
+	sh.expect(db+" has its own messages: those names mean the file's tables; the live mail tables are live.messages (and live.<table> for every mail table).\n", wait)
+	sh.expect("outlooksql> ", wait)
+
+	sh.send(".mode box\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELECT subject FROM messages ORDER BY 1;\r")
+	sh.expect("┌────────────┐\n│  subject   │\n├────────────┤\n│ synced one │\n│ synced two │\n└────────────┘\n", wait)
+	sh.expect("outlooksql> ", wait)
+
+	sh.send(".mode list\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send(".headers off\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELECT count(*) > 100 FROM live.messages;\r")
+	sh.expect("1\n", wait)
+	sh.expect("outlooksql> ", wait)
+
+	out := filepath.Join(dir, "once.txt")
+	sh.send(".once " + out + "\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELECT subject FROM messages ORDER BY 1 DESC;\r")
+	sh.expect("outlooksql> ", wait)
+	if got := readFile(t, out); got != "synced two\nsynced one\n" {
+		t.Errorf(".once file: %q", got)
+	}
+	sh.send("SELECT 'back' AS w;\r")
+	sh.expect("back\n", wait)
+	sh.expect("outlooksql> ", wait)
+	sh.send(".quit\r")
+	select {
+	case <-sh.done:
+	case <-time.After(wait):
+		t.Fatal(".quit did not end the shell")
+	}
+}
