@@ -4,8 +4,11 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // TestShellFilePTY opens a synced file in the interactive shell: it says
@@ -50,4 +53,38 @@ func TestShellFilePTY(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal(".quit did not end the shell")
 	}
+}
+
+// TestShellWidePTY: SELECT * of messages (dozens of columns) on a terminal
+// is shown vertically, every column named, rather than as a table of
+// columns cut to "…".
+func TestShellWidePTY(t *testing.T) {
+	f := newTenantFixture(t)
+	sh := startPTYShell(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, "-c", f.env.ConnString())
+	const wait = 10 * time.Second
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELECT * FROM messages ORDER BY id LIMIT 2;\r")
+	var cols []string // SELECT *: the columns that are not HIDDEN
+	for _, c := range tables.ByName("messages").Columns {
+		if !c.Hidden {
+			cols = append(cols, c.Name)
+		}
+	}
+	want := f.plainOutput(t, "table", "SELECT "+strings.Join(cols, ", ")+" FROM messages WHERE user_id = 'me' AND folder_id IS NULL ORDER BY id LIMIT 2", formatOptions{Width: ptyCols, MaxCell: maxCell})
+	for _, line := range []string{"                     subject = ", "\n\n", "                 from_address = "} {
+		if !strings.Contains(want, line) {
+			t.Fatalf("the expected output is not vertical (%q missing):\n%s", line, want)
+		}
+	}
+	// The progress line (erased, but kept by the screen's cleaning) may
+	// come before the first line: expect from the second line on.
+	first, rest, _ := strings.Cut(want, "\n")
+	got := sh.expect(rest, wait)
+	if !strings.Contains(got, first+"\n") {
+		t.Errorf("the first line %q is missing:\n%s", first, got)
+	}
+	if strings.Contains(got, "+--") {
+		t.Errorf("a table was drawn:\n%s", got)
+	}
+	sh.expect("outlooksql> ", wait)
 }

@@ -520,6 +520,9 @@ func writeTable(w io.Writer, src source, opts formatOptions) (int, error) {
 		return g.n, err
 	}
 	widths := g.widths
+	if opts.Width > 0 && len(g.rows) > 0 && tooWide(widths, opts.Width) {
+		return g.n, writeVertical(w, g, opts.Width) // see wide.go
+	}
 	if opts.Width > 0 {
 		widths = fit(widths, opts.Width)
 	}

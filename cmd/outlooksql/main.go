@@ -38,7 +38,9 @@ Usage:
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made; a write
                                           is a dry run: its reads run, and the changes it would
                                           send are listed, not sent
-  outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
+  outlooksql shell   [flags] [FILE.db]    an interactive SQL shell (statements end with ";"; .help),
+                                          on the database file FILE.db (created if missing) or
+                                          in memory; the mail tables are also live.messages, …
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
   outlooksql sync    [flags] --db FILE    copy the mail tables into a SQLite file, and on each later
                                           run apply only what changed (delta queries)
@@ -50,11 +52,17 @@ Flags of query, explain and shell:
   -c, --connection STRING   connection string
   -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
-  -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
+  -f, --format FORMAT       table, csv, json, jsonl or markdown (default table); or
+                            sqlite3's box, column, line, list or insert
   --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
                             duration (30s, 2m); default 0: no limit of its own
   --yes                     (shell) send changes of more than one item without asking;
                             the shell asks only when stdin is a terminal, query never asks
+  -bail                     (shell) stop a script at its first error
+  --file FILE               (query, explain) run the statements of a script, stopping at
+                            the first error
+  -o, --output FILE         (query, explain) write the rows to FILE instead of stdout
+  --no-header               (query, explain) no column names (csv, list, column, insert)
 
 Flags of login:
   -c, --connection STRING   connection string
