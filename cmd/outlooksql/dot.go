@@ -123,6 +123,14 @@ func (sh *shell) dotCommand(ctx context.Context, line string) (ok bool, err erro
 	f := dotArgs(line)
 	name, args := f[0], f[1:]
 	switch name {
+	case ".tables", ".schema", ".dump", ".databases":
+		// Their output goes where a statement's would, .once's file too.
+		out, done := sh.writer()
+		saved := sh.out
+		sh.out = out
+		defer func() { sh.out = saved; done() }()
+	}
+	switch name {
 	case ".mode":
 		return true, sh.setMode(args)
 	case ".headers", ".header":

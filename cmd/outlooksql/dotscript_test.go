@@ -43,6 +43,8 @@ func TestShellDotCommands(t *testing.T) {
 			"1,\na,b\n1,NULL\n    a = 1\n    b = NULL\n", "", 0, nil},
 		{"once and output", ".mode csv\n.once one.csv\nSELECT 1 AS a;\nSELECT 2 AS b;\n.output all.csv\nSELECT 3 AS c;\nSELECT 4 AS d;\n.output\nSELECT 5 AS e;\n",
 			"b\n2\ne\n5\n", "", 0, map[string]string{"one.csv": "a\n1\n", "all.csv": "c\n3\nd\n4\n"}},
+		{"once takes a dot-command's output too", ".once dump.sql\n.dump\n.databases\n", "main: " + filepath.Join(abs, "d.db") + " r/w\nlive: \"\" r/w\n", "", 0,
+			map[string]string{"dump.sql": "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCOMMIT;\n"}},
 		{"read names the line in the file", ".mode csv\n.read sub.sql\nSELECT 3 AS three;\n",
 			"s\nfrom sub\ntwo\n2\nthree\n3\n",
 			"error near line 3: near \"SELEC\": syntax error\nerror: .read sub.sql: 1 of 4 statements and commands failed\n" +
