@@ -191,6 +191,10 @@ func (sh *shell) dotCommand(ctx context.Context, line string) (ok bool, err erro
 	return true, nil
 }
 
+// bails reports whether an error stops the input: -bail or .bail on, in a
+// script (at the terminal, as in sqlite3, the shell goes on).
+func (sh *shell) bails() bool { return sh.dot.bail && !sh.interactive }
+
 // setMode is .mode [MODE [TABLE]].
 func (sh *shell) setMode(args []string) error {
 	all := append(slices.Clone(formats), sqliteModes...)

@@ -47,6 +47,16 @@ func TestShellFilePTY(t *testing.T) {
 	sh.send("SELECT 'back' AS w;\r")
 	sh.expect("back\n", wait)
 	sh.expect("outlooksql> ", wait)
+	// At the terminal .bail on does not end the shell (as in sqlite3).
+	sh.send(".bail on\r")
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELEC 1;\r")
+	sh.expect("error: near \"SELEC\": syntax error\n", wait)
+	sh.expect("outlooksql> ", wait)
+	sh.send("SELECT 'still here';\r")
+	sh.expect("still here\n", wait)
+	sh.expect("outlooksql> ", wait)
+
 	sh.send(".quit\r")
 	select {
 	case <-sh.done:

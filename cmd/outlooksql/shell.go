@@ -187,13 +187,13 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			done++
 			if ok, cancelled := sh.run(ctx, st, lines[i]); !ok {
 				failed++
-				if cancelled || sh.dot.bail {
-					return // Ctrl-C (or .bail on) stops the rest of the line too
+				if cancelled || sh.bails() {
+					return // Ctrl-C (or .bail on in a script) stops the rest of the line too
 				}
 			}
 		}
 	}
-	for ctx.Err() == nil && !(sh.dot.bail && failed > 0) {
+	for ctx.Err() == nil && !(sh.bails() && failed > 0) {
 		p := prompt
 		if len(pending) > 0 {
 			p = continuePrompt
@@ -261,7 +261,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 	if ctx.Err() != nil && !sh.interactive {
 		return errInterrupt
 	}
-	if failed > 0 && sh.dot.bail && !sh.interactive {
+	if failed > 0 && sh.bails() {
 		return fmt.Errorf("stopped at the first error (-bail or .bail on)")
 	}
 	if failed > 0 && !sh.interactive {
