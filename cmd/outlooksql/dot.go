@@ -433,14 +433,14 @@ func (sh *shell) schema(ctx context.Context, args []string) error {
 	}
 	var stmts []string
 	for _, master := range []string{"main.sqlite_master", "sqlite_temp_master"} {
-		got, err := queryStrings(ctx, sh.conn, "SELECT sql FROM "+master+" WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND (?1 = '' OR name LIKE ?1 OR tbl_name LIKE ?1) ORDER BY rowid", pattern)
+		got, err := queryStrings(ctx, sh.conn, "SELECT sql FROM "+master+" WHERE sql IS NOT NULL AND (?1 = '' OR name LIKE ?1 OR tbl_name LIKE ?1) ORDER BY rowid", pattern)
 		if err != nil {
 			return err
 		}
 		stmts = append(stmts, got...)
 	}
 	for _, s := range stmts {
-		fmt.Fprintf(sh.out, "%s;\n", s)
+		fmt.Fprintf(sh.out, "%s;\n", createIfNotExists(s))
 	}
 	var mail []string
 	for _, t := range tables.All {
@@ -519,6 +519,8 @@ func dump(ctx context.Context, conn *sql.Conn, w io.Writer, args []string) error
 			continue
 		case o.name == "sqlite_sequence":
 			b.WriteString("DELETE FROM sqlite_sequence;\n")
+		case len(o.name) == len("sqlite_stat1") && strings.HasPrefix(o.name, "sqlite_stat"):
+			b.WriteString("ANALYZE sqlite_schema;\n")
 		case strings.HasPrefix(o.name, "sqlite_"):
 			continue
 		case strings.HasPrefix(strings.ToUpper(o.sql), "CREATE VIRTUAL TABLE"):
@@ -530,7 +532,7 @@ func dump(ctx context.Context, conn *sql.Conn, w io.Writer, args []string) error
 			fmt.Fprintf(&b, "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',%s,%s,0,%s);\n", q(o.name), q(o.name), q(o.sql))
 			continue
 		default:
-			fmt.Fprintf(&b, "%s;\n", o.sql)
+			fmt.Fprintf(&b, "%s;\n", createIfNotExists(o.sql))
 		}
 		if err := dumpRows(ctx, conn, &b, o.name); err != nil {
 			return err
@@ -550,8 +552,20 @@ func dump(ctx context.Context, conn *sql.Conn, w io.Writer, args []string) error
 	return nil
 }
 
-// dumpRows writes an INSERT for each row of table, its values as SQLite's
-// quote() writes them (exact, whatever the column's declared type).
+// createIfNotExists is sqlite3's form of a CREATE TABLE statement whose
+// name is quoted, in .schema and .dump: CREATE TABLE IF NOT EXISTS "t"(…).
+func createIfNotExists(stmt string) string {
+	const head = "CREATE TABLE "
+	if len(stmt) > len(head) && stmt[:len(head)] == head && (stmt[len(head)] == '"' || stmt[len(head)] == '\'') {
+		return "CREATE TABLE IF NOT EXISTS " + stmt[len(head):]
+	}
+	return stmt
+}
+
+// dumpRows writes an INSERT for each row of table, its values as sqlite3's
+// .dump writes them: numbers as SQLite's quote() does (exact, whatever the
+// column's declared type), blobs as X'…' in lower case, text with line
+// breaks through replace(…, char(10)).
 func dumpRows(ctx context.Context, conn *sql.Conn, b *strings.Builder, table string) error {
 	cols, err := queryStrings(ctx, conn, "SELECT name FROM pragma_table_info(?, 'main')", table)
 	if err != nil {
@@ -560,19 +574,88 @@ func dumpRows(ctx context.Context, conn *sql.Conn, b *strings.Builder, table str
 	if len(cols) == 0 {
 		return nil
 	}
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = "quote(" + `"` + strings.ReplaceAll(c, `"`, `""`) + `"` + ")"
+	exprs := make([]string, 0, 2*len(cols))
+	for _, c := range cols {
+		q := `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		exprs = append(exprs, "typeof("+q+")", "CASE typeof("+q+") WHEN 'text' THEN "+q+" ELSE quote("+q+") END")
 	}
-	query := "SELECT " + strings.Join(quoted, " || ',' || ") + " FROM main." + `"` + strings.ReplaceAll(table, `"`, `""`) + `"`
-	vals, err := queryStrings(ctx, conn, query)
+	rows, err := conn.QueryContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM main."+`"`+strings.ReplaceAll(table, `"`, `""`)+`"`)
 	if err != nil {
 		return fmt.Errorf(".dump %s: %w", table, err)
 	}
-	for _, v := range vals {
-		fmt.Fprintf(b, "INSERT INTO %s VALUES(%s);\n", quoteIdent(table), v)
+	defer rows.Close()
+	raw := make([]sql.RawBytes, 2*len(cols))
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	vals := make([]string, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf(".dump %s: %w", table, err)
+		}
+		for i := range cols {
+			v := string(raw[2*i+1])
+			switch string(raw[2*i]) {
+			case "text":
+				v = dumpText(v)
+			case "blob":
+				v = strings.ToLower(v) // X'00FF' → x'00ff'
+				v = "X" + v[1:]
+			}
+			vals[i] = v
+		}
+		fmt.Fprintf(b, "INSERT INTO %s VALUES(%s);\n", quoteIdent(table), strings.Join(vals, ","))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf(".dump %s: %w", table, err)
 	}
 	return nil
+}
+
+// dumpText quotes s as sqlite3's .dump does: '…' with ' doubled, and line
+// breaks written as \n and \r (or another marker s does not hold) put back
+// by replace(…, char(10)) and char(13), so that each INSERT stays on one
+// line.
+func dumpText(s string) string {
+	body := strings.ReplaceAll(s, "'", "''")
+	nl, cr := strings.Contains(s, "\n"), strings.Contains(s, "\r")
+	if !nl && !cr {
+		return "'" + body + "'"
+	}
+	var zNL, zCR, head, tail string
+	if nl {
+		zNL = unusedMarker(s, `\n`, `\012`)
+		body = strings.ReplaceAll(body, "\n", zNL)
+		head += "replace("
+	}
+	if cr {
+		zCR = unusedMarker(s, `\r`, `\015`)
+		body = strings.ReplaceAll(body, "\r", zCR)
+		head += "replace("
+		tail += ",'" + zCR + "',char(13))"
+	}
+	if nl {
+		tail += ",'" + zNL + "',char(10))"
+	}
+	return head + "'" + body + "'" + tail
+}
+
+// unusedMarker returns a, else b, else "(a0)", "(a1)", …: the first that s
+// does not contain.
+func unusedMarker(s, a, b string) string {
+	if !strings.Contains(s, a) {
+		return a
+	}
+	if !strings.Contains(s, b) {
+		return b
+	}
+	for i := 0; ; i++ {
+		m := fmt.Sprintf("(%s%d)", a, i)
+		if !strings.Contains(s, m) {
+			return m
+		}
+	}
 }
 
 // importCSV is .import [--csv] [--skip N] FILE TABLE: CSV rows into TABLE.

@@ -104,7 +104,11 @@ func TestShellModesMatchSqlite3(t *testing.T) {
 	dir := t.TempDir()
 	makeFile(t, dir, "t.db", `CREATE TABLE t(a INTEGER, b TEXT, c REAL);
 INSERT INTO t VALUES (1, 'x', 1.5), (22, NULL, 2.0), (3, 'it''s, "q"', NULL), (-4, 'añb', 0.25);
-CREATE VIEW v AS SELECT a FROM t; CREATE INDEX ti ON t(b);`)
+CREATE VIEW v AS SELECT a FROM t; CREATE INDEX ti ON t(b);
+CREATE TABLE "order"(x); INSERT INTO "order" VALUES (x'00ff'), (-0.5), ('a
+b');
+CREATE TABLE "my table"("a b" INTEGER PRIMARY KEY AUTOINCREMENT, c); INSERT INTO "my table"(c) VALUES (1.25), (9223372036854775807), ('cr'||char(13)||'lf'||char(10)||'\n');
+CREATE TABLE s(x); CREATE INDEX si ON s(x); INSERT INTO s VALUES (1), (2); ANALYZE s;`)
 	const query = "SELECT * FROM t ORDER BY a;\n"
 	// Exact bytes, without sqlite3.
 	for mode, want := range map[string]string{

@@ -254,12 +254,26 @@ func quoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// sqlKeywords are words quoteIdent quotes (the common ones).
-var sqlKeywords = map[string]bool{"TABLE": true, "SELECT": true, "FROM": true, "WHERE": true, "ORDER": true,
-	"GROUP": true, "INDEX": true, "VIEW": true, "INSERT": true, "VALUES": true, "CREATE": true, "DROP": true,
-	"KEY": true, "PRIMARY": true, "DEFAULT": true, "CHECK": true, "TO": true, "AS": true,
-	"BY": true, "ON": true, "AND": true, "OR": true, "NOT": true, "NULL": true, "IN": true, "IS": true,
-	"LIMIT": true, "JOIN": true, "UNION": true, "UPDATE": true, "DELETE": true, "SET": true, "INTO": true}
+// sqlKeywords are SQLite's keywords (sqlite3_keyword_name): quoteIdent
+// quotes them, as sqlite3 does.
+var sqlKeywords = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE
+		BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE
+		CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE
+		DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE
+		EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP
+		GROUPS HAVING IF IGNORE IMMEDIATE IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD
+		INTERSECT INTO IS ISNULL JOIN KEY LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT
+		NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA
+		PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME
+		REPLACE RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP
+		TEMPORARY THEN TIES TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM
+		VALUES VIEW VIRTUAL WHEN WHERE WINDOW WITH WITHOUT`) {
+		sqlKeywords[k] = true
+	}
+}
 
 // writeInsert writes sqlite3's .mode insert: one INSERT statement a row
 // into opts.Table ("table" unless set), with the column names unless
