@@ -740,7 +740,8 @@ func (sh *shell) importCSV(ctx context.Context, args []string) error {
 		for i, h := range head {
 			defs[i] = `"` + strings.ReplaceAll(h, `"`, `""`) + `" TEXT`
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE TABLE "+target+"("+strings.Join(defs, ",")+")"); err != nil {
+		// As sqlite3 writes it, names quoted and one line break.
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE "+target+"(\n"+strings.Join(defs, ", ")+")"); err != nil {
 			return fmt.Errorf(".import: create table %s: %w", table, err)
 		}
 		ncol = len(head)

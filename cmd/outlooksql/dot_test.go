@@ -122,6 +122,7 @@ CREATE TABLE s(x); CREATE INDEX si ON s(x); INSERT INTO s VALUES (1), (2); ANALY
 			t.Errorf(".mode %s: exit %d, stderr %q\n got %q\nwant %q", mode, code, stderr, out, want)
 		}
 	}
+	writeFile(t, filepath.Join(dir, "people.csv"), "name,age\nAda,36\n\"Lovelace, A\",\"7\"\n")
 	sqlite := sqlite3Bin(t)
 	for _, script := range []string{
 		".headers on\n.mode list\n" + query,
@@ -141,16 +142,28 @@ CREATE TABLE s(x); CREATE INDEX si ON s(x); INSERT INTO s VALUES (1), (2); ANALY
 		".dump\n",
 		".dump t\n",
 		".schema\n.tables\n",
+		".import --csv people.csv people\n.headers on\n.mode list\nSELECT * FROM people;\n.schema people\n",
 	} {
-		cmd := exec.Command(sqlite, filepath.Join(dir, "t.db"))
+		db := "t.db"
+		if strings.HasPrefix(script, ".import") {
+			db = "import.db" // sqlite3 imports into a file of its own
+			os.Remove(filepath.Join(dir, db))
+		}
+		cmd := exec.Command(sqlite, filepath.Join(dir, db))
 		cmd.Stdin = strings.NewReader(script)
+		cmd.Dir = dir
 		want, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("sqlite3: %v", err)
 		}
 		wantS := strings.ReplaceAll(string(want), "\r\n", "\n")
 		wantS = strings.ReplaceAll(wantS, "CREATE VIEW v AS SELECT a FROM t\n/* v(a) */;", "CREATE VIEW v AS SELECT a FROM t;") // sqlite3's comment after a view
-		out, stderr, code := binRun(t, dir, script, "shell", "--demo", "t.db")
+		ours := "t.db"
+		if db != "t.db" {
+			ours = "ours-" + db
+			os.Remove(filepath.Join(dir, ours))
+		}
+		out, stderr, code := binRun(t, dir, script, "shell", "--demo", ours)
 		if script == ".schema\n.tables\n" {
 			// .schema then the mail tables' columns; .tables then the mail tables.
 			own, _, _ := strings.Cut(out, "\n\n")

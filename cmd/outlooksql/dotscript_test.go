@@ -50,7 +50,7 @@ func TestShellDotCommands(t *testing.T) {
 			"error near line 3: near \"SELEC\": syntax error\nerror: .read sub.sql: 1 of 4 statements and commands failed\n" +
 				"outlooksql: 1 of 3 statements and commands failed\n", 1, nil},
 		{"import csv into a new and an existing table", ".import --csv people.csv people\n.import --csv more.csv people\n.mode list\nSELECT name, age, typeof(age) FROM people;\n.schema people\n",
-			"name|age|typeof(age)\nAda|36|text\nLovelace, A|7|text\nBob||null\nCy|5|text\nCREATE TABLE \"people\"(\"name\" TEXT,\"age\" TEXT);\n",
+			"name|age|typeof(age)\nAda|36|text\nLovelace, A|7|text\nBob||null\nCy|5|text\nCREATE TABLE IF NOT EXISTS \"people\"(\n\"name\" TEXT, \"age\" TEXT);\n",
 			"people.csv:4: expected 2 columns but found 1 - filling the rest with NULL\n", 0, nil},
 		{"import --skip", ".import --csv --skip 1 people.csv p2\n.mode list\n.headers off\nSELECT * FROM p2;\n",
 			"Lovelace, A|7\nBob|\n", "people.csv:4: expected 2 columns but found 1 - filling the rest with NULL\n", 0, nil},
