@@ -134,3 +134,21 @@ func TestQueryFile(t *testing.T) {
 		})
 	}
 }
+
+// TestShellHelpListsDotCommands: .help names every dot-command that Tab
+// completes, and each is known to the shell (none is "unknown command").
+func TestShellHelpListsDotCommands(t *testing.T) {
+	out, _, err := shellRun(t, ".help\n", "--demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range dotCommands {
+		if !strings.Contains(out, "  "+cmd+" ") && !strings.Contains(out, "  "+cmd+",") && !strings.Contains(out, ", "+cmd) {
+			t.Errorf(".help does not list %s:\n%s", cmd, out)
+		}
+		_, stderr, _ := shellRun(t, cmd+"\n", "--demo")
+		if strings.Contains(stderr, "unknown command") {
+			t.Errorf("%s: %s", cmd, stderr)
+		}
+	}
+}
