@@ -261,6 +261,7 @@ func (s *UserSource) renew(ctx context.Context) (string, error) {
 	if nt.Expiry.IsZero() {
 		nt.Expiry = time.Now().Add(defaultLifetime)
 	}
+	nt = keepScope(nt, ft)
 	nm := margin(nt.Expiry.Sub(sent))
 	if err := s.file.Save(nt); err != nil {
 		// Keep the rotated token: the next call writes it back first.

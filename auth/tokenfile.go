@@ -30,6 +30,9 @@ type fileJSON struct {
 	TokenType    string     `json:"token_type,omitempty"`
 	ExpiresIn    *float64   `json:"expires_in,omitempty"`
 	Expiry       *time.Time `json:"expiry,omitempty"`
+	// Scope is the token response's "scope": what the access token was
+	// granted. Files written before it was kept have none.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Load reads the token. Without "expiry", the access token is taken to
@@ -69,6 +72,9 @@ func (f TokenFile) load() (*oauth2.Token, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("auth: reading RefreshTokenFilePath: %w", err)
 	}
 	t := &oauth2.Token{AccessToken: j.AccessToken, RefreshToken: j.RefreshToken, TokenType: j.TokenType}
+	if j.Scope != "" {
+		t = t.WithExtra(map[string]any{"scope": j.Scope})
+	}
 	switch {
 	case j.Expiry != nil:
 		t.Expiry = *j.Expiry
@@ -131,6 +137,7 @@ func (f TokenFile) RealPath() (string, error) {
 // encode is the file's content for t.
 func encode(t *oauth2.Token) ([]byte, error) {
 	j := fileJSON{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType}
+	j.Scope, _ = t.Extra("scope").(string)
 	if !t.Expiry.IsZero() {
 		exp := t.Expiry.UTC().Round(time.Second)
 		in := max(time.Until(exp).Round(time.Second).Seconds(), 0)
@@ -143,8 +150,9 @@ func encode(t *oauth2.Token) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Save writes t to the file the path reaches (see RealPath), so that a
-// symbolic link stays one. It writes atomically when it can: a temporary
+// Save writes t (with its "scope", when the token response had one) to
+// the file the path reaches (see RealPath), so that a symbolic link stays
+// one. It writes atomically when it can: a temporary
 // file in the same folder, mode 0600, synced to disk, then renamed over the
 // file. When the folder cannot be written but the file can, it writes the
 // file in place (mode 0600, synced): not atomic, but a rotated refresh

@@ -169,6 +169,7 @@ func runDemo(ctx context.Context, args []string, w io.Writer) error {
 // the running demo tenant, for the loadable extension or any other client,
 // and serves until ctx ends (Ctrl-C) or SIGTERM; both are a normal stop.
 func serveDemo(ctx context.Context, env *demo.Env, w io.Writer) error {
+	endsItself.Store(true) // SIGTERM stops the server: exit 0, as Ctrl-C does
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(w, "outlooksql demo: a fake Microsoft Graph tenant on %s, signed in as %s.\n", env.Server.URL, env.User)

@@ -352,7 +352,8 @@ func TestLoginErrors(t *testing.T) {
 		{"unknown flag", []string{"--frob"}, "login: unknown flag: --frob: see 'outlooksql help'"},
 		{"bad connection string", []string{"-c", "ClientSecrt=x"}, "connection string: "},
 		{"app-only", []string{"-c", "AuthType=ApplicationCredentials;UserId=a@b;ClientSecret=s;" + base}, "login is for AuthType=UserCredentials: AuthType=ApplicationCredentials (app-only) needs no sign-in"},
-		{"no AuthUrl", []string{"-c", base}, "AuthUrl is required to sign in in a browser (e.g. https://login.microsoftonline.com/common/oauth2/v2.0/authorize); or use --device-code"},
+		{"no AuthUrl", []string{"--browser", "-c", base}, "AuthUrl is required to sign in in a browser (e.g. https://login.microsoftonline.com/common/oauth2/v2.0/authorize), or Tenant=… to derive it; or use --device-code"},
+		{"device and browser", []string{"--device-code", "--no-browser", "-c", base}, "--device-code and --no-browser ask for different sign-ins: give one of them: see 'outlooksql help'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := login(t, nil, io.Discard, tc.args...)

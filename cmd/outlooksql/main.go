@@ -42,6 +42,8 @@ Usage:
                                           on the database file FILE.db (created if missing) or
                                           in memory; the mail tables are also live.messages, …
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
+  outlooksql whoami  [flags]              show who is signed in: user, tenant, granted scopes, expiry
+  outlooksql logout  [flags]              forget the stored tokens (remove the token file)
   outlooksql sync    [flags] --db FILE    copy the mail tables into a SQLite file, and on each later
                                           run apply only what changed (delta queries)
   outlooksql tables                       list the tables
@@ -64,11 +66,15 @@ Flags of query, explain and shell:
   -o, --output FILE         (query, explain) write the rows to FILE instead of stdout
   --no-header               (query, explain) no column names (csv, list, column, insert)
 
-Flags of login:
+Flags of login (and -c, -p for whoami and logout; --demo for whoami):
   -c, --connection STRING   connection string
   -p, --profile NAME        a named connection from the profiles file
-  --device-code             sign in on another device (for machines without a browser)
+  --device-code             sign in on another device (the default when no browser can
+                            open: an SSH session, or no DISPLAY/WAYLAND_DISPLAY on Linux)
+  --browser                 sign in in a browser even where none seems to be available
   --no-browser              print the sign-in address instead of opening a browser
+  --write                   also ask for Mail.ReadWrite and Mail.Send (UPDATE, INSERT,
+                            DELETE and sending); without it login suggests read-only scope
 
 Flags of sync (and -c, -p):
   --db FILE                 the database file (created if missing)
@@ -92,6 +98,7 @@ README.md.
 
 func main() {
 	ctx := context.Background()
+	removeDemoOnSignal()
 	if len(os.Args) < 2 || os.Args[1] != "shell" {
 		// The shell handles Ctrl-C itself: it cancels the running query only.
 		var stop context.CancelFunc
@@ -147,6 +154,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runShell(ctx, args[1:], stdin, stdout, stderr)
 	case "login":
 		return runLogin(ctx, args[1:], stdin, stdout, stderr)
+	case "whoami":
+		return runWhoami(ctx, args[1:], stdout)
+	case "logout":
+		return runLogout(ctx, args[1:], stdout)
 	case "sync":
 		return runSync(ctx, args[1:], stdout, stderr)
 	case "tables":
@@ -483,10 +494,17 @@ func printExplain(conn *sql.Conn, w io.Writer, write bool) {
 		if s.Cached > 0 {
 			cached = fmt.Sprintf(" cached=%d", s.Cached) // identical requests served once
 		}
+		if s.Ahead > 0 {
+			cached += fmt.Sprintf(" ahead=%d", s.Ahead) // answered by a batched lookup
+		}
 		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
 		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
 		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
+		for j, p := range s.Partitions { // a scan split into concurrent chains
+			fmt.Fprintf(w, "  partition %d: %s  requests=%d rows=%d\n", j+1, p.Range, p.Requests, p.Rows)
+		}
 	}
+	printLookaheads(conn, w)
 	var bytes int64
 	fmt.Fprintf(w, "graph requests: %d\n", len(reqs))
 	for i, r := range reqs {

@@ -47,6 +47,7 @@ func Start(t *fakegraph.Tenant, opts ...fakegraph.Option) (*Env, error) {
 		"access_token": "",
 		"expires_in":   0,
 	})
+	track(e)
 	if err := os.WriteFile(e.TokenFile, body, 0o600); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("demo: write token file: %w", err)
@@ -84,6 +85,7 @@ func (e *Env) AppConnString(userID string, extra ...string) string {
 
 // Close stops the server and removes the token file.
 func (e *Env) Close() {
+	untrack(e)
 	e.Server.Close()
 	os.RemoveAll(e.dir)
 }

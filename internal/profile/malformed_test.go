@@ -37,8 +37,8 @@ ClientId = d
 	}
 	vars := lookupIn(map[string]string{EnvConfig: file})
 	for _, tc := range []struct{ profile, want, err string }{
-		{"good", "ClientId=good", ""},
-		{"", "ClientId=d", ""}, // the default profile
+		{"good", "ClientId=good;RefreshTokenFilePath=" + filepath.Join(filepath.Dir(file), "tokens", "good.json"), ""},
+		{"", "ClientId=d;RefreshTokenFilePath=" + filepath.Join(filepath.Dir(file), "tokens", "default.json"), ""}, // the default profile
 		{"bad", "", "profile bad cannot be used: " + file + `:5: profile bad: unknown key "ClientSecrt"`},
 		{"junk", "", "profile junk cannot be used: " + file + ":8: expected [name] or key = value"},
 		{"dup", "", "profile dup cannot be used: " + file + ":12: profile dup is defined twice (first on line 10)"},

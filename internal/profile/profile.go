@@ -341,6 +341,10 @@ func Resolve(conn, name string, lookup func(string) (string, bool)) (Choice, err
 	if err != nil {
 		return Choice{}, err
 	}
+	// Without RefreshTokenFilePath, the profile's own file under tokens/.
+	if s, err = config.WithDefaultTokenFile(s, path, p.Name); err != nil {
+		return Choice{}, fmt.Errorf("%s: %w", p, err)
+	}
 	return Choice{ConnString: s, From: p.String()}, nil
 }
 

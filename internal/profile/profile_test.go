@@ -69,7 +69,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty name", "[]\n", `p.ini:1: profile name ""`},
 		{"twice", "[a]\n\n[a]\n", "p.ini:3: profile a is defined twice (first on line 1)"},
 		{"unknown key", "[a]\nClientSecrt = x\n", `p.ini:2: profile a: unknown key "ClientSecrt" (did you mean ClientSecret?)`},
-		{"unknown key near none", "[a]\nColour = x\n", `p.ini:2: profile a: unknown key "Colour": write connection = <connection string>, or one of the connection string's keys (AuthUrl, TokenUrl,`},
+		{"unknown key near none", "[a]\nColour = x\n", `p.ini:2: profile a: unknown key "Colour": write connection = <connection string>, or one of the connection string's keys (Tenant, AuthUrl, TokenUrl,`},
 		{"key twice", "[a]\nclientid = x\nClientId = y\n", "p.ini:3: profile a: ClientId is given twice (first on line 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,11 +189,11 @@ func TestResolve(t *testing.T) {
 			vars: map[string]string{EnvConfig: file, EnvConnection: "ClientId=env"}, want: "ClientId=flag", from: "-c"},
 		{name: "-c needs no file", conn: "ClientId=flag", vars: map[string]string{EnvConfig: broken}, want: "ClientId=flag", from: "-c"},
 		{name: "-p wins over the environment", profile: "work",
-			vars: map[string]string{EnvConfig: file, EnvConnection: "ClientId=env"}, want: "ClientId=work", from: "profile work (" + file + ":1)"},
+			vars: map[string]string{EnvConfig: file, EnvConnection: "ClientId=env"}, want: "ClientId=work;RefreshTokenFilePath=" + filepath.Join(filepath.Dir(file), "tokens", "work.json"), from: "profile work (" + file + ":1)"},
 		{name: "environment wins over default", vars: map[string]string{EnvConfig: file, EnvConnection: "ClientId=env"},
 			want: "ClientId=env", from: "$OUTLOOKSQL_CONNECTION"},
 		{name: "default profile last", vars: map[string]string{EnvConfig: file},
-			want: "ClientId=dflt", from: "profile default (" + file + ":4)"},
+			want: "ClientId=dflt;RefreshTokenFilePath=" + filepath.Join(filepath.Dir(file), "tokens", "default.json"), from: "profile default (" + file + ":4)"},
 		{name: "nothing: no default profile", vars: map[string]string{EnvConfig: noDefault}, noConn: true},
 		{name: "nothing: no file", vars: map[string]string{EnvConfig: missing}, noConn: true},
 		{name: "unknown profile lists the known", profile: "home", vars: map[string]string{EnvConfig: file},
