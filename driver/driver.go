@@ -16,6 +16,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -72,8 +73,16 @@ func (d *Driver) OpenConnector(name string) (driver.Connector, error) {
 
 // Connector opens connections for one configuration (driver.Connector).
 type Connector struct {
-	src *outlook.Source
+	src  *outlook.Source
+	file string // the SQLite database file; "" is in memory
 }
+
+// SetFile makes the connections open the SQLite database file path (created
+// if missing) instead of an in-memory database: the mail tables sit beside
+// the file's own tables, and a table of the file with a mail table's name
+// hides that mail table's bare name (SQLite's rule). Call it before the
+// first connection is made.
+func (c *Connector) SetFile(path string) { c.file = path }
 
 // NewConnector returns a connector for cfg, for sql.OpenDB.
 func NewConnector(cfg *Config) (*Connector, error) {
@@ -90,11 +99,18 @@ func NewConnector(cfg *Config) (*Connector, error) {
 // Driver returns the Driver.
 func (c *Connector) Driver() driver.Driver { return &Driver{} }
 
-// Connect opens an in-memory SQLite connection with the tables attached to
-// the connector's Graph source.
+// Connect opens an in-memory SQLite connection (or the file of SetFile)
+// with the tables attached to the connector's Graph source.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
-	dc, err := (&sqlite3.SQLiteDriver{}).Open(":memory:")
+	name := ":memory:"
+	if c.file != "" {
+		name = fileDSN(c.file)
+	}
+	dc, err := (&sqlite3.SQLiteDriver{}).Open(name)
 	if err != nil {
+		if c.file != "" {
+			return nil, fmt.Errorf("open SQLite database %s: %w", c.file, err)
+		}
 		return nil, fmt.Errorf("open SQLite: %w", err)
 	}
 	sc := dc.(*sqlite3.SQLiteConn)
@@ -109,6 +125,15 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	return &Conn{SQLiteConn: sc, oc: oc}, nil
+}
+
+// fileDSN is mattn/go-sqlite3's name for the file path: the path itself, or
+// a file: URI when the path has characters the driver would read as options.
+func fileDSN(path string) string {
+	if !strings.ContainsAny(path, "?#%") && !strings.HasPrefix(path, "file:") {
+		return path
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath()
 }
 
 // connectionID asks SQLite which connection sc is, through the function the

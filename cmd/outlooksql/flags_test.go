@@ -34,7 +34,7 @@ func TestFlagForms(t *testing.T) {
 		{[]string{"query", "--demo", "--timeout", "soon", "SELECT 1"}, "", `invalid argument "soon" for "--timeout" flag`},
 		{[]string{"query", "--demo", "--timeout", "-5s", "SELECT 1"}, "", "--timeout -5s: seconds or a duration such as 30s or 2m, or 0 for no limit"},
 		{[]string{"shell", "--demo", "--timeout", "-1ms"}, "", "--timeout -1ms: seconds or a duration such as 30s or 2m, or 0 for no limit"},
-		{[]string{"shell", "--demo", "extra"}, "", `shell takes no arguments (got "extra")`},
+		{[]string{"shell", "--demo", "a.db", "extra"}, "", `shell takes one database file (got "a.db" and "extra")`},
 		{[]string{"login", "--nope"}, "", "login: unknown flag: --nope"},
 	} {
 		out, _, err := cli(tc.args...)

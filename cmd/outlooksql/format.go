@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,11 @@ type result struct {
 type formatOptions struct {
 	Width   int // terminal width for table: columns are cut with … to fit; 0 = no limit
 	MaxCell int // cut cells longer than this many columns with … in table and markdown; 0 = no limit
+	// NoHeader leaves out the column names in csv, list, column and insert
+	// (the shell's .headers off, query's --no-header).
+	NoHeader bool
+	Null     *string // NULL's text (.nullvalue); nil: each format's own
+	Table    string  // the table of insert's statements; "" is "table"
 }
 
 // readResult reads all of rows into memory. It does not close rows.
@@ -78,12 +84,11 @@ func writeResult(w io.Writer, format string, res *result, opts formatOptions) (n
 }
 
 func checkFormat(format string) error {
-	for _, f := range formats {
-		if f == format {
-			return nil
-		}
+	all := append(slices.Clone(formats), sqliteModes...)
+	if slices.Contains(all, format) {
+		return nil
 	}
-	return fmt.Errorf("unknown output format %q: use one of %s", format, strings.Join(formats, ", "))
+	return fmt.Errorf("unknown output format %q: use one of %s", format, strings.Join(all, ", "))
 }
 
 func write(w io.Writer, format string, src source, opts formatOptions) (int, error) {
@@ -91,7 +96,17 @@ func write(w io.Writer, format string, src source, opts formatOptions) (int, err
 	var err error
 	switch format {
 	case "csv":
-		n, err = writeCSV(w, src)
+		n, err = writeCSV(w, src, opts)
+	case "list":
+		n, err = writeList(w, src, opts)
+	case "line":
+		n, err = writeLine(w, src, opts)
+	case "column":
+		n, err = writeColumn(w, src, opts)
+	case "box":
+		n, err = writeBox(w, src, opts)
+	case "insert":
+		n, err = writeInsert(w, src, opts)
 	case "json":
 		n, err = writeJSON(w, src, false)
 	case "jsonl":
@@ -172,7 +187,7 @@ func (s *resultSource) next() ([]any, error) {
 
 // writeCSV writes RFC 4180 CSV (with "\n" line ends): a header row, then one
 // record per row, flushed row by row. NULL is empty, blobs are base64.
-func writeCSV(w io.Writer, src source) (int, error) {
+func writeCSV(w io.Writer, src source, opts formatOptions) (int, error) {
 	cols := src.columns()
 	if len(cols) == 0 {
 		return drain(src)
@@ -186,8 +201,10 @@ func writeCSV(w io.Writer, src source) (int, error) {
 		}
 		return nil
 	}
-	if err := flush(cols); err != nil {
-		return 0, err
+	if !opts.NoHeader {
+		if err := flush(cols); err != nil {
+			return 0, err
+		}
 	}
 	rec := make([]string, len(cols))
 	for n := 0; ; n++ {
@@ -199,7 +216,7 @@ func writeCSV(w io.Writer, src source) (int, error) {
 			return n, err
 		}
 		for i, v := range row {
-			rec[i] = text(v)
+			rec[i] = plain(v, opts)
 		}
 		if err := flush(rec); err != nil {
 			return n, err
@@ -413,7 +430,7 @@ type grid struct {
 
 // readGrid reads every row of src, rendering each value with render and
 // cutting it to maxCell columns.
-func readGrid(src source, maxCell int, render func(string) string) (*grid, error) {
+func readGrid(src source, maxCell int, null *string, render func(string) string) (*grid, error) {
 	cols := src.columns()
 	g := &grid{head: make([]string, len(cols)), widths: make([]int, len(cols)), numeric: make([]bool, len(cols))}
 	other := make([]bool, len(cols))
@@ -432,6 +449,9 @@ func readGrid(src source, maxCell int, render func(string) string) (*grid, error
 		cells := make([]string, len(row))
 		for i, v := range row {
 			s := cell(v)
+			if v == nil && null != nil {
+				s = cell(*null)
+			}
 			if maxCell > 0 {
 				s = cut(s, maxCell)
 			}
@@ -495,11 +515,14 @@ func fit(widths []int, total int) []int {
 
 // writeTable writes a bordered table in the style of sqlite3's .mode table.
 func writeTable(w io.Writer, src source, opts formatOptions) (int, error) {
-	g, err := readGrid(src, opts.MaxCell, func(s string) string { return s })
+	g, err := readGrid(src, opts.MaxCell, opts.Null, func(s string) string { return s })
 	if err != nil || len(g.head) == 0 {
 		return g.n, err
 	}
 	widths := g.widths
+	if opts.Width > 0 && len(g.rows) > 0 && tooWide(widths, opts.Width) {
+		return g.n, writeVertical(w, g, opts.Width) // see wide.go
+	}
 	if opts.Width > 0 {
 		widths = fit(widths, opts.Width)
 	}
@@ -539,7 +562,7 @@ func writeTable(w io.Writer, src source, opts formatOptions) (int, error) {
 // writeMarkdown writes a GitHub-flavoured markdown table, "|" escaped.
 func writeMarkdown(w io.Writer, src source, opts formatOptions) (int, error) {
 	escape := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	g, err := readGrid(src, opts.MaxCell, escape)
+	g, err := readGrid(src, opts.MaxCell, opts.Null, escape)
 	if err != nil || len(g.head) == 0 {
 		return g.n, err
 	}

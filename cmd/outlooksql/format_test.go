@@ -222,15 +222,40 @@ line2",2.0,AP8=,false,2024-03-01T09:15:00.0000005Z
 | ␛[3… |      |
 `},
 		// Widths 4 14 5 4 5 28 in 40 columns: 19 go to borders, leaving 21:
-		// every column capped at 3, the 3 spare to the first capped ones.
+		// every column would be capped at 3, below 12 (wide.go): the rows
+		// are shown vertically instead.
 		{"table Width", mixed, "table", formatOptions{Width: 40}, `
-+------+------+------+-----+-----+-----+
-|   id | sub… | sco… | bl… | ok  | at  |
-+------+------+------+-----+-----+-----+
-|    1 | Hel… |  1.5 | aG… | tr… | 20… |
-|  -20 | lin… |  2.0 | AP… | fa… | 20… |
-| NULL | NULL | NULL | NU… | NU… | NU… |
-+------+------+------+-----+-----+-----+
+     id = 1
+subject = Hello, "world"
+  score = 1.5
+   blob = aGk=
+     ok = true
+     at = 2024-03-01T09:15:00Z
+
+     id = -20
+subject = line1⏎line2
+  score = 2.0
+   blob = AP8=
+     ok = false
+     at = 2024-03-01T09:15:00.0000005Z
+
+     id = NULL
+subject = NULL
+  score = NULL
+   blob = NULL
+     ok = NULL
+     at = NULL
+`},
+		// In 70 columns, 51 are left: the widest column is capped at 19,
+		// no column goes below 12: a table, "at" cut.
+		{"table Width cut", mixed, "table", formatOptions{Width: 70}, `
++------+----------------+-------+------+-------+---------------------+
+|   id | subject        | score | blob | ok    | at                  |
++------+----------------+-------+------+-------+---------------------+
+|    1 | Hello, "world" |   1.5 | aGk= | true  | 2024-03-01T09:15:0… |
+|  -20 | line1⏎line2    |   2.0 | AP8= | false | 2024-03-01T09:15:0… |
+| NULL | NULL           |  NULL | NULL | NULL  | NULL                |
++------+----------------+-------+------+-------+---------------------+
 `},
 		{"table Width wide", mixed, "table", formatOptions{Width: 200}, ""}, // same as "table mixed": filled in below
 	}
@@ -473,13 +498,13 @@ func TestWriteErrors(t *testing.T) {
 	t.Run("unknown format", func(t *testing.T) {
 		f := mixed()
 		_, err := writeRows(io.Discard, "xml", serveFixture(t, f), formatOptions{})
-		if got, want := errString(err), `unknown output format "xml": use one of table, csv, json, jsonl, markdown`; got != want {
+		if got, want := errString(err), `unknown output format "xml": use one of table, csv, json, jsonl, markdown, list, line, column, box, insert`; got != want {
 			t.Errorf("err = %s, want %s", got, want)
 		}
 		if f.nexts != 0 {
 			t.Errorf("rows were read (%d) before the format was checked", f.nexts)
 		}
-		if _, err := writeResult(io.Discard, "Table", &result{}, formatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown` {
+		if _, err := writeResult(io.Discard, "Table", &result{}, formatOptions{}); errString(err) != `unknown output format "Table": use one of table, csv, json, jsonl, markdown, list, line, column, box, insert` {
 			t.Errorf("writeResult err = %v", err)
 		}
 	})

@@ -38,7 +38,9 @@ Usage:
   outlooksql explain [flags] [SQL]        run SQL and list the Graph requests it made; a write
                                           is a dry run: its reads run, and the changes it would
                                           send are listed, not sent
-  outlooksql shell   [flags]              an interactive SQL shell (statements end with ";"; .help)
+  outlooksql shell   [flags] [FILE.db]    an interactive SQL shell (statements end with ";"; .help),
+                                          on the database file FILE.db (created if missing) or
+                                          in memory; the mail tables are also live.messages, …
   outlooksql login   [flags]              sign in and write the token file (RefreshTokenFilePath)
   outlooksql whoami  [flags]              show who is signed in: user, tenant, granted scopes, expiry
   outlooksql logout  [flags]              forget the stored tokens (remove the token file)
@@ -52,11 +54,17 @@ Flags of query, explain and shell:
   -c, --connection STRING   connection string
   -p, --profile NAME        a named connection from the profiles file
   --demo                    use the embedded demo tenant (no Microsoft account needed)
-  -f, --format FORMAT       table, csv, json, jsonl or markdown (default table)
+  -f, --format FORMAT       table, csv, json, jsonl or markdown (default table); or
+                            sqlite3's box, column, line, list or insert
   --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
                             duration (30s, 2m); default 0: no limit of its own
   --yes                     (shell) send changes of more than one item without asking;
                             the shell asks only when stdin is a terminal, query never asks
+  -bail                     (shell) stop a script at its first error
+  --file FILE               (query, explain) run the statements of a script, stopping at
+                            the first error
+  -o, --output FILE         (query, explain) write the rows to FILE instead of stdout
+  --no-header               (query, explain) no column names (csv, list, column, insert)
 
 Flags of login (and -c, -p for whoami and logout; --demo for whoami):
   -c, --connection STRING   connection string
@@ -175,6 +183,9 @@ type queryFlags struct {
 	format  string
 	timeout time.Duration // of each statement; 0 is no limit
 	yes     bool          // shell: do not ask before a flush of several changes
+	file    string        // shell: the SQLite database file; "" is in memory
+	bail    bool          // shell: stop at the first error
+	query   queryFileFlags
 }
 
 func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags, []string, error) {
@@ -187,6 +198,9 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
 	if name == "shell" {
 		fs.BoolVar(&q.yes, "yes", false, "send changes of more than one item without asking")
+		fs.BoolVar(&q.bail, "bail", false, "stop at the first error")
+	} else {
+		q.query.define(fs)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
@@ -212,7 +226,7 @@ func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		db, err := openDB(demoChoice(env))
+		db, err := openDBFile(demoChoice(env), q.file)
 		if err != nil {
 			env.Close()
 			return nil, nil, err
@@ -223,7 +237,7 @@ func (q *queryFlags) open() (db *sql.DB, closeFn func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err = openDB(choice)
+	db, err = openDBFile(choice, q.file)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -268,7 +282,10 @@ func parseChoice(c profile.Choice) (*driver.Config, error) {
 
 // openDB opens the database of the chosen connection; errors say where the
 // connection string came from.
-func openDB(c profile.Choice) (*sql.DB, error) {
+func openDB(c profile.Choice) (*sql.DB, error) { return openDBFile(c, "") }
+
+// openDBFile is openDB on the SQLite database file (in memory when "").
+func openDBFile(c profile.Choice, file string) (*sql.DB, error) {
 	cfg, err := parseChoice(c)
 	if err != nil {
 		return nil, err
@@ -277,6 +294,7 @@ func openDB(c profile.Choice) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	cn.SetFile(file)
 	return sql.OpenDB(cn), nil
 }
 
@@ -293,6 +311,12 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	q, rest, err := parseQueryFlags(name, args, stdout)
 	if err != nil {
 		return helpIsNoError(err)
+	}
+	if q.query.file != "" {
+		if len(rest) > 0 {
+			return fmt.Errorf("--file and SQL arguments both give SQL: give one of them: %w", errUsage)
+		}
+		return runScript(ctx, q, explain, stdout, stderr)
 	}
 	query := strings.Join(rest, " ")
 	if strings.TrimSpace(query) == "" {
@@ -318,7 +342,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("no SQL statement given, only comments")
 	}
 	if len(stmts) != 1 {
-		return fmt.Errorf("%s runs one statement and got %d: use \"outlooksql shell < file.sql\" for scripts", name, len(stmts))
+		return fmt.Errorf("%s runs one statement and got %d: use \"outlooksql %s --file script.sql\" for scripts", name, len(stmts), name)
 	}
 	query = stmts[0]
 	db, closeDB, err := q.open()
@@ -331,9 +355,17 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return q.loginHint(err)
 	}
 	defer conn.Close()
+	out, done, err := q.query.openOutput(stdout)
+	if err != nil {
+		return err
+	}
 	// query never asks before a write: it is one statement the caller
 	// wrote out in full (explain shows what it would send).
-	return q.loginHint(execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout}, stdout, stderr))
+	err = execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout, extra: formatOptions{NoHeader: q.query.noHeader}}, out, stderr)
+	if derr := done(); err == nil {
+		err = derr
+	}
+	return q.loginHint(err)
 }
 
 // loginHint makes the sign-in advice in err name the connection the
@@ -361,6 +393,7 @@ type printOpts struct {
 	explain bool          // the scans and Graph requests, after the rows; writes are a dry run
 	timer   bool          // the elapsed time, after the rows
 	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
+	extra   formatOptions // the shell's .headers, .nullvalue and .mode insert TABLE; query's --no-header
 	// confirm, if set, is asked before a flush of more than one change;
 	// an error cancels the flush (see driver.SetConfirm).
 	confirm func(driver.Pending) error
@@ -425,7 +458,9 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	if err != nil {
 		return err
 	}
-	_, werr := writeRows(prog.writer(stdout), po.format, rows, outputOptions(po.format, stdout))
+	opts := outputOptions(po.format, stdout)
+	opts.NoHeader, opts.Null, opts.Table = po.extra.NoHeader, po.extra.Null, po.extra.Table
+	_, werr := writeRows(prog.writer(stdout), po.format, rows, opts)
 	cerr := rows.Close()
 	prog.stop()
 	elapsed := time.Since(start)

@@ -217,7 +217,7 @@ func TestQueryArguments(t *testing.T) {
 	}{
 		{[]string{"query", "--demo", "-f", "csv", "SELECT 1 AS x; -- done"}, "x\n1\n", ""},
 		{[]string{"query", "--demo", "SELECT 1 AS x", "-f", "json"}, "", `"-f" after the SQL: flags go before the SQL`},
-		{[]string{"query", "--demo", "SELECT 1; SELECT 2;"}, "", `query runs one statement and got 2: use "outlooksql shell < file.sql" for scripts`},
+		{[]string{"query", "--demo", "SELECT 1; SELECT 2;"}, "", `query runs one statement and got 2: use "outlooksql query --file script.sql" for scripts`},
 	} {
 		out, _, err := cli(tc.args...)
 		if tc.err != "" {

@@ -24,10 +24,22 @@ import (
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
-const shellHelp = `Statements end with ";" and may span lines. Commands:
-  .tables                 list the tables
-  .schema [table]         show the columns of the tables
-  .mode [FORMAT]          show or set the output format: table, csv, json, jsonl, markdown
+const shellHelp = `Statements end with ";" and may span lines. Commands (as in sqlite3):
+  .tables [PATTERN]       list the database's own tables and views, then the mail tables
+  .schema [PATTERN]       show the CREATE statements of the database's own objects, then
+                          the mail tables' columns
+  .databases              list the attached databases and their files (live: the mail tables)
+  .mode [FORMAT]          show or set the output format: table, box, column, line, list, csv,
+                          json, jsonl, markdown, insert [TABLE]
+  .headers on|off         show the column names (csv, list, column, insert); default on
+  .nullvalue STRING       how NULL is shown
+  .once FILE              write the next statement's output to FILE
+  .output [FILE]          write the output to FILE, or to stdout again without FILE
+  .read FILE              run the statements and commands of FILE
+  .import --csv FILE TABLE  read CSV rows into TABLE (created from the first row if new;
+                          --skip N skips N lines first)
+  .dump [PATTERN]         the database's own tables, with their rows, as SQL
+  .bail on|off            stop at the first error
   .explain on|off         after each statement, list the Graph requests it made;
                           writes become dry runs: listed, not sent
   .timer on|off           after each statement, show how long it took
@@ -66,6 +78,7 @@ type shell struct {
 	timer       bool
 	interactive bool
 	timeout     time.Duration // --timeout of each statement
+	dot         dotState      // what the sqlite3-style dot-commands set
 	// ask, when set, asks a person before a flush of several changes
 	// (stdin is a terminal, and no --yes).
 	ask func(question string) (string, error)
@@ -81,8 +94,14 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return helpIsNoError(err)
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("shell takes no arguments (got %q); pipe statements to it instead: %w", rest[0], errUsage)
+	if len(rest) > 1 {
+		return fmt.Errorf("shell takes one database file (got %q and %q); pipe statements to it instead: %w", rest[0], rest[1], errUsage)
+	}
+	if len(rest) == 1 {
+		if err := checkDBFile(rest[0]); err != nil {
+			return err
+		}
+		q.file = rest[0]
 	}
 	if err := checkFormat(q.format); err != nil {
 		return err
@@ -97,9 +116,23 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer conn.Close()
+	if err := attachLive(ctx, conn); err != nil {
+		return err
+	}
+	hidden, err := shadowed(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", q.file, err)
+	}
 
 	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
+	sh.dot.stdout, sh.dot.bail = stdout, q.bail
+	defer sh.closeOnce()
+	defer sh.closeOutput()
 	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
+	notice := stderr
+	if sh.interactive {
+		notice = stdout
+	}
 	var lr lineReader
 	if sh.interactive {
 		// Ctrl-C while a statement runs stops that statement; at the
@@ -114,7 +147,13 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}()
 		lr = newTerminalReader(stderr)
 		fmt.Fprintf(stdout, "outlooksql shell: statements end with \";\"; .help lists the commands, .quit or Ctrl-D leaves.\n")
+		if len(hidden) > 0 {
+			fmt.Fprint(notice, shadowNotice(q.file, hidden))
+		}
 	} else {
+		if len(hidden) > 0 {
+			fmt.Fprint(notice, shadowNotice(q.file, hidden))
+		}
 		// Without a terminal, Ctrl-C stops the statement and the shell;
 		// a second one ends the process.
 		if stdin == os.Stdin {
@@ -148,13 +187,13 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 			done++
 			if ok, cancelled := sh.run(ctx, st, lines[i]); !ok {
 				failed++
-				if cancelled {
-					return // Ctrl-C stops the rest of the line too
+				if cancelled || sh.bails() {
+					return // Ctrl-C (or .bail on in a script) stops the rest of the line too
 				}
 			}
 		}
 	}
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !(sh.bails() && failed > 0) {
 		p := prompt
 		if len(pending) > 0 {
 			p = continuePrompt
@@ -189,7 +228,7 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 		if len(pending) == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
 			lr.remember(strings.TrimSpace(line))
 			done++
-			quit, err := sh.command(strings.TrimSpace(line))
+			quit, err := sh.command(ctx, strings.TrimSpace(line))
 			if err != nil {
 				fmt.Fprintln(sh.errw, "error:", clip.Message(err.Error()))
 				failed++
@@ -222,6 +261,9 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 	if ctx.Err() != nil && !sh.interactive {
 		return errInterrupt
 	}
+	if failed > 0 && sh.bails() {
+		return fmt.Errorf("stopped at the first error (-bail or .bail on)")
+	}
 	if failed > 0 && !sh.interactive {
 		return fmt.Errorf("%d of %d statements and commands failed", failed, done)
 	}
@@ -237,11 +279,13 @@ func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled 
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout}
+	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout, extra: sh.dot.formatOptions()}
 	if sh.ask != nil {
 		po.confirm = sh.confirm
 	}
-	err := execute(qctx, sh.conn, stmt, po, sh.out, sh.errw)
+	out, done := sh.writer()
+	err := execute(qctx, sh.conn, stmt, po, out, sh.errw)
+	done()
 	sh.mu.Lock()
 	sh.cancel = nil
 	sh.mu.Unlock()
@@ -347,7 +391,10 @@ func (sh *shell) interrupt() {
 }
 
 // command runs a dot-command; quit is true for .quit.
-func (sh *shell) command(line string) (quit bool, err error) {
+func (sh *shell) command(ctx context.Context, line string) (quit bool, err error) {
+	if ok, err := sh.dotCommand(ctx, line); ok {
+		return false, err
+	}
 	f := strings.Fields(line)
 	name, args := f[0], f[1:]
 	switch name {
@@ -355,22 +402,6 @@ func (sh *shell) command(line string) (quit bool, err error) {
 		return true, nil
 	case ".help":
 		fmt.Fprint(sh.out, shellHelp)
-	case ".tables":
-		return false, runTables(sh.out)
-	case ".schema":
-		return false, runSchema(args, sh.out)
-	case ".mode":
-		if len(args) == 0 {
-			fmt.Fprintf(sh.out, "current output format: %s\n", sh.format)
-			return false, nil
-		}
-		if len(args) > 1 {
-			return false, fmt.Errorf(".mode takes one format, one of %s", strings.Join(formats, ", "))
-		}
-		if err := checkFormat(args[0]); err != nil {
-			return false, err
-		}
-		sh.format = args[0]
 	case ".explain":
 		return false, onOff(name, args, &sh.explain)
 	case ".timer":
@@ -650,7 +681,8 @@ func complete(line string, pos int) (head string, completions []string, tail str
 	return line[:start], completions, line[pos:]
 }
 
-var dotCommands = []string{".tables", ".schema", ".mode", ".explain", ".timer", ".help", ".quit", ".exit"}
+var dotCommands = []string{".tables", ".schema", ".databases", ".mode", ".headers", ".nullvalue", ".once", ".output",
+	".read", ".import", ".dump", ".bail", ".explain", ".timer", ".help", ".quit", ".exit"}
 
 var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
 	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}

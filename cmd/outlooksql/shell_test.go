@@ -152,7 +152,7 @@ func TestShellScript(t *testing.T) {
 			}, "", ""},
 		{"errors go on", "SELEC 1;\n.mode xml\n.frob\n.timer maybe\nSELECT 1 AS one;\n",
 			oneTable, "error near line 1: near \"SELEC\": syntax error\n" +
-				"error: unknown output format \"xml\": use one of table, csv, json, jsonl, markdown\n" +
+				"error: unknown output format \"xml\": use one of table, csv, json, jsonl, markdown, list, line, column, box, insert\n" +
 				"error: unknown command .frob: .help lists the commands\n" +
 				"error: write .timer on or .timer off\n", "4 of 5 statements and commands failed"},
 		{"the last statement ends in a comment", users + " -- no ;",
@@ -212,7 +212,7 @@ func TestShellFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-c", "ClientId=x", "SELECT 1"}, `shell takes no arguments (got "SELECT 1")`},
+		{[]string{"-c", "ClientId=x", "SELECT 1"}, `shell takes a database file, not SQL (got "SELECT 1")`},
 		{[]string{"-f", "xml", "--demo"}, `unknown output format "xml"`},
 		{nil, "no connection: give -c"},
 		{[]string{"-p", "work"}, `no profile "work": there is no profiles file `},
