@@ -97,6 +97,9 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer conn.Close()
+	if err := driver.EnableFileFunctions(conn); err != nil { // readfile, writefile
+		return err
+	}
 
 	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
 	sh.interactive = stdin == os.Stdin && isTerminal(os.Stdin) && isTerminal(stdout)
