@@ -122,4 +122,3 @@ func profileName(s string) bool {
 	}
 	return true
 }
-
