@@ -114,7 +114,7 @@ type Creatable interface {
 type Created struct {
 	DB   string   // the schema it is in: "main", "temp" or an attached name
 	Name string   // its name
-	Args []string // the module arguments as SQLite gives them: the text between the commas, untrimmed
+	Args []string // the module arguments as SQLite gives them: the text between the commas, without leading and trailing spaces
 }
 
 // cArgs copies xConnect's argv: module name, database, table, arguments.
