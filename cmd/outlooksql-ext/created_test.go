@@ -12,10 +12,11 @@ import (
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
 )
 
-// createdFile serves a tenant behind the profile "work" and returns the
-// environment that points the extension at the profiles file, the number
-// of messages, and a path for a database file.
-func createdFile(t *testing.T) (env []string, n string, db string) {
+// createdFile serves a tenant behind the profiles "work" and "work_ro"
+// (ReadOnly=True) and returns the environment that points the extension at
+// the profiles file, the number of messages, the number unread, and a path
+// for a database file.
+func createdFile(t *testing.T) (env []string, n, unread string, db string) {
 	t.Helper()
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 31, Users: 1, MessagesPerUser: 13})
 	de, err := demo.Start(tenant)
@@ -25,39 +26,57 @@ func createdFile(t *testing.T) (env []string, n string, db string) {
 	t.Cleanup(de.Close)
 	dir := t.TempDir()
 	ini := filepath.Join(dir, "profiles.ini")
-	if err := os.WriteFile(ini, []byte("[work]\nconnection = "+de.ConnString()+"\n"), 0o600); err != nil {
+	profiles := "[work]\nconnection = " + de.ConnString() + "\n\n[work_ro]\nconnection = " + de.ConnString("ReadOnly=True") + "\n"
+	if err := os.WriteFile(ini, []byte(profiles), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return cleanEnv([]string{"OUTLOOKSQL_CONFIG=" + ini}), strconv.Itoa(len(tenant.Users[0].Messages)), filepath.Join(dir, "bi.db")
+	u := 0
+	for _, m := range tenant.Users[0].Messages {
+		if !m.IsRead {
+			u++
+		}
+	}
+	return cleanEnv([]string{"OUTLOOKSQL_CONFIG=" + ini}), strconv.Itoa(len(tenant.Users[0].Messages)), strconv.Itoa(u), filepath.Join(dir, "bi.db")
 }
 
 // TestCreatedTablePersistsInSqlite3 creates tables with profile=work in a
 // file in Debian's sqlite3 shell; a new shell process that loads the
 // extension lists them (.tables, sqlite_master: the statement as typed,
 // a profile name and nothing else) and reads them without any
-// outlooksql_configure; a shell without the extension says which module
-// is missing.
+// outlooksql_configure; a view stored in the file may read a table whose
+// profile is ReadOnly, not one that may write (DIRECTONLY); a shell without
+// the extension says which module is missing.
 func TestCreatedTablePersistsInSqlite3(t *testing.T) {
 	shell, so := extension(t)
-	env, n, db := createdFile(t)
+	env, n, unread, db := createdFile(t)
 	_, stderr := runScript(t, shell, db, ".load "+so+"\n"+
 		"CREATE VIRTUAL TABLE work_mail USING messages(profile=work);\n"+
 		"CREATE VIRTUAL TABLE work_folders USING mail_folders(profile=work);\n"+
-		"CREATE VIEW unread AS SELECT count(*) AS n FROM work_mail WHERE is_read = 0;\n", env...)
+		"CREATE VIRTUAL TABLE ro_mail USING messages(profile=work_ro);\n"+
+		"CREATE VIEW unread AS SELECT count(*) AS n FROM work_mail WHERE is_read = 0;\n"+
+		"CREATE VIEW ro_unread AS SELECT count(*) AS n FROM ro_mail WHERE is_read = 0;\n", env...)
 	if stderr != "" {
 		t.Fatalf("create: %s", stderr)
 	}
-	stdout, stderr := runScript(t, shell, db, ".load "+so+"\n.tables\n"+
+	tables, stderr := runScript(t, shell, db, ".load "+so+"\n.tables\n", env...)
+	if got, want := strings.Join(strings.Fields(tables), " "), "ro_mail ro_unread unread work_folders work_mail"; got != want || stderr != "" {
+		t.Errorf(".tables: %q, want %q (stderr %q)", got, want, stderr)
+	}
+	stdout, stderr := runScript(t, shell, db, ".load "+so+"\n"+
 		"SELECT type, name, sql FROM sqlite_master ORDER BY name;\n"+
 		"SELECT count(*) FROM work_mail;\n"+
-		"SELECT count(*) > 0 FROM work_folders;\n", env...)
-	want := "unread        work_folders  work_mail   \n" +
+		"SELECT count(*) > 0 FROM work_folders;\n"+
+		"SELECT n FROM ro_unread;\n"+
+		"SELECT n FROM unread;\n", env...)
+	want := "table|ro_mail|CREATE VIRTUAL TABLE ro_mail USING messages(profile=work_ro)\n" +
+		"view|ro_unread|CREATE VIEW ro_unread AS SELECT count(*) AS n FROM ro_mail WHERE is_read = 0\n" +
 		"view|unread|CREATE VIEW unread AS SELECT count(*) AS n FROM work_mail WHERE is_read = 0\n" +
 		"table|work_folders|CREATE VIRTUAL TABLE work_folders USING mail_folders(profile=work)\n" +
 		"table|work_mail|CREATE VIRTUAL TABLE work_mail USING messages(profile=work)\n" +
-		n + "\n1\n"
-	if stdout != want || stderr != "" {
-		t.Errorf("reopened:\n%s\nwant:\n%s\nstderr: %s", stdout, want, stderr)
+		n + "\n1\n" + unread + "\n"
+	wantErr := "Parse error near line 6: unsafe use of virtual table \"work_mail\"\n"
+	if stdout != want || stderr != wantErr {
+		t.Errorf("reopened:\n%s\nwant:\n%s\nstderr: %s\nwant: %s", stdout, want, stderr, wantErr)
 	}
 	raw, err := os.ReadFile(db)
 	if err != nil {
@@ -88,7 +107,7 @@ func TestCreatedTableInPython(t *testing.T) {
 		t.Skip(msg)
 	}
 	_, so := extension(t)
-	env, n, db := createdFile(t)
+	env, n, _, db := createdFile(t)
 	const script = `
 import sqlite3, sys
 db, so, step = sys.argv[1], sys.argv[2], sys.argv[3]
