@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,5 +116,48 @@ func TestCreatedTableRefusesArguments(t *testing.T) {
 	}
 	if got := e.query(t, "SELECT count(*) FROM f.sqlite_master"); got[0][0] != "0" {
 		t.Errorf("refused tables left %s schema entries", got[0][0])
+	}
+}
+
+// TestCreatedTableWritesThroughProfile checks that a write to a table
+// created with profile=work goes to the profile's tenant, never the
+// connection's own: B's server gets the PATCH and A's gets no write.
+func TestCreatedTableWritesThroughProfile(t *testing.T) {
+	e, b, _ := createdEnv(t)
+	ctx := context.Background()
+	if _, err := e.conn.ExecContext(ctx, "CREATE VIRTUAL TABLE f.work_mail USING messages(profile=work)"); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	for _, m := range b.Tenant.Users[0].Messages {
+		if !m.IsRead && !m.IsDraft {
+			target = m.ID
+			break
+		}
+	}
+	if target == "" {
+		t.Fatal("tenant B has no unread message")
+	}
+	e.Server.ResetRequests()
+	b.Server.ResetRequests()
+	if _, err := e.conn.ExecContext(ctx, "UPDATE f.work_mail SET is_read = 1 WHERE id = ?", target); err != nil {
+		t.Fatal(err)
+	}
+	var writesA, writesB []string
+	for _, r := range e.Server.Requests() {
+		if r.Method != "GET" && strings.HasPrefix(r.Path, "/v1.0/") {
+			writesA = append(writesA, r.Method+" "+r.Path)
+		}
+	}
+	for _, r := range b.Server.Requests() {
+		if r.Method != "GET" && strings.HasPrefix(r.Path, "/v1.0/") {
+			writesB = append(writesB, r.Method+" "+r.Path)
+		}
+	}
+	if want := []string{"PATCH /v1.0/me/messages/" + target}; len(writesA) != 0 || !slices.Equal(writesB, want) {
+		t.Errorf("writes: tenant A %q, tenant B %q; want none to A, %q to B", writesA, writesB, want)
+	}
+	if got := e.query(t, "SELECT is_read FROM f.work_mail WHERE id = ?", target); len(got) != 1 || got[0][0] != "1" {
+		t.Errorf("after the UPDATE, is_read = %v, want 1", got)
 	}
 }
