@@ -73,7 +73,7 @@ func unquote(t *testing.T, s string) string {
 // TestPureFunctionsInFileViews checks that a view stored in a database
 // file may use the math functions and regexp (pure, like SQLite's own),
 // while readfile and writefile, once enabled, stay DIRECTONLY: the user's
-// statements may call them, a stored view may not.
+// statements may call them, a stored view or trigger may not.
 func TestPureFunctionsInFileViews(t *testing.T) {
 	e := newEnv(t, small(), nil)
 	dir := t.TempDir()
@@ -87,6 +87,8 @@ func TestPureFunctionsInFileViews(t *testing.T) {
 		"CREATE VIEW pure AS SELECT ceil(2.5) AS c, log(2, 8) AS l, 'abc' REGEXP 'b' AS r",
 		"CREATE VIEW writes AS SELECT writefile('" + target + "', 'x') AS n",
 		"CREATE VIEW reads AS SELECT readfile('" + path + "') AS b",
+		"CREATE TABLE notes(x)",
+		"CREATE TRIGGER grab AFTER INSERT ON notes BEGIN SELECT writefile('" + target + "', new.x); END",
 	} {
 		if _, err := plain.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
@@ -111,6 +113,9 @@ func TestPureFunctionsInFileViews(t *testing.T) {
 		if want := "unsafe use of " + fn + "()"; err == nil || err.Error() != want {
 			t.Errorf("f.%s: %v, want %s", view, err, want)
 		}
+	}
+	if _, err := e.conn.ExecContext(ctx, "INSERT INTO f.notes VALUES ('x')"); err == nil || err.Error() != "unsafe use of writefile()" {
+		t.Errorf("the file's trigger: %v, want unsafe use of writefile()", err)
 	}
 	if _, err := os.Stat(target); !os.IsNotExist(err) {
 		t.Errorf("the file's view wrote %s (stat: %v)", target, err)

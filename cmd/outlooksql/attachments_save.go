@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 const attachmentsUsage = `Usage: outlooksql attachments save --dir DIR [-c STRING | -p NAME | --demo] [--timeout D] "WHERE …"
@@ -120,7 +121,7 @@ func saveAttachments(ctx context.Context, db *sql.DB, dir, cond string, w io.Wri
 			skipped++
 			continue
 		}
-		file := SafeFileName(name.String)
+		file := safeFileName(name.String)
 		if kind.String == "item" && !strings.HasSuffix(strings.ToLower(file), ".eml") {
 			file += ".eml" // an attached message, as RFC 822 text
 		}
@@ -143,11 +144,12 @@ func saveAttachments(ctx context.Context, db *sql.DB, dir, cond string, w io.Wri
 	return nil
 }
 
-// SafeFileName makes an attachment's name a plain file name: only its
+// safeFileName makes an attachment's name a plain file name: only its
 // last path element (after / or \), no ".." or "." of its own, no control
-// characters, and none of the characters Windows forbids (: * ? " < > |),
-// which become _. An empty result is "attachment".
-func SafeFileName(name string) string {
+// characters, none of the characters Windows forbids (: * ? " < > |),
+// which become _, and at most maxName bytes (the stem is cut, the
+// extension kept). An empty result is "attachment".
+func safeFileName(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
@@ -164,8 +166,23 @@ func SafeFileName(name string) string {
 	if strings.Trim(name, ".") == "" {
 		return "attachment"
 	}
+	if len(name) > maxName {
+		ext := filepath.Ext(name)
+		if len(ext) > 20 {
+			ext = ""
+		}
+		stem := name[:maxName-len(ext)]
+		for !utf8.ValidString(stem) { // do not cut a character in two
+			stem = stem[:len(stem)-1]
+		}
+		name = stem + ext
+	}
 	return name
 }
+
+// maxName leaves room under the usual 255-byte limit of a file name for
+// the " (12)" createUnique may add.
+const maxName = 200
 
 // createUnique writes data to dir/name, or to "name (1).ext", "name
 // (2).ext", … when that exists: it never replaces a file. It returns the

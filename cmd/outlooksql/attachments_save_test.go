@@ -35,6 +35,7 @@ func TestAttachmentsSave(t *testing.T) {
 		{Kind: "reference", ID: "a5", Name: "link.url", Size: 10, LastModified: mod},
 		file("a6", "a:b?.txt", "colon"),
 		file("a7", "bin\x00ary.bin", "\x00\x01\xff"),
+		file("a8", strings.Repeat("é", 150)+".txt", "long"),
 	}
 	for _, other := range tenant.Users[0].Messages[1:] {
 		other.Attachments = nil
@@ -71,18 +72,20 @@ func TestAttachmentsSave(t *testing.T) {
 		`skipped "link.url" (attachment a5 of message ` + m.ID + "): a reference attachment (a link) has no bytes\n" +
 		"saved " + filepath.Join(dir, "a_b_.txt") + ` (5 bytes; named "a:b?.txt" in the mail)` + "\n" +
 		"saved " + filepath.Join(dir, "binary.bin") + ` (3 bytes; named "bin\x00ary.bin" in the mail)` + "\n" +
-		"6 saved (54 bytes), 1 skipped\n"
+		"saved " + filepath.Join(dir, strings.Repeat("é", 98)+".txt") + ` (4 bytes; named "` + strings.Repeat("é", 150) + `.txt" in the mail)` + "\n" +
+		"7 saved (58 bytes), 1 skipped\n"
 	if stdout.String() != want || stderr.String() != "" {
 		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr: %s", stdout.String(), want, stderr.String())
 	}
 	wantFiles := map[string]string{
-		"evil.sh":        "#!/bin/sh\necho pwned\n",
-		"report.pdf":     "mine",
-		"report (1).pdf": "%PDF-second",
-		"report (2).pdf": "%PDF-third",
-		"attachment":     "dots",
-		"a_b_.txt":       "colon",
-		"binary.bin":     "\x00\x01\xff",
+		"evil.sh":                        "#!/bin/sh\necho pwned\n",
+		"report.pdf":                     "mine",
+		"report (1).pdf":                 "%PDF-second",
+		"report (2).pdf":                 "%PDF-third",
+		"attachment":                     "dots",
+		"a_b_.txt":                       "colon",
+		"binary.bin":                     "\x00\x01\xff",
+		strings.Repeat("é", 98) + ".txt": "long",
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
