@@ -133,23 +133,53 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
-// realText formats a REAL as SQLite does (15 significant digits, and a
-// ".0" on whole numbers).
+// realText formats a REAL as SQLite does (CAST(x AS TEXT)): 15
+// significant digits, or 17 when 15 do not read back as the same number
+// (subnormal numbers may differ in their last digits); plain notation
+// unless the exponent is below -4 or above 16; always a decimal point
+// (1.0, 1.0e+20).
 func realText(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "Inf"
 	case math.IsInf(f, -1):
 		return "-Inf"
+	case math.IsNaN(f):
+		return "NaN"
 	}
-	s := strconv.FormatFloat(f, 'g', 15, 64)
-	if strings.ContainsAny(s, ".eIN") {
-		if i := strings.IndexByte(s, 'e'); i >= 0 && !strings.Contains(s[:i], ".") {
-			s = s[:i] + ".0" + s[i:]
+	prec := 15
+	s := strconv.FormatFloat(f, 'e', prec-1, 64)
+	if v, err := strconv.ParseFloat(s, 64); err != nil || v != f {
+		prec = 17
+		s = strconv.FormatFloat(f, 'e', prec-1, 64)
+	}
+	mant, expText, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(expText)
+	sign := ""
+	if strings.HasPrefix(mant, "-") {
+		sign, mant = "-", mant[1:]
+	}
+	digits := strings.TrimRight(strings.Replace(mant, ".", "", 1), "0")
+	if digits == "" {
+		digits = "0"
+	}
+	switch {
+	case exp < -4 || exp > 16:
+		frac := digits[1:]
+		if frac == "" {
+			frac = "0"
 		}
-		return s
+		es := "+"
+		if exp < 0 {
+			es, exp = "-", -exp
+		}
+		return fmt.Sprintf("%s%s.%se%s%02d", sign, digits[:1], frac, es, exp)
+	case exp >= 0 && len(digits) <= exp+1:
+		return sign + digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
+	case exp >= 0:
+		return sign + digits[:exp+1] + "." + digits[exp+1:]
 	}
-	return s + ".0"
+	return sign + "0." + strings.Repeat("0", -exp-1) + digits
 }
 
 func readFile(_ *vtab.Conn, args []any) (any, error) {
