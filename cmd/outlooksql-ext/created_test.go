@@ -10,6 +10,7 @@ import (
 
 	"github.com/outlooksql/outlooksql/internal/demo"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
 // createdFile serves a tenant behind the profiles "work" and "work_ro"
@@ -49,6 +50,12 @@ func createdFile(t *testing.T) (env []string, n, unread string, db string) {
 func TestCreatedTablePersistsInSqlite3(t *testing.T) {
 	shell, so := extension(t)
 	env, n, unread, db := createdFile(t)
+	var visible []string // what a tool listing work_mail's columns sees
+	for _, c := range tables.Messages.Columns {
+		if !c.Hidden {
+			visible = append(visible, c.Name)
+		}
+	}
 	_, stderr := runScript(t, shell, db, ".load "+so+"\n"+
 		"CREATE VIRTUAL TABLE work_mail USING messages(profile=work);\n"+
 		"CREATE VIRTUAL TABLE work_folders USING mail_folders(profile=work);\n"+
@@ -67,14 +74,15 @@ func TestCreatedTablePersistsInSqlite3(t *testing.T) {
 		"SELECT count(*) FROM work_mail;\n"+
 		"SELECT count(*) > 0 FROM work_folders;\n"+
 		"SELECT n FROM ro_unread;\n"+
+		"SELECT group_concat(name, ',') FROM pragma_table_info('work_mail');\n"+
 		"SELECT n FROM unread;\n", env...)
 	want := "table|ro_mail|CREATE VIRTUAL TABLE ro_mail USING messages(profile=work_ro)\n" +
 		"view|ro_unread|CREATE VIEW ro_unread AS SELECT count(*) AS n FROM ro_mail WHERE is_read = 0\n" +
 		"view|unread|CREATE VIEW unread AS SELECT count(*) AS n FROM work_mail WHERE is_read = 0\n" +
 		"table|work_folders|CREATE VIRTUAL TABLE work_folders USING mail_folders(profile=work)\n" +
 		"table|work_mail|CREATE VIRTUAL TABLE work_mail USING messages(profile=work)\n" +
-		n + "\n1\n" + unread + "\n"
-	wantErr := "Parse error near line 6: unsafe use of virtual table \"work_mail\"\n"
+		n + "\n1\n" + unread + "\n" + strings.Join(visible, ",") + "\n"
+	wantErr := "Parse error near line 7: unsafe use of virtual table \"work_mail\"\n"
 	if stdout != want || stderr != wantErr {
 		t.Errorf("reopened:\n%s\nwant:\n%s\nstderr: %s\nwant: %s", stdout, want, stderr, wantErr)
 	}
