@@ -99,8 +99,8 @@ func (e *env) seen() []seen {
 // file's refresh token and writes the rotated one back: a new refresh token
 // the fake accepts, in a private file, with no temporary file left.
 func TestTokenRotation(t *testing.T) {
-	e := newEnv(t, small(), nil)
-	e.Server.SetRotatedTokenGrace(0) // a used refresh token dies at once
+	e := newEnv(t, small(), []string{"ParallelScans=1"}) // pages in sequence, no count
+	e.Server.SetRotatedTokenGrace(0)                     // a used refresh token dies at once
 	before := e.readTokenFile(t)
 	if before.RefreshToken == "" || before.AccessToken != "" {
 		t.Fatalf("the initial token file should hold a refresh token only")
@@ -140,7 +140,7 @@ func TestAccessTokenExpiresMidScan(t *testing.T) {
 	for _, mode := range []string{"RetryWhenStatusCodeMatch", "None", "RetryAny"} {
 		t.Run(mode, func(t *testing.T) {
 			extra := []string{"RetryMode=" + mode}
-			e := newEnv(t, small(), append([]string{"RetryWaitTime=0.01"}, extra...))
+			e := newEnv(t, small(), append([]string{"RetryWaitTime=0.01", "ParallelScans=1"}, extra...))
 			rows, err := e.conn.QueryContext(context.Background(), "SELECT id FROM messages")
 			if err != nil {
 				t.Fatal(err)
@@ -284,7 +284,7 @@ func appEnv(t testing.TB, tenant *fakegraph.Tenant, mailbox string, extra ...str
 func TestApplicationCredentials(t *testing.T) {
 	tenant := small()
 	upn := tenant.Users[1].UserPrincipalName
-	e := appEnv(t, tenant, upn)
+	e := appEnv(t, tenant, upn, "ParallelScans=1") // one request per page
 
 	cols := visibleColumns(tenant, "messages")
 	got := e.query(t, "SELECT "+strings.Join(cols, ", ")+" FROM messages")

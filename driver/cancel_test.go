@@ -40,7 +40,7 @@ func TestCancel(t *testing.T) {
 			context.DeadlineExceeded, 0, []int{503}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tenant, tc.extra)
+			e := newEnv(t, tenant, append([]string{"ParallelScans=1"}, tc.extra...)) // pages in sequence
 			// Sign in and connect first, so that the time is spent on the
 			// fault, not on the token endpoint.
 			e.query(t, "SELECT id FROM messages LIMIT 1")

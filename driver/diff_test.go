@@ -118,7 +118,15 @@ func newDiffFixturePaged(tb testing.TB, pageCap int) *diffFixture {
 	tb.Helper()
 	tenant := diffTenantData()
 	f := &diffFixture{tenant: tenant}
-	f.e = newEnv(tb, tenant, nil, fakegraph.WithPageCap(pageCap))
+	// Batched nested loops at small sizes, and partitioned scans forced
+	// on (every listing of two pages or more splits: partition_test.go).
+	// Tests that pin each scan's requests (pages of $top) run without
+	// lookahead: lookahead_test.go pins those.
+	extra := []string{diffLookahead, "ParallelScanMinPages=2"}
+	if pageCap == 0 {
+		extra = []string{"Lookahead=Off", "ParallelScanMinPages=2"}
+	}
+	f.e = newEnv(tb, tenant, extra, fakegraph.WithPageCap(pageCap))
 	f.base = newEnv(tb, tenant, []string{"Pushdown=False"}, fakegraph.WithPageCap(pageCap))
 	var err error
 	f.plain, err = sql.Open("sqlite3", ":memory:")
@@ -1415,6 +1423,7 @@ type diffResult struct {
 	requests int
 	rows     int      // rows of the answer
 	features []string // query options the requests used ($filter, $orderby, …)
+	ahead    int      // inner scans served by a batched lookup
 }
 
 // runDiff runs q through the virtual tables of e and over the copy.
@@ -1469,6 +1478,10 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 		return report(msg)
 	}
 	res := diffResult{requests: len(reqs), rows: len(got)}
+	las, _ := driver.Lookaheads(e.conn)
+	for _, l := range las {
+		res.ahead += l.Served
+	}
 	seen := map[string]bool{}
 	for _, r := range reqs {
 		for k := range r.Query {
@@ -1483,6 +1496,9 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 	}
 	if len(reqs) > 1 {
 		seen["several requests"] = true
+	}
+	if partitioned(e) {
+		seen["partitioned scan"] = true
 	}
 	for k := range seen {
 		res.features = append(res.features, k)
@@ -1656,7 +1672,7 @@ func TestDifferential(t *testing.T) {
 	start := time.Now()
 	coverage := map[string]int{}
 	features := map[string]int{}
-	failures, requests, rows, empty := 0, 0, 0, 0
+	failures, requests, rows, empty, ahead := 0, 0, 0, 0, 0
 	for i := range diffQueries + diffSettingsQueries {
 		seed := uint64(i) + 1
 		g := newDiffGen(f.pools, seed)
@@ -1670,6 +1686,7 @@ func TestDifferential(t *testing.T) {
 		}
 		res := f.runDiff(f.e, q)
 		requests += res.requests
+		ahead += res.ahead
 		for _, k := range res.features {
 			features[k]++
 		}
@@ -1691,8 +1708,14 @@ func TestDifferential(t *testing.T) {
 		}
 		rows++
 	}
-	t.Logf("%d queries (%d with no rows), %d Graph requests, %v; queries whose requests used: %v",
-		rows, empty, requests, time.Since(start).Round(time.Millisecond), features)
+	t.Logf("%d queries (%d with no rows), %d Graph requests, %v; queries whose requests used: %v; inner scans served by a lookahead: %d",
+		rows, empty, requests, time.Since(start).Round(time.Millisecond), features, ahead)
+	if ahead == 0 {
+		t.Errorf("no inner scan was served by a lookahead (%s): the joins did not exercise it", diffLookahead)
+	}
+	if features["partitioned scan"] == 0 {
+		t.Errorf("no query ran a partitioned scan: the fixture no longer forces them (ParallelScanMinPages)")
+	}
 	for table, cols := range diffColumns {
 		for _, c := range cols {
 			if c.kind == 'x' {

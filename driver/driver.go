@@ -45,6 +45,9 @@ type Request = graph.Record
 // and what SQLite checked.
 type Scan = outlook.ScanInfo
 
+// PartitionInfo is one chain of a partitioned scan (Scan.Partitions).
+type PartitionInfo = outlook.PartitionInfo
+
 // Driver is the database/sql driver. It implements driver.DriverContext, so
 // a bad connection string fails sql.Open's first use with a precise error.
 type Driver struct{}

@@ -146,8 +146,9 @@ func TestMaxRequests(t *testing.T) {
 // were never kept: 3 + 250 × 2 requests.
 func TestInnerScanCached(t *testing.T) {
 	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 3, Users: 1, MessagesPerUser: 250})
-	// Pages of 100 (the server caps them; body pages ask for 500): three.
-	e := newEnv(t, tenant, nil, fakegraph.WithPageCap(100))
+	// Pages of 100 (the server caps them; body pages ask for 500): three,
+	// in sequence (no count).
+	e := newEnv(t, tenant, []string{"ParallelScans=1"}, fakegraph.WithPageCap(100))
 	got := e.query(t, "SELECT count(a.body), count(b.body) FROM messages a CROSS JOIN messages b")
 	if got[0][0] != "62500" || got[0][1] != "62500" {
 		t.Errorf("counts = %v", got)

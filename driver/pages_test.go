@@ -32,13 +32,15 @@ func TestBodyPagesAdapt(t *testing.T) {
 
 	// The largest page of 250 and the smallest of 500, to set the 504
 	// between them.
-	capped := newEnv(t, tenant, nil, fakegraph.WithPageCap(250))
+	// Pages in sequence (ParallelScans=1), so that rows and requests
+	// compare in order.
+	capped := newEnv(t, tenant, []string{"ParallelScans=1"}, fakegraph.WithPageCap(250))
 	want := capped.query(t, q)
 	hi250 := 0
 	for _, r := range capped.Server.Requests() {
 		hi250 = max(hi250, r.Bytes)
 	}
-	e := newEnv(t, tenant, nil)
+	e := newEnv(t, tenant, []string{"ParallelScans=1"})
 	if got := e.query(t, q); !reflect.DeepEqual(got, want) {
 		t.Fatalf("pages of 500 and of 250 disagree: %d and %d rows", len(got), len(want))
 	}

@@ -23,7 +23,7 @@ const neverFollows = "; outlooksql never follows redirects (they could carry the
 func TestGraphRedirectOnPage2(t *testing.T) {
 	for _, extra := range [][]string{nil, {"RetryMode=RetryAny", "RetryCountMax=3", "RetryWaitTime=1"}} {
 		t.Run(strings.Join(extra, ";"), func(t *testing.T) {
-			e := newEnv(t, small(), extra)
+			e := newEnv(t, small(), append([]string{"ParallelScans=1"}, extra...)) // page 2 in sequence
 			w := newWitness(t)
 			e.Server.RedirectPages(http.StatusFound, w.URL)
 			u := e.Tenant.Users[0].UserPrincipalName

@@ -124,7 +124,7 @@ func TestRetryModes(t *testing.T) {
 	for _, m := range modes {
 		for _, f := range []fault{throttled, unavailable, serverError, dropped} {
 			t.Run(m.name+"/"+f.name, func(t *testing.T) {
-				e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01"}, m.extra...))
+				e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01", "ParallelScans=1"}, m.extra...))
 				f.inject(e.Server, 1)
 				start := time.Now()
 				got, err := e.run(context.Background(), "SELECT id FROM messages")
@@ -226,7 +226,7 @@ func TestRetryWaits(t *testing.T) {
 			[]time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, 0}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tenant, tc.extra)
+			e := newEnv(t, tenant, append([]string{"ParallelScans=1"}, tc.extra...)) // pages in sequence
 			tc.f.inject(e.Server, tc.n)
 			// Waiting RetryWaitTime instead of Retry-After would take a
 			// minute: give up after 5 s.
@@ -283,7 +283,7 @@ func TestFailureOnLaterPage(t *testing.T) {
 		{"None/drop", []string{"RetryMode=None"}, dropped, 2, []int{200, 0, 0}, ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01"}, tc.extra...))
+			e := newEnv(t, tenant, append([]string{"RetryWaitTime=0.01", "ParallelScans=1"}, tc.extra...))
 			all := e.ids(t)
 			rows, err := e.conn.QueryContext(context.Background(), "SELECT id FROM messages")
 			if err != nil {

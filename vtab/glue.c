@@ -73,6 +73,7 @@ static int vtOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
 
 static int vtClose(sqlite3_vtab_cursor *cur) {
 	osqClose(((osq_cursor *)cur)->h);
+	sqlite3_free(((osq_cursor *)cur)->res.buf);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -91,7 +92,20 @@ static int vtEof(sqlite3_vtab_cursor *cur) {
 }
 
 static int vtColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
-	return osqColumn(cur, ((osq_cursor *)cur)->h, ctx, col);
+	osq_cursor *c = (osq_cursor *)cur;
+	osq_result *r = &c->res;
+	int rc;
+	r->type = 0;
+	rc = osqColumn(cur, c->h, ctx, col, r);
+	if (rc != SQLITE_OK) return rc;
+	switch (r->type) {
+	case SQLITE_NULL: sqlite3_result_null(ctx); break;
+	case SQLITE_INTEGER: sqlite3_result_int64(ctx, r->i); break;
+	case SQLITE_FLOAT: sqlite3_result_double(ctx, r->f); break;
+	case SQLITE_TEXT: osq_result_text(ctx, r->buf, r->n); break;
+	case SQLITE_BLOB: osq_result_blob(ctx, r->buf, r->n); break;
+	}
+	return SQLITE_OK;
 }
 
 static int vtRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
@@ -469,4 +483,14 @@ void osq_result_blob(sqlite3_context *ctx, const void *p, int n) {
 
 void osq_result_error(sqlite3_context *ctx, const char *p, int n) {
 	sqlite3_result_error(ctx, n > 0 ? p : "", n);
+}
+
+int osq_result_reserve(osq_result *r, int n) {
+	char *p;
+	if (n <= r->cap) return 1;
+	p = (char *)sqlite3_realloc(r->buf, n);
+	if (p == 0) return 0;
+	r->buf = p;
+	r->cap = n;
+	return 1;
 }

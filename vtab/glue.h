@@ -22,9 +22,22 @@ typedef struct osq_vtab {
 	uintptr_t h;
 } osq_vtab;
 
+/* osq_result is the value Go gives back from xColumn: vtColumn sets it
+** when the Go call returns, so a column costs one cgo crossing, not two.
+** Text and blob bytes are copied into buf, which the cursor owns. */
+typedef struct osq_result {
+	int type; /* 0: nothing to set; else SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB, _NULL */
+	sqlite3_int64 i;
+	double f;
+	int n;     /* bytes of text or blob in buf */
+	char *buf; /* sqlite3_malloc'd; grown by osq_result_reserve */
+	int cap;
+} osq_result;
+
 typedef struct osq_cursor {
 	sqlite3_vtab_cursor base;
 	uintptr_t h;
+	osq_result res;
 } osq_cursor;
 
 /* osq_value is one sqlite3_value read in a single cgo call. */
@@ -94,6 +107,8 @@ void osq_result_double(sqlite3_context *ctx, double v);
 void osq_result_text(sqlite3_context *ctx, const char *p, int n);
 void osq_result_blob(sqlite3_context *ctx, const void *p, int n);
 void osq_result_error(sqlite3_context *ctx, const char *p, int n);
+/* osq_result_reserve grows r->buf to at least n bytes; 0 when out of memory. */
+int osq_result_reserve(osq_result *r, int n);
 
 /* Client data of a module or function: which connection, which entry. */
 typedef struct osq_client {

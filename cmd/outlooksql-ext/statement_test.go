@@ -54,7 +54,7 @@ func TestExtensionStatements(t *testing.T) {
 	// of 100).
 	cross := "SELECT count(a.body), count(b.body) FROM messages a CROSS JOIN messages b;"
 	env.Server.SetPageCap(100)
-	out, errOut := runConfigured(t, env.ConnString(), cross)
+	out, errOut := runConfigured(t, env.ConnString("ParallelScans=1"), cross)
 	env.Server.SetPageCap(0)
 	if errOut != "" || out != "1\n810000|810000\n" {
 		t.Fatalf("stdout %q, stderr %q", out, errOut)

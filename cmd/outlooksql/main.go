@@ -464,10 +464,17 @@ func printExplain(conn *sql.Conn, w io.Writer, write bool) {
 		if s.Cached > 0 {
 			cached = fmt.Sprintf(" cached=%d", s.Cached) // identical requests served once
 		}
+		if s.Ahead > 0 {
+			cached += fmt.Sprintf(" ahead=%d", s.Ahead) // answered by a batched lookup
+		}
 		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
 		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
 		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
+		for j, p := range s.Partitions { // a scan split into concurrent chains
+			fmt.Fprintf(w, "  partition %d: %s  requests=%d rows=%d\n", j+1, p.Range, p.Requests, p.Rows)
+		}
 	}
+	printLookaheads(conn, w)
 	var bytes int64
 	fmt.Fprintf(w, "graph requests: %d\n", len(reqs))
 	for i, r := range reqs {

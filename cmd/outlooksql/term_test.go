@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/outlooksql/outlooksql/internal/profile"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,7 +89,7 @@ func TestProgress(t *testing.T) {
 			} else {
 				fakeTerminal(t, 200)
 			}
-			db, err := openDB(demoChoice(f.env))
+			db, err := openDB(profile.Choice{ConnString: f.env.ConnString("ParallelScans=1"), From: "--demo"}) // pages in sequence
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -123,6 +123,10 @@ type Config struct {
 	// batches (the default), concurrently, or one after another.
 	FanOut FanOut
 
+	// Lookahead is the most keys a nested-loop join's inner scan fetches
+	// ahead (batched nested loops); 0 turns it off (Lookahead=Off).
+	Lookahead int
+
 	// RetryWaitMax is the longest Retry-After a retry waits for; a server
 	// that asks for longer fails the request at once.
 	RetryWaitMax time.Duration
@@ -134,6 +138,13 @@ type Config struct {
 	// MaxResponseBytes caps the body of one response (attachment bytes
 	// excepted); 0 means no limit.
 	MaxResponseBytes int64
+
+	// ParallelScans is how many concurrent chains a long listing of
+	// messages may be split into (1: never split).
+	ParallelScans int
+	// ParallelScanMinPages is the fewest pages a listing must span, by its
+	// @odata.count, before it is split.
+	ParallelScanMinPages int
 }
 
 // Key describes one connection-string key.
@@ -166,10 +177,13 @@ var keys = []Key{
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
 	{"ReadOnly", "False", "True refuses every write (UPDATE, INSERT, DELETE, outbox/replies/forwards) before any request, and makes the tables usable from a database file's views and triggers"},
 	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
+	{"Lookahead", "On", "batched nested loops: when a join's inner scan takes its key (id, message_id, user_id) from the rows of another scan, fetch the next rows' inner requests ahead, 20 to a $batch: On, Off, or the most keys fetched ahead (1 to 1000; On is 60)"},
 	{"RetryWaitMax", "60", "seconds (or a duration such as 5m): the longest Retry-After waited for; a server that asks for longer fails the statement at once; 0: no limit"},
 	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
 	{"MaxRequests", strconv.Itoa(DefaultMaxRequests), "the most HTTP requests to Graph one statement may send (identical requests answered from the statement's cache do not count); 0: no limit"},
 	{"MaxResponseBytes", strconv.Itoa(DefaultMaxResponseBytes), "the largest response body accepted, in bytes (attachment bytes, up to Graph's 150 MB, are exempt); 0: no limit"},
+	{"ParallelScans", "4", "1 to 4: how many concurrent chains of disjoint receivedDateTime ranges a long listing of messages is split into (Graph serves 4 requests at once per mailbox); 1: never split"},
+	{"ParallelScanMinPages", "4", "2 or more: the fewest pages a listing must span, by its @odata.count, before it is split (ParallelScans)"},
 }
 
 // Keys returns every connection-string key with its default and meaning.
@@ -282,6 +296,8 @@ func (c *Config) set(key, v string) error {
 		var f string
 		f, err = oneOf(key, v, string(FanOutBatch), string(FanOutConcurrent), string(FanOutSequential))
 		c.FanOut = FanOut(f)
+	case "Lookahead":
+		c.Lookahead, err = lookahead(key, v)
 	case "ExtraAttributesForAuthRequest":
 		c.ExtraAttributesForAuthRequest, err = attributes(key, v)
 	case "RetryWaitMax":
@@ -292,6 +308,10 @@ func (c *Config) set(key, v string) error {
 		c.MaxRequests, err = count(key, v)
 	case "MaxResponseBytes":
 		c.MaxResponseBytes, err = count(key, v)
+	case "ParallelScans":
+		c.ParallelScans, err = between(key, v, 1, 4, "1 never splits a scan")
+	case "ParallelScanMinPages":
+		c.ParallelScanMinPages, err = between(key, v, 2, 1<<30, "a listing of one page is never split")
 	}
 	return err
 }
@@ -325,6 +345,16 @@ func count(key, v string) (int64, error) {
 	}
 	if n < 0 {
 		return 0, fmt.Errorf("%s: %d is negative; use 0 for no limit", key, n)
+	}
+	return n, nil
+}
+
+// between parses a whole number from lo to hi; why says what the bound
+// means.
+func between(key, v string, lo, hi int, why string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s: %s is not a whole number from %d to %d (%s)", key, show(v), lo, hi, why)
 	}
 	return n, nil
 }
@@ -411,6 +441,8 @@ func (c *Config) value(key string) string {
 		return formatBool(c.ReadOnly)
 	case "FanOut":
 		return string(c.FanOut)
+	case "Lookahead":
+		return formatLookahead(c.Lookahead)
 	case "RetryWaitMax":
 		return strconv.FormatFloat(c.RetryWaitMax.Seconds(), 'f', -1, 64)
 	case "Timeout":
@@ -419,6 +451,10 @@ func (c *Config) value(key string) string {
 		return strconv.FormatInt(c.MaxRequests, 10)
 	case "MaxResponseBytes":
 		return strconv.FormatInt(c.MaxResponseBytes, 10)
+	case "ParallelScans":
+		return strconv.Itoa(c.ParallelScans)
+	case "ParallelScanMinPages":
+		return strconv.Itoa(c.ParallelScanMinPages)
 	}
 	return ""
 }

@@ -42,9 +42,12 @@ func defaults() Config {
 		BodyContentType:       "html",
 		Pushdown:              true,
 		FanOut:                FanOutBatch,
+		Lookahead:             DefaultLookahead,
 		RetryWaitMax:          time.Minute,
 		MaxRequests:           10000,
 		MaxResponseBytes:      64 << 20,
+		ParallelScans:         4,
+		ParallelScanMinPages:  4,
 	}
 }
 
@@ -133,7 +136,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key, hyphen and case", base + ";USER-ID=x", `unknown key "USER-ID" (did you mean UserId?)`},
 		{"unknown key, far", base + ";Password=x", `unknown key "Password"; the keys are Tenant, AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
-			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes`},
+			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, Lookahead, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes, ParallelScans, ParallelScanMinPages`},
 		{"unknown key starting with a key", base + ";UserId x=y", `unknown key starting with UserId (write UserId=…)`},
 		{"repeated key", base + ";clientid=x", `key ClientId is given twice (keys are case-insensitive)`},
 		{"repeated key, empty values", base + ";UserId=;USERID=", `key UserId is given twice (keys are case-insensitive)`},
@@ -170,7 +173,7 @@ func TestParseErrors(t *testing.T) {
 		{"token-like value hidden", base + ";RetryCountMax=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9", `RetryCountMax: (value not shown: it looks like a secret) is not a whole number`},
 		{"token-like key hidden", base + ";0.AVYA9f8r2TKcdE6S1QKw5nIEqHBD=x", `unknown key (a key not shown: it looks like a secret); the keys are Tenant, AuthUrl, TokenUrl, ClientId, ClientSecret, Scope, ` +
 			`RefreshTokenFilePath, ReturnUrl, RetryMode, RetryStatusCodeList, RetryCountMax, RetryMultiplyWaitTime, RetryWaitTime, ` +
-			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes`},
+			`ExtraAttributesForAuthRequest, AuthType, UserId, BaseUrl, BodyContentType, Pushdown, ReadOnly, FanOut, Lookahead, RetryWaitMax, Timeout, MaxRequests, MaxResponseBytes, ParallelScans, ParallelScanMinPages`},
 		{"first mistake in order wins", base + ";RetryCountMax=x;Pushdown=y", `RetryCountMax: "x" is not a whole number`},
 		// cross-field
 		{"UserCredentials missing", "", `AuthType=UserCredentials (the default) requires RefreshTokenFilePath, TokenUrl, ClientId; missing: RefreshTokenFilePath, TokenUrl, ClientId; Tenant=… (a tenant id, a domain, common or organizations) gives TokenUrl and AuthUrl`},
@@ -244,7 +247,7 @@ func TestString(t *testing.T) {
 			"Scope=offline_access~email~Mail.Read~Mail.Read.Shared~Mail.ReadBasic~Mail.ReadBasic.Shared~openid~profile~User.Read~User.ReadBasic.All~Mail.ReadWrite~Mail.ReadWrite.Shared~Mail.Send~Mail.Send.Shared;" +
 			"RefreshTokenFilePath=/tmp/tok.json;ReturnUrl=http://localhost:8765/callback;RetryMode=RetryWhenStatusCodeMatch;" +
 			"RetryStatusCodeList=429|503;RetryCountMax=5;RetryMultiplyWaitTime=True;RetryWaitTime=1;AuthType=UserCredentials;UserId=me;" +
-			"BaseUrl=https://graph.microsoft.com/v1.0;BodyContentType=html;Pushdown=True;ReadOnly=False;FanOut=Batch;RetryWaitMax=60;Timeout=0;MaxRequests=10000;MaxResponseBytes=67108864"},
+			"BaseUrl=https://graph.microsoft.com/v1.0;BodyContentType=html;Pushdown=True;ReadOnly=False;FanOut=Batch;Lookahead=On;RetryWaitMax=60;Timeout=0;MaxRequests=10000;MaxResponseBytes=67108864;ParallelScans=4;ParallelScanMinPages=4"},
 		{"secret redacted, braces where needed", "ClientSecret={a;b}}};AuthType=ApplicationCredentials;TokenUrl=" + tokenURL +
 			";ClientId=cid;UserId={ a;b}}};RefreshTokenFilePath={{x};Scope=Mail.Read;ExtraAttributesForAuthRequest=prompt=login&a=b%3Bc;" +
 			"RetryMode=None;RetryStatusCodeList=500;RetryCountMax=0;RetryMultiplyWaitTime=False;BodyContentType=text;Pushdown=False;" +
@@ -252,7 +255,7 @@ func TestString(t *testing.T) {
 			"AuthUrl=" + authURL + ";TokenUrl=" + tokenURL + ";ClientId=cid;ClientSecret=***;Scope=Mail.Read;RefreshTokenFilePath={{x};" +
 				"ReturnUrl=http://localhost:8765/callback;RetryMode=None;RetryStatusCodeList=500;RetryCountMax=0;RetryMultiplyWaitTime=False;RetryWaitTime=1;" +
 				"ExtraAttributesForAuthRequest=a=b%3Bc&prompt=login;AuthType=ApplicationCredentials;UserId={ a;b}}};" +
-				"BaseUrl=http://127.0.0.1:1/v1.0;BodyContentType=text;Pushdown=False;ReadOnly=False;FanOut=Batch;RetryWaitMax=60;Timeout=0;MaxRequests=10000;MaxResponseBytes=67108864"},
+				"BaseUrl=http://127.0.0.1:1/v1.0;BodyContentType=text;Pushdown=False;ReadOnly=False;FanOut=Batch;Lookahead=On;RetryWaitMax=60;Timeout=0;MaxRequests=10000;MaxResponseBytes=67108864;ParallelScans=4;ParallelScanMinPages=4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,8 +284,8 @@ func TestString(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	ks := Keys()
-	if got := len(ks); got != 25 {
-		t.Fatalf("len(Keys()) = %d, want 25", got)
+	if got := len(ks); got != 28 {
+		t.Fatalf("len(Keys()) = %d, want 28", got)
 	}
 	// Every key parses, and every default is what Parse applies.
 	for _, k := range ks {

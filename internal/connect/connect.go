@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,9 @@ func Client(cfg *config.Config, tokens graph.Tokens) *graph.Client {
 		MaxResponseBytes: cfg.MaxResponseBytes,
 		MaxPerMailbox:    4,
 		UserAgent:        "outlooksql",
+		// Connections of one account share each mailbox's 4 slots, however
+		// their connection strings differ otherwise.
+		LimitKey: strings.Join([]string{string(cfg.AuthType), cfg.TokenURL, cfg.ClientID, cfg.RefreshTokenFilePath}, "\x00"),
 	})
 }
 

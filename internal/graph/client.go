@@ -112,6 +112,12 @@ type Options struct {
 	// @odata.nextLink a Pager follows before it gives up; 0 means
 	// DefaultMaxEmptyPages.
 	MaxEmptyPages int
+	// LimitKey names the account whose mailboxes MaxPerMailbox counts: all
+	// clients of the process with the same BaseURL, MaxPerMailbox and
+	// non-empty LimitKey share one set of slots per mailbox, so that every
+	// connection to a mailbox stays within Graph's limit together. ""
+	// gives the client slots of its own.
+	LimitKey string
 }
 
 // Stats are a Client's totals since creation.
@@ -143,8 +149,7 @@ type Client struct {
 	whole      time.Duration
 	emptyPages int
 
-	mu    sync.Mutex
-	boxes map[string]*box
+	lim *limiter
 
 	requests, bytes, retries atomic.Int64
 }
@@ -159,7 +164,7 @@ func New(o Options) *Client {
 		retry:   o.Retry,
 		perBox:  o.MaxPerMailbox,
 		agent:   o.UserAgent,
-		boxes:   map[string]*box{},
+		lim:     &limiter{boxes: map[string]*box{}},
 
 		maxBody:    o.MaxResponseBytes,
 		stall:      o.StallTimeout,
@@ -196,6 +201,9 @@ func New(o Options) *Client {
 	}
 	if c.perBox <= 0 {
 		c.perBox = 4
+	}
+	if o.LimitKey != "" {
+		c.lim = sharedLimiter(c.baseStr + "\x00" + strconv.Itoa(c.perBox) + "\x00" + o.LimitKey)
 	}
 	if c.agent == "" {
 		c.agent = "outlooksql"
@@ -478,7 +486,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request) (*Response, er
 	if strings.HasSuffix(req.URL.Path, "/$value") {
 		limit = MaxAttachmentBytes // streamed bytes, not a JSON page
 	}
-	body, err := readBody(hr.Body, limit, c.stall, c.whole, cancel)
+	body, err := readBody(hr.Body, hr.ContentLength, limit, c.stall, c.whole, cancel)
 	c.bytes.Add(int64(len(body)))
 	if err != nil {
 		var lerr *LimitError
@@ -633,13 +641,39 @@ func (c *Client) acquire(ctx context.Context, mailbox string) (func(), error) {
 	return c.acquireN(ctx, mailbox, 1)
 }
 
-// box is one mailbox's request slots. It lives in Client.boxes while
+// limiter is the request slots of the mailboxes of one account: a
+// client's own, or shared by the clients with the same LimitKey.
+type limiter struct {
+	mu    sync.Mutex
+	boxes map[string]*box
+}
+
+// limiters are the shared limiters of the process, by BaseURL, limit and
+// LimitKey. One lives for the process: it holds only the mailboxes in use.
+var (
+	limitersMu sync.Mutex
+	limiters   = map[string]*limiter{}
+)
+
+// sharedLimiter returns the process's limiter for key.
+func sharedLimiter(key string) *limiter {
+	limitersMu.Lock()
+	defer limitersMu.Unlock()
+	l, ok := limiters[key]
+	if !ok {
+		l = &limiter{boxes: map[string]*box{}}
+		limiters[key] = l
+	}
+	return l
+}
+
+// box is one mailbox's request slots. It lives in the limiter's boxes while
 // anyone holds or waits for its slots, so the map holds only mailboxes in
 // use, however many a long-lived client has read.
 type box struct {
 	slots chan struct{}
 	multi chan struct{} // held while taking several slots
-	users int           // holders and waiters; guarded by Client.mu
+	users int           // holders and waiters; guarded by limiter.mu
 }
 
 // acquireN takes n of the mailbox's request slots (at most all of them), as
@@ -651,23 +685,24 @@ func (c *Client) acquireN(ctx context.Context, mailbox string, n int) (func(), e
 	}
 	n = min(n, c.perBox)
 	key := strings.ToLower(mailbox)
-	c.mu.Lock()
-	b, ok := c.boxes[key]
+	l := c.lim
+	l.mu.Lock()
+	b, ok := l.boxes[key]
 	if !ok {
 		b = &box{slots: make(chan struct{}, c.perBox), multi: make(chan struct{}, 1)}
-		c.boxes[key] = b
+		l.boxes[key] = b
 	}
 	b.users++
-	c.mu.Unlock()
+	l.mu.Unlock()
 	release := func(k int) {
 		for range k {
 			<-b.slots
 		}
-		c.mu.Lock()
+		l.mu.Lock()
 		if b.users--; b.users == 0 {
-			delete(c.boxes, key)
+			delete(l.boxes, key)
 		}
-		c.mu.Unlock()
+		l.mu.Unlock()
 	}
 	if n > 1 {
 		select {
@@ -691,7 +726,7 @@ func (c *Client) acquireN(ctx context.Context, mailbox string, n int) (func(), e
 
 // mailboxes returns how many mailboxes have a box: those in use.
 func (c *Client) mailboxes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.boxes)
+	c.lim.mu.Lock()
+	defer c.lim.mu.Unlock()
+	return len(c.lim.boxes)
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,12 +94,17 @@ var (
 	errTooLong = errors.New("too long")
 )
 
-// readBody reads a response body of at most max bytes (0: no limit). The
+// readBody reads a response body of at most limit bytes (0: no limit). The
 // body must deliver at least StallBytes in every window of stall, and end
 // within whole, or the read ends: cancel (the request's) is called with
 // errStalled or errTooLong and the error says so. A body that ends, even
 // slowly, within those bounds is read whole.
-func readBody(body io.Reader, max int64, stall, whole time.Duration, cancel context.CancelCauseFunc) ([]byte, error) {
+//
+// size is the body's length when known (Content-Length), else -1: the buffer
+// is allocated once at that size instead of growing, and the bytes are
+// returned without a final copy. A scan reads 100 such pages per 100,000
+// rows; growing and copying cost it a third of its allocations.
+func readBody(body io.Reader, size, limit int64, stall, whole time.Duration, cancel context.CancelCauseFunc) ([]byte, error) {
 	var (
 		mu      sync.Mutex
 		got     int64 // bytes in the current window
@@ -126,23 +131,23 @@ func readBody(body io.Reader, max int64, stall, whole time.Duration, cancel cont
 		t.Reset(stall)
 	})
 	defer t.Stop()
-	var buf strings.Builder
-	chunk := make([]byte, 32<<10)
-	var total int64
+	buf := make([]byte, 0, initialBodyCap(size, limit))
 	for {
-		n, err := body.Read(chunk)
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), minBodyRead))
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
 		if n > 0 {
-			total += int64(n)
-			if max > 0 && total > max {
-				return nil, limitError("MaxResponseBytes", "the response is larger than %d bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns", max)
+			buf = buf[:len(buf)+n]
+			if limit > 0 && int64(len(buf)) > limit {
+				return nil, limitError("MaxResponseBytes", "the response is larger than %d bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns", limit)
 			}
-			buf.Write(chunk[:n])
 			mu.Lock()
 			got += int64(n)
 			mu.Unlock()
 		}
 		if err == io.EOF {
-			return []byte(buf.String()), nil
+			return buf, nil
 		}
 		if err != nil {
 			mu.Lock()
@@ -157,4 +162,21 @@ func readBody(body io.Reader, max int64, stall, whole time.Duration, cancel cont
 			return nil, err
 		}
 	}
+}
+
+// minBodyRead is the least room readBody reads into.
+const minBodyRead = 32 << 10
+
+// maxBodyHint is the largest buffer a Content-Length makes readBody
+// allocate before the bytes arrive: a header can claim anything.
+const maxBodyHint = 16 << 20
+
+// initialBodyCap is the capacity readBody starts with for a body of size
+// bytes (-1: unknown) and a limit of limit bytes (0: none): one byte more
+// than the body, so that the read that reports its end needs no more room.
+func initialBodyCap(size, limit int64) int {
+	if size < 0 || (limit > 0 && size > limit) || size > maxBodyHint {
+		return minBodyRead
+	}
+	return int(size) + 1
 }

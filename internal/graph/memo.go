@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -143,7 +144,7 @@ func (m *Memo) settle(key string, e *memoEntry, resp *Response, err error) {
 // through.
 func keepable(resp *Response, err error) bool {
 	if err == nil {
-		return resp.Status >= 200 && resp.Status < 300 && !gjson.GetBytes(resp.Body, `@odata\.nextLink`).Exists()
+		return resp.Status >= 200 && resp.Status < 300 && !hasNextLink(resp.Body)
 	}
 	var ge *Error
 	return errors.As(err, &ge) && (ge.Status == http.StatusBadRequest || ge.Status == http.StatusNotFound)
@@ -152,7 +153,60 @@ func keepable(resp *Response, err error) bool {
 // isPage reports whether an answer is a page of a longer collection: a
 // 2xx with an @odata.nextLink.
 func isPage(resp *Response, err error) bool {
-	return err == nil && resp.Status >= 200 && resp.Status < 300 && gjson.GetBytes(resp.Body, `@odata\.nextLink`).Exists()
+	return err == nil && resp.Status >= 200 && resp.Status < 300 && hasNextLink(resp.Body)
+}
+
+// hasNextLink reports whether the JSON object body has an @odata.nextLink,
+// as gjson.GetBytes(body, `@odata\.nextLink`).Exists() does. Graph puts the
+// link last: read from the end, a page of 300 KB is not parsed again only
+// to find it (Pager parses it next). Otherwise gjson answers.
+func hasNextLink(body []byte) bool {
+	return endsWithNextLink(body) || gjson.GetBytes(body, `@odata\.nextLink`).Exists()
+}
+
+// endsWithNextLink reports whether the last member of the JSON object body
+// is "@odata.nextLink" with a string value. In a valid object, the member
+// just before the final '}' is one of the object's own.
+func endsWithNextLink(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	b = bytes.TrimRight(b[:len(b)-1], " \t\r\n")
+	if len(b) == 0 || b[len(b)-1] != '"' {
+		return false
+	}
+	open := openingQuote(b, len(b)-1) // of the value
+	if open < 0 {
+		return false
+	}
+	b = bytes.TrimRight(b[:open], " \t\r\n")
+	if len(b) == 0 || b[len(b)-1] != ':' {
+		return false
+	}
+	b = bytes.TrimRight(b[:len(b)-1], " \t\r\n")
+	const key = `"@odata.nextLink"`
+	if !bytes.HasSuffix(b, []byte(key)) {
+		return false
+	}
+	b = bytes.TrimRight(b[:len(b)-len(key)], " \t\r\n")
+	return len(b) > 0 && (b[len(b)-1] == ',' || b[len(b)-1] == '{')
+}
+
+// openingQuote returns the index of the quote that opens the JSON string
+// whose closing quote is at end: the last quote before it that an even
+// number of backslashes precedes. -1 when there is none.
+func openingQuote(b []byte, end int) int {
+	for j := bytes.LastIndexByte(b[:end], '"'); j >= 0; j = bytes.LastIndexByte(b[:j], '"') {
+		n := 0
+		for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j
+		}
+	}
+	return -1
 }
 
 // wait waits for e's answer. again is true when the request was cancelled

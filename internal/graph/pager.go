@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -78,7 +79,9 @@ func (p *Pager) Next() (gjson.Result, error) {
 	}
 	var value gjson.Result
 	p.next, p.delta = "", ""
-	gjson.ParseBytes(resp.Body).ForEach(func(k, v gjson.Result) bool {
+	// The page is parsed in place: Response.Body is never written after it
+	// is read, and gjson.ParseBytes would copy 300 KB per page of 1,000.
+	gjson.Parse(unsafe.String(unsafe.SliceData(resp.Body), len(resp.Body))).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "value":
 			value = v
@@ -113,7 +116,7 @@ func (p *Pager) Next() (gjson.Result, error) {
 			}
 			p.err = fmt.Errorf("graph: GET %s: the @odata.nextLink of page %d points %s (%s); stopping: the server's paging loops", shown, p.pages, what, p.c.display(p.next))
 			p.next = ""
-		} else if len(value.Array()) == 0 {
+		} else if isEmpty(value) {
 			p.empty++
 			if p.empty >= p.c.emptyPages {
 				p.err = fmt.Errorf("graph: GET %s: %d pages in a row were empty yet had an @odata.nextLink (page %d); stopping: the server's paging does not end", shown, p.empty, p.pages)
@@ -124,6 +127,17 @@ func (p *Pager) Next() (gjson.Result, error) {
 		}
 	}
 	return value, nil
+}
+
+// isEmpty reports whether the array a has no elements, without making the
+// slice of all of them that a.Array() would.
+func isEmpty(a gjson.Result) bool {
+	empty := true
+	a.ForEach(func(_, _ gjson.Result) bool {
+		empty = false
+		return false
+	})
+	return empty
 }
 
 // Page returns the raw body of the current page (e.g. to read @odata.count).

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -58,12 +59,17 @@ type cursor struct {
 	// hdr is the table's headers for the connection settings of hdrSrc.
 	hdr    map[string]string
 	hdrSrc *Source
+	// bg is the chains of a partitioned scan (partition.go).
+	bg sync.WaitGroup
 }
 
 // row is the current row: a Graph item plus values that do not come from it.
 type row struct {
 	item  gjson.Result
 	extra map[int]any // computed columns (path, message_id)
+	// members are item's, when the listing walked them (elements.next);
+	// valid until its next row.
+	members []member
 }
 
 // rowSource yields the items of one request; io.EOF ends it.
@@ -101,6 +107,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, args []any) error {
 	c.ctx, c.cancel = context.WithCancel(graph.WithLog(c.stmt.context(), c.info.log))
 	go c.watchInterrupt(c.ctx, c.cancel)
 	c.fan = newFanout(c.ctx, src, scan, c.header)
+	c.aheadFilter(idxNum, idxStr, args, d)
 	return c.advance()
 }
 
@@ -176,7 +183,7 @@ func (c *cursor) advance() error {
 			return c.fail(err)
 		}
 		c.row = r
-		c.vals.reset(r.item)
+		c.vals.resetWalked(r.item, r.members)
 		if c.seen != nil {
 			id := c.identity()
 			if c.seen[id] {
@@ -264,6 +271,7 @@ func (c *cursor) stop() {
 		c.fan.wait() // no fetch outlives the scan
 		c.fan = nil
 	}
+	c.bg.Wait() // nor a chain of a partitioned scan
 }
 
 func (c *cursor) EOF() bool { return c.eof }
@@ -306,6 +314,7 @@ func missingParent(t *tables.Table, r *plan.Request, err error) bool {
 
 func (c *cursor) Close() error {
 	c.stop()
+	c.aheadClosed()
 	c.conn.closed(c.stmt)
 	return nil
 }
@@ -324,6 +333,9 @@ func (c *cursor) open(r *plan.Request) rowSource {
 		msgs := *r
 		msgs.Limit = 0
 		return &expandSource{req: r, list: listSource{c: c, req: &msgs, pager: c.pages(r, r.URL, hdr)}}
+	}
+	if r.Part != nil && c.src.Config.ParallelScans > 1 {
+		return newPartSource(c, r, hdr)
 	}
 	return &listSource{c: c, req: r, pager: c.pages(r, r.URL, hdr)}
 }
@@ -357,27 +369,51 @@ type listSource struct {
 	c     *cursor
 	req   *plan.Request
 	pager pages
-	items []gjson.Result
-	pos   int
+	items elements     // the current page's
+	page  gjson.Result // the current page
+	pos   int          // the current page's items returned
+	all   []gjson.Result
 	n     int64
+}
+
+// setPage makes page the current page, none of its items returned.
+func (s *listSource) setPage(page gjson.Result) {
+	s.items, s.page, s.pos, s.all = elementsOf(page), page, 0, nil
+}
+
+// current returns the current page's items and the index of the item
+// returned last; ok is false before the first. A lookahead reads the rows
+// after it; the slice is made only when asked for.
+func (s *listSource) current() (items []gjson.Result, pos int, ok bool) {
+	if s.pos == 0 {
+		return nil, 0, false
+	}
+	if s.all == nil {
+		s.all = s.page.Array()
+	}
+	if s.pos > len(s.all) {
+		return nil, 0, false
+	}
+	return s.all, s.pos - 1, true
 }
 
 func (s *listSource) next() (row, error) {
 	if s.req.Limit > 0 && s.n >= s.req.Limit {
 		return row{}, io.EOF
 	}
-	for s.pos >= len(s.items) {
+	it, ok := s.items.next()
+	for !ok {
 		page, err := s.pager.Next()
 		if err != nil {
 			return row{}, err
 		}
 		s.c.count(1)
-		s.items, s.pos = page.Array(), 0
+		s.setPage(page)
+		it, ok = s.items.next()
 	}
-	it := s.items[s.pos]
-	s.pos++
 	s.n++
-	return row{item: it}, nil
+	s.pos++
+	return row{item: it, members: s.items.members}, nil
 }
 
 // singleSource yields the one entity a request names, or nothing when Graph

@@ -250,12 +250,19 @@ func (c *cursor) pages(r *plan.Request, u string, hdr http.Header) pages {
 	if i := c.fanIndex(r); i >= 0 && u == r.URL {
 		if resp, err, ok := c.fan.take(i); ok {
 			if err != nil {
-				return c.failedFirst(r, u, hdr, err)
+				return &dedupePages{p: c.failedFirst(r, u, hdr, err)}
 			}
-			return adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))
+			return &dedupePages{p: adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))}
+		}
+	} else if u == r.URL {
+		if resp, err, ok := c.aheadTake(r, hdr); ok {
+			if err != nil {
+				return failedPages{err}
+			}
+			return &dedupePages{p: adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, u, resp, hdr))}
 		}
 	}
-	return adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))
+	return &dedupePages{p: adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, u, hdr))}
 }
 
 // get sends request r, a GET by id, or takes the fan-out's answer to it.
@@ -264,6 +271,8 @@ func (c *cursor) get(r *plan.Request, hdr http.Header) (*graph.Response, error) 
 		if resp, err, ok := c.fan.take(i); ok {
 			return resp, err
 		}
+	} else if resp, err, ok := c.aheadTake(r, hdr); ok {
+		return resp, err
 	}
 	return c.src.Client.Get(c.ctx, r.Mailbox, r.URL, hdr)
 }

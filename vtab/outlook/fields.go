@@ -6,51 +6,335 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// fields gives a row's values by gjson path, parsing the item's top level
-// once per row instead of once per column: a 100k-row scan reading five
-// columns saves about 8% of its CPU (BenchmarkScan100k). Paths that use
-// gjson syntax beyond dotted names go to gjson unchanged.
+// fields gives a row's values by gjson path. It walks the item's top level
+// once per row, and only as far as the members asked for so far: a column's
+// value is found without gjson.Result.ForEach parsing (and unescaping) every
+// member of every row, or gjson.Get starting from the item's first byte for
+// each column. Paths that use gjson syntax beyond dotted names go to gjson
+// unchanged.
 type fields struct {
 	item    gjson.Result
-	parsed  bool
-	members []member // reused from row to row
-	add     func(k, v gjson.Result) bool
+	pos     int      // where in item.Raw the walk stopped; -1 when at its end
+	members []member // the members walked so far: own's, or the page's walk's
+	own     []member // reused from row to row
 }
 
+// member is one top-level member of an item: its key and its value's JSON,
+// which starts at off in the item's Raw.
 type member struct {
 	key string
-	val gjson.Result
+	raw string
+	off int
 }
 
 // reset points f at a new row's item.
-func (f *fields) reset(item gjson.Result) {
-	f.item, f.parsed = item, false
+func (f *fields) reset(item gjson.Result) { f.resetWalked(item, nil) }
+
+// resetWalked points f at a new row's item whose members, when not nil,
+// were walked already (by elements.next, while finding the item's end).
+func (f *fields) resetWalked(item gjson.Result, members []member) {
+	if members != nil {
+		f.item, f.members, f.pos = item, members, -1
+		return
+	}
+	f.item, f.members, f.pos = item, f.own[:0], -1
+	if i := skipSpace(item.Raw, 0, false); item.Type == gjson.JSON && i < len(item.Raw) && item.Raw[i] == '{' {
+		f.pos = i + 1
+	}
 }
 
-// get returns the value at path in the item.
+// get returns the value at path in the item: what f.item.Get(path) returns.
 func (f *fields) get(path string) gjson.Result {
-	if strings.ContainsAny(path, `\*?#|@!=<>%[]{}()`) {
+	if !plainPath(path) {
 		return f.item.Get(path)
 	}
-	if !f.parsed {
-		f.parsed = true
-		f.members = f.members[:0]
-		if f.add == nil {
-			f.add = func(k, v gjson.Result) bool {
-				f.members = append(f.members, member{k.Str, v})
-				return true
-			}
-		}
-		f.item.ForEach(f.add)
-	}
 	first, rest, nested := strings.Cut(path, ".")
+	m, ok := f.find(first)
+	if !ok {
+		return gjson.Result{}
+	}
+	v := valueOf(m.raw, m.off+f.item.Index)
+	for nested && v.Type == gjson.JSON && v.Raw[0] == '{' {
+		// A member of a member (from.emailAddress.address): walked as
+		// the item is, without Get's parse of every member before it.
+		rem := rest
+		var key string
+		key, rest, nested = strings.Cut(rem, ".")
+		if key == "" {
+			return v.Get(rem)
+		}
+		m, ok := lookup(v.Raw, key)
+		if !ok {
+			return gjson.Result{}
+		}
+		v = valueOf(m.raw, m.off+v.Index)
+	}
+	if nested {
+		return v.Get(rest)
+	}
+	return v
+}
+
+// valueOf is gjson.Parse(raw) for the JSON value raw, found at index in
+// the page, without Parse's byte-by-byte search for the end of a string
+// whose end is known.
+func valueOf(raw string, index int) gjson.Result {
+	var v gjson.Result
+	switch raw[0] {
+	case '"':
+		if strings.IndexByte(raw, '\\') >= 0 {
+			v = gjson.Parse(raw)
+			break
+		}
+		v = gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+	case '{', '[':
+		v = gjson.Result{Type: gjson.JSON, Raw: raw}
+	case 't':
+		if raw != "true" {
+			return gjson.Parse(raw)
+		}
+		v = gjson.Result{Type: gjson.True, Raw: raw}
+	case 'f':
+		if raw != "false" {
+			return gjson.Parse(raw)
+		}
+		v = gjson.Result{Type: gjson.False, Raw: raw}
+	default:
+		v = gjson.Parse(raw)
+	}
+	v.Index = index
+	return v
+}
+
+// find returns the member named key, walking on from where the last find
+// stopped when it is not among the members walked already. The first of
+// equal keys wins, as in gjson.
+func (f *fields) find(key string) (member, bool) {
 	for _, m := range f.members {
-		if m.key == first {
-			if nested {
-				return m.val.Get(rest)
-			}
-			return m.val
+		if m.key == key {
+			return m, true
 		}
 	}
-	return gjson.Result{}
+	for f.pos >= 0 {
+		m, next, ok := walk(f.item.Raw, f.pos)
+		if !ok {
+			f.pos = -1
+			break
+		}
+		f.pos = next
+		f.members = append(f.members, m)
+		f.own = f.members
+		if m.key == key {
+			return m, true
+		}
+	}
+	return member{}, false
+}
+
+// lookup returns the member named key of the object obj, the first of
+// equal keys.
+func lookup(obj, key string) (member, bool) {
+	for i := 1; ; {
+		m, next, ok := walk(obj, i)
+		if !ok {
+			return member{}, false
+		}
+		if m.key == key {
+			return m, true
+		}
+		i = next
+	}
+}
+
+// walk reads the member of the object raw at i, just after its '{' or the
+// previous member, and returns it with the index just past it; false at the
+// end of the object (or at JSON it cannot read, where gjson would stop too).
+func walk(raw string, i int) (member, int, bool) {
+	i = skipSpace(raw, i, true)
+	if i >= len(raw) || raw[i] != '"' {
+		return member{}, 0, false
+	}
+	end := stringEnd(raw, i)
+	if end < 0 {
+		return member{}, 0, false
+	}
+	key := raw[i+1 : end-1]
+	if strings.IndexByte(key, '\\') >= 0 {
+		key = gjson.Parse(raw[i:end]).Str
+	}
+	i = skipSpace(raw, end, false)
+	if i >= len(raw) || raw[i] != ':' {
+		return member{}, 0, false
+	}
+	i = skipSpace(raw, i+1, false)
+	end = valueEnd(raw, i)
+	if end < 0 {
+		return member{}, 0, false
+	}
+	return member{key: key, raw: raw[i:end], off: i}, end, true
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// white space (nor a comma, when commas is set).
+func skipSpace(s string, i int, commas bool) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+		case ',':
+			if !commas {
+				return i
+			}
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string that starts at i
+// (a '"'), or -1 when it does not end. It jumps from quote to quote: a quote
+// ends the string unless an odd number of backslashes precedes it.
+func stringEnd(s string, i int) int {
+	for i++; ; i++ {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		n := 0
+		for k := i - 1; s[k] == '\\'; k-- { // stops at the opening quote
+			n++
+		}
+		if n%2 == 0 {
+			return i + 1
+		}
+	}
+}
+
+// valueEnd returns the index just past the JSON value that starts at i, or
+// -1 when there is none or it does not end.
+func valueEnd(s string, i int) int {
+	if i >= len(s) {
+		return -1
+	}
+	switch s[i] {
+	case '"':
+		return stringEnd(s, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(s); i++ {
+			switch s[i] {
+			case '"':
+				e := stringEnd(s, i)
+				if e < 0 {
+					return -1
+				}
+				i = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	case ',', '}', ']', ':':
+		return -1
+	}
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case ' ', '\t', '\n', '\r', ',', '}', ']':
+			return j
+		}
+	}
+	return len(s)
+}
+
+// elements yields the elements of a JSON array one by one, as
+// gjson.Result.Array would give them, without first making the slice of
+// them all (80 bytes each, 1,000 to a page) in a pass of its own. An object
+// element's end is found by walking its members, which the row's fields
+// then use as they are: each item is read once.
+type elements struct {
+	raw     string   // the array
+	index   int      // the array's Index
+	pos     int      // where the next element starts to be looked for; -1 at the end
+	members []member // the last element's, when it is an object; nil else
+	buf     []member // reused from element to element
+}
+
+// elementsOf returns the elements of a; none when a is not an array.
+func elementsOf(a gjson.Result) elements {
+	e := elements{raw: a.Raw, index: a.Index, pos: -1}
+	if i := skipSpace(a.Raw, 0, false); a.Type == gjson.JSON && i < len(a.Raw) && a.Raw[i] == '[' {
+		e.pos = i + 1
+	}
+	return e
+}
+
+// next returns the next element; false after the last. When the element
+// is an object, e.members are its members until the next call.
+func (e *elements) next() (gjson.Result, bool) {
+	e.members = nil
+	if e.pos < 0 {
+		return gjson.Result{}, false
+	}
+	i := skipSpace(e.raw, e.pos, true)
+	end := -1
+	if i < len(e.raw) && e.raw[i] == '{' {
+		end = e.object(i)
+	}
+	if end < 0 {
+		e.members = nil
+		end = valueEnd(e.raw, i)
+	}
+	if end < 0 {
+		e.pos = -1 // the closing ']', or JSON it cannot read
+		return gjson.Result{}, false
+	}
+	e.pos = end
+	return valueOf(e.raw[i:end], i+e.index), true
+}
+
+// object walks the members of the object at i into e.members, and returns
+// the index just past it; -1 when it cannot read it.
+func (e *elements) object(i int) int {
+	if e.buf == nil {
+		e.buf = make([]member, 0, 16)
+	}
+	e.members = e.buf[:0]
+	for j := i + 1; ; {
+		m, next, ok := walk(e.raw, j)
+		if !ok {
+			j = skipSpace(e.raw, j, true)
+			if j < len(e.raw) && e.raw[j] == '}' {
+				e.buf = e.members
+				return j + 1
+			}
+			return -1
+		}
+		m.off -= i // in the item, not the array
+		e.members = append(e.members, m)
+		j = next
+	}
+}
+
+// special marks the bytes that make a path more than dotted names.
+var special = func() (t [256]bool) {
+	for _, b := range []byte(`\*?#|@!=<>%[]{}()`) {
+		t[b] = true
+	}
+	return t
+}()
+
+// plainPath reports whether path is dotted names only.
+func plainPath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if special[path[i]] {
+			return false
+		}
+	}
+	return true
 }

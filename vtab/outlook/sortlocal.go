@@ -35,6 +35,7 @@ func (c *cursor) sortLocally(ri int) (rowSource, bool, error) {
 		if err != nil {
 			return nil, true, fmt.Errorf("sorting locally after Graph refused $orderby: %w", err)
 		}
+		rw.members = nil // they are the listing's until its next row
 		rows = append(rows, rw)
 	}
 	key := func(i int) string { return rows[i].item.Get(ls.Property).String() }

@@ -52,9 +52,10 @@ type Statement struct {
 	budget   *graph.Budget // the statement's requests (connection key MaxRequests)
 	scans    []*ScanInfo
 	warnings []string
-	planned  []Planned // the requests a dry-run flush would have sent
-	n        uint64    // the connection's statement number
-	implicit bool      // begun by a cursor opened outside Step, not by a driver
+	planned  []Planned  // the requests a dry-run flush would have sent
+	ahead    *lookahead // batched nested loops; nil until a scan filters
+	n        uint64     // the connection's statement number
+	implicit bool       // begun by a cursor opened outside Step, not by a driver
 }
 
 // TimeoutError ends a statement that ran past its deadline: the connection
@@ -105,6 +106,7 @@ func (st *Statement) End() {
 	if st != nil && st.cancel != nil {
 		st.cancel()
 	}
+	st.endLookahead()
 }
 
 // roundDuration shows a deadline as a person set it: 2s, not 1.999873s.
@@ -132,6 +134,12 @@ type ScanInfo struct {
 	// Cached is the requests answered by an identical request made earlier
 	// in the statement (or at the same time), without sending them.
 	Cached int
+	// Partitions is the chains of a partitioned scan, in range order
+	// (none when the scan was not split).
+	Partitions []PartitionInfo
+	// Ahead is the requests answered by a batched lookup: fetched ahead,
+	// for a nested-loop join, with those of the next outer rows.
+	Ahead int
 
 	log *graph.Log // the scan's requests
 }
@@ -268,6 +276,7 @@ func (c *Conn) Scans() []ScanInfo {
 	out := make([]ScanInfo, len(st.scans))
 	for i, s := range st.scans {
 		out[i] = *s
+		out[i].Partitions = slices.Clone(s.Partitions)
 		if s.log != nil {
 			out[i].Requests, out[i].Cached = len(s.log.Records()), s.log.Cached()
 		}

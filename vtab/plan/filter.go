@@ -208,6 +208,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			if s.Limit > 0 && !b.single {
 				req.Limit = s.Limit
 			}
+			req.Part = f.partition(q, b, sortProp, need, d.Writing, len(bases)*len(chunks))
 			s.Requests = append(s.Requests, req)
 			s.sorts = append(s.sorts, f.localSort(q, b, req, sortProp, split, chunk))
 		}
@@ -237,7 +238,7 @@ func (f *filterRun) localSort(q query, b base, req Request, sortProp string, spl
 	q.orderby, q.skip = "", 0
 	q.top, _ = pageSize(f.t, f.p.Used, f.expand)
 	// The $filter keeps the sort key's comparisons first, as sent.
-	ls.Request.URL, ls.Request.Limit = b.path+f.render(q, b, sortProp, split, chunk), 0
+	ls.Request.URL, ls.Request.Limit, ls.Request.Part = b.path+f.render(q, b, sortProp, split, chunk), 0, nil
 	return ls
 }
 

@@ -136,6 +136,9 @@ type Request struct {
 	// Children, for a folder tree, is the URL of a folder's child folders
 	// with an {id} placeholder; the runner walks the tree with it.
 	Children string
+	// Part, when not nil, says how the runner may split the listing into
+	// concurrent chains of disjoint ranges (see Partition).
+	Part *Partition
 }
 
 // ChildrenURL is the URL of the child folders of the folder with the given

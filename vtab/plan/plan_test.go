@@ -187,8 +187,10 @@ func check(t *testing.T, q sqlQuery, w want) {
 		t.Errorf("got %d requests, want %d", len(s.Requests), len(w.reqs))
 	}
 	for i := range min(len(s.Requests), len(w.reqs)) {
-		if !reflect.DeepEqual(s.Requests[i], w.reqs[i]) {
-			t.Errorf("request %d:\n got %+v\nwant %+v", i, s.Requests[i], w.reqs[i])
+		got := s.Requests[i]
+		got.Part = nil // partition_test.go checks it
+		if !reflect.DeepEqual(got, w.reqs[i]) {
+			t.Errorf("request %d:\n got %+v\nwant %+v", i, got, w.reqs[i])
 		}
 	}
 	for i := len(w.reqs); i < len(s.Requests); i++ {

@@ -58,6 +58,9 @@ var Messages = &Table{
 	DefaultPage: 10,
 	Search:      true,
 	Skip:        true,
+	// Drafts carry a receivedDateTime too (REFERENCE §2.1), so ranges of
+	// it cover every message.
+	Partition: "receivedDateTime",
 	Writes: &Writes{
 		Item:   "message",
 		Update: "/{mailbox}/messages/{id}",

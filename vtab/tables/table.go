@@ -288,6 +288,10 @@ type Table struct {
 	Directory bool
 	// Skip is true when Graph accepts $skip on the collection.
 	Skip bool
+	// Partition is the Graph property (a date that is never null) whose
+	// half-open ranges may split a long listing into concurrent chains;
+	// "": listings are never split.
+	Partition string
 	// Writes says how rows change; nil: the table is read-only.
 	Writes *Writes
 }
