@@ -2,6 +2,7 @@ package driver_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,5 +160,56 @@ func TestCreatedTableWritesThroughProfile(t *testing.T) {
 	}
 	if got := e.query(t, "SELECT is_read FROM f.work_mail WHERE id = ?", target); len(got) != 1 || got[0][0] != "1" {
 		t.Errorf("after the UPDATE, is_read = %v, want 1", got)
+	}
+}
+
+// TestCreatedTableSameServerOtherUser puts the connection's messages and a
+// profile table of another user on the same Graph in one statement: their
+// requests have the same URLs (/me/messages…), yet each table gets its own
+// user's mail: answers are shared within a statement only between tables
+// of the same sign-in.
+func TestCreatedTableSameServerOtherUser(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 23, Users: 2, MessagesPerUser: 9})
+	e := newEnv(t, tenant, nil)
+	dir := t.TempDir()
+	second := tenant.Users[1].UserPrincipalName
+	tok, _ := json.Marshal(map[string]any{
+		"refresh_token": e.Server.IssueRefreshTokenFor(fakegraph.ClientID, second, fakegraph.DelegatedScopes...),
+		"access_token":  "", "expires_in": 0,
+	})
+	tokFile := filepath.Join(dir, "second.json")
+	if err := os.WriteFile(tokFile, tok, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conn := strings.Replace(e.ConnString(), "RefreshTokenFilePath={"+e.TokenFile+"}", "RefreshTokenFilePath={"+tokFile+"}", 1)
+	if conn == e.ConnString() {
+		t.Fatal("could not point the profile at the second token file")
+	}
+	ini := filepath.Join(dir, "profiles.ini")
+	if err := os.WriteFile(ini, []byte("[second]\nconnection = "+conn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OUTLOOKSQL_CONFIG", ini)
+	ctx := context.Background()
+	if _, err := e.conn.ExecContext(ctx, "CREATE VIRTUAL TABLE temp.other USING messages(profile=second)"); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(user string) string {
+		var out []string
+		for _, r := range sorted(oracle(t, tenant, "messages", user, []string{"id"})) {
+			out = append(out, unquote(t, r[0]))
+		}
+		return strconv.Quote(strings.Join(out, ","))
+	}
+	for _, q := range []string{
+		"SELECT (SELECT group_concat(id) FROM (SELECT id FROM messages ORDER BY id)), (SELECT group_concat(id) FROM (SELECT id FROM other ORDER BY id))",
+		"SELECT (SELECT group_concat(id) FROM (SELECT id FROM other ORDER BY id)), (SELECT group_concat(id) FROM (SELECT id FROM messages ORDER BY id))",
+	} {
+		got := e.query(t, q)
+		want := [][]string{{ids(e.User), ids(second)}}
+		if strings.Index(q, "other") < strings.Index(q, "messages") {
+			want = [][]string{{ids(second), ids(e.User)}}
+		}
+		diffRows(t, q, got, want)
 	}
 }
