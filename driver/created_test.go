@@ -212,4 +212,13 @@ func TestCreatedTableSameServerOtherUser(t *testing.T) {
 		}
 		diffRows(t, q, got, want)
 	}
+	// Joins by id (looked up ahead, in batches): a message of one user is
+	// not found with the other's sign-in.
+	n := strconv.Itoa(len(tenant.Users[0].Messages))
+	got := e.query(t, "SELECT (SELECT count(*) FROM messages m JOIN other o ON o.id = m.id), (SELECT count(*) FROM other o JOIN messages m ON m.id = o.id), (SELECT count(*) FROM messages m JOIN messages m2 ON m2.id = m.id)")
+	diffRows(t, "joins", got, [][]string{{"0", "0", n}})
+	// The same ids looked up for both sign-ins in one join: each lookup
+	// answers for its own.
+	got = e.query(t, "SELECT count(m2.id), count(o.id) FROM messages m JOIN messages m2 ON m2.id = m.id LEFT JOIN other o ON o.id = m.id")
+	diffRows(t, "two lookups", got, [][]string{{n, "0"}})
 }
