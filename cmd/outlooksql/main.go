@@ -49,6 +49,9 @@ Usage:
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
   outlooksql profiles                     list the named connections of the profiles file
+  outlooksql attachments save --dir DIR [flags] "WHERE …"
+                                          save matching attachments as files (never replacing
+                                          one); outlooksql attachments --help
 
 Flags of query, explain and shell:
   -c, --connection STRING   connection string
@@ -171,6 +174,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSchema(args[1:], stdout)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout)
+	case "attachments":
+		return runAttachments(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }

@@ -2,6 +2,7 @@ package outlook
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -171,9 +172,12 @@ func (la *lookahead) closed(c *cursor) {
 	}
 }
 
-// aheadKey identifies a request: its URL and headers.
-func aheadKey(u string, h http.Header) string {
+// aheadKey identifies a request: the Source that sends it (two sign-ins
+// on the same Graph send the same URLs: a table created with a profile
+// beside the connection's own), its URL and headers.
+func aheadKey(src *Source, u string, h http.Header) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%p\x00", src)
 	b.WriteString(u)
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -443,7 +447,7 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 		}
 		r := scan.Requests[0]
 		h := c.header(&r)
-		key := aheadKey(r.URL, h)
+		key := aheadKey(c.src, r.URL, h)
 		la.mu.Lock()
 		_, dup := la.answers[key]
 		la.mu.Unlock()
@@ -696,7 +700,7 @@ func (c *cursor) aheadTake(r *plan.Request, hdr http.Header) (*graph.Response, e
 	if la == nil {
 		return nil, nil, false
 	}
-	resp, err, ok := la.take(c.ctx, aheadKey(r.URL, hdr))
+	resp, err, ok := la.take(c.ctx, aheadKey(c.src, r.URL, hdr))
 	if ok {
 		c.stmt.mu.Lock()
 		c.info.Ahead++
