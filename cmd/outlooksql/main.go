@@ -109,6 +109,7 @@ func main() {
 		defer stop()
 	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		awaitSignalEnd() // an error caused by SIGTERM removing the demo: end by the signal
 		if ctx.Err() != nil {
 			err = errInterrupt // Ctrl-C: whatever the statement said of it
 		}
