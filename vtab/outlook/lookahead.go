@@ -387,8 +387,11 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	la.mu.Unlock()
 	limit := c.src.Config.Lookahead
 	// The window grows while at least a third of the answers are used (a
-	// batch of 20 of which 7 are used still saves 6 requests), and shrinks
-	// when fewer than a fifth are.
+	// batch of 20 of which 7 are used still saves 6 requests); past a
+	// batch, only once a few answers were settled since it last changed
+	// (SQLite does not tell the tables a join's LIMIT: a join it stops
+	// after a few rows then wastes about one window, however fast the
+	// answers come); it shrinks when fewer than a fifth are used.
 	switch {
 	case wasted > 4*used && g.window <= 1:
 		g.off = true // the guesses keep being wrong: stop guessing
@@ -397,7 +400,7 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	case wasted > 4*used:
 		g.window = max(g.window/2, 1)
 		la.resetCounts(g)
-	case used > 0 && 2*used >= wasted && g.window < limit:
+	case used > 0 && 2*used >= wasted && g.window < limit && (g.window < graph.MaxBatch || used+wasted >= aheadFirst):
 		if g.window < graph.MaxBatch {
 			g.window = min(graph.MaxBatch, limit)
 		} else {
