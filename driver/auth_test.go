@@ -311,7 +311,7 @@ func TestApplicationCredentials(t *testing.T) {
 		t.Errorf("%d rows, want none", len(got))
 	}
 	matchErr(t, "messages('me')", err, `^messages: graph: `+
-		regexp.QuoteMeta("GET /me/messages?$select=id&$top=1000: 400 BadRequest: /me request is only valid with delegated authentication flow.")+
+		regexp.QuoteMeta("GET /me/messages?$select=id&$top=1000&$count=true: 400 BadRequest: /me request is only valid with delegated authentication flow.")+
 		` `+requestID+regexp.QuoteMeta("; AuthType=ApplicationCredentials has no signed-in user (me): name a mailbox, e.g. WHERE user_id = 'alice@contoso.com'")+`$`)
 	if err != nil {
 		if l := leaks(err.Error()); len(l) > 0 {

@@ -100,8 +100,8 @@ var (
 )
 
 // firstPage is the URL of the first page of "SELECT id FROM messages", as
-// errors show it.
-const firstPage = "GET /me/messages?$select=id&$top=1000"
+// errors show it: with $count=true, by which a long listing is split.
+const firstPage = "GET /me/messages?$select=id&$top=1000&$count=true"
 
 // TestRetryModes injects one failure into the first request of a two-page
 // scan under each retry mode: a retried failure must give exactly the
