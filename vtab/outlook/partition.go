@@ -82,9 +82,12 @@ type chain struct {
 }
 
 // chainPage is one page a chain read, or its end (done), or its error.
+// The chain splits the page into its items (gjson's Array) itself, so that
+// the cursor, which takes the pages of an ordered scan one chain after
+// another, finds them ready.
 type chainPage struct {
 	from  *chain
-	items gjson.Result
+	items []gjson.Result
 	err   error
 	done  bool
 }
@@ -308,12 +311,14 @@ func (s *partSource) run(ctx context.Context, r *plan.Request, ch *chain) {
 		s.c.stmt.mu.Lock()
 		s.c.info.Partitions[ch.info].Requests = pager.Pages()
 		s.c.stmt.mu.Unlock()
-		cp := chainPage{from: ch, items: v}
+		cp := chainPage{from: ch}
 		switch {
 		case err == io.EOF:
 			cp = chainPage{from: ch, done: true}
 		case err != nil:
 			cp = chainPage{from: ch, err: fmt.Errorf("partition %s: %w", plan.Range(r.Part.Property, ch.lo, ch.hi), err), done: true}
+		default:
+			cp.items = v.Array()
 		}
 		select {
 		case ch.out <- cp:
@@ -364,7 +369,7 @@ func (s *partSource) nextPage() error {
 			}
 			continue
 		}
-		s.from, s.items, s.pos = cp.from, cp.items.Array(), 0
+		s.from, s.items, s.pos = cp.from, cp.items, 0
 		s.read += int64(len(s.items))
 		s.c.count(1)
 		s.c.stmt.mu.Lock()
