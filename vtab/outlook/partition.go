@@ -19,19 +19,20 @@ import (
 )
 
 // Partitioned scans: a listing the planner marked (plan.Partition) sends
-// its first page as ever, so a listing of one page is one request. When
-// that page has a nextLink, the listing's /$count is read while the second
-// page is; when the count says the listing spans ParallelScanMinPages
-// pages or more, concurrent probes ($top=1&$skip=k, sorted by the
-// partition property) read the property at the quantiles of the count;
-// then up to ParallelScans chains read the disjoint half-open ranges
-// between them at once. The first two pages are dropped and the chains
-// read every item: without a pushed order those pages' items lie anywhere
-// in the ranges, so keeping them would mean remembering their ids and
-// dropping them from the chains, to save at most one round trip (20 pages
-// split 4 ways take 5 pages per chain; 18 take 5 as well). Dropping them
-// keeps the rows exactly those of the listing. When the listing is not
-// split it goes on from its second page, as it would have.
+// its first page as ever, asking for $count=true, so a listing of one page
+// is one request. When that page has a nextLink and its @odata.count says
+// the listing spans ParallelScanMinPages pages or more, concurrent probes
+// ($top=1&$skip=k, sorted by the partition property) read the property at
+// the quantiles of the count; then up to ParallelScans chains read the
+// disjoint half-open ranges between them at once: 7 round trips for 20
+// pages. A repeat of a listing split within PartitionMemory starts its
+// chains at once with the same bounds (partmemo.go): 5 round trips. The
+// first page is dropped and the chains read every item: without a pushed
+// order its items lie anywhere in the ranges, so keeping them would mean
+// remembering their ids and dropping them from the chains, to save no
+// round trip (20 pages split 4 ways take 5 pages per chain; 19 take 5 as
+// well). Dropping it keeps the rows exactly those of the listing. When the
+// listing is not split it goes on from its second page, as it would have.
 const (
 	// orderedAhead is the pages a chain may read ahead of the cursor when
 	// the rows must come out chain after chain (a pushed ORDER BY): the
