@@ -208,18 +208,18 @@ func TestRevokedSignIn(t *testing.T) {
 		{"revoked sessions", true,
 			func(e *env, _ tokenFile) { e.Server.RevokeUser(e.User) },
 			[]seen{{401, "", 0}},
-			`^messages: graph: ` + regexp.QuoteMeta(firstPage+": "+login) + ` \(gave up after 2 attempts\)$`},
+			`^messages: graph: ` + regexp.QuoteMeta(countedPage+": "+login) + ` \(gave up after 2 attempts\)$`},
 		{"revoked refresh token, expired access token", true,
 			func(e *env, f tokenFile) {
 				e.Server.RevokeRefreshToken(f.RefreshToken)
 				e.Server.ExpireAccessTokens()
 			},
 			[]seen{{401, "", 0}},
-			`^messages: graph: ` + regexp.QuoteMeta(firstPage+": "+login) + ` \(gave up after 2 attempts\)$`},
+			`^messages: graph: ` + regexp.QuoteMeta(countedPage+": "+login) + ` \(gave up after 2 attempts\)$`},
 		{"revoked before the first query", false,
 			func(e *env, f tokenFile) { e.Server.RevokeRefreshToken(f.RefreshToken) },
 			nil,
-			`^messages: graph: ` + regexp.QuoteMeta(firstPage+": "+login) + `$`},
+			`^messages: graph: ` + regexp.QuoteMeta(countedPage+": "+login) + `$`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, small(), nil)

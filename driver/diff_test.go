@@ -1500,6 +1500,9 @@ func (f *diffFixture) runDiff(e *env, q *diffQuery) diffResult {
 	if partitioned(e) {
 		seen["partitioned scan"] = true
 	}
+	if strings.HasPrefix(bounds(e), "a previous scan's") {
+		seen["remembered partition bounds"] = true
+	}
 	for k := range seen {
 		res.features = append(res.features, k)
 	}
@@ -1693,6 +1696,14 @@ func TestDifferential(t *testing.T) {
 		if res.failure == "" && res.rows == 0 {
 			empty++
 		}
+		if res.failure == "" && slices.Contains(res.features, "partitioned scan") {
+			// again: a repeat of a split listing splits by the bounds
+			// the first run probed (partmemo_test.go), with no probes
+			res = f.runDiff(f.e, q)
+			for _, k := range res.features {
+				features["repeat: "+k]++
+			}
+		}
 		if res.failure == "" && i%5 == 0 {
 			res = f.runDiff(f.base, q)
 			if res.failure != "" {
@@ -1712,6 +1723,9 @@ func TestDifferential(t *testing.T) {
 		rows, empty, requests, time.Since(start).Round(time.Millisecond), features, ahead)
 	if ahead == 0 {
 		t.Errorf("no inner scan was served by a lookahead (%s): the joins did not exercise it", diffLookahead)
+	}
+	if features["repeat: remembered partition bounds"] == 0 {
+		t.Errorf("no repeated query split by remembered bounds")
 	}
 	if features["partitioned scan"] == 0 {
 		t.Errorf("no query ran a partitioned scan: the fixture no longer forces them (ParallelScanMinPages)")

@@ -125,12 +125,12 @@ func TestGraphErrors(t *testing.T) {
 		hint   string // what follows the request-id: how to fix it
 	}{
 		{"unknown mailbox", "SELECT id FROM messages WHERE user_id = 'nobody@contoso.onmicrosoft.com'", 404,
-			"messages: graph: GET /users/nobody%40contoso.onmicrosoft.com/messages?$select=id&$top=1000: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
+			"messages: graph: GET /users/nobody%40contoso.onmicrosoft.com/messages?$select=id&$top=1000&$count=true: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},
 		{"unknown folder id", "SELECT id FROM messages WHERE folder_id = '" + nonexistentID + "'", 404,
-			"messages: graph: GET /me/mailFolders/" + escaped + "/messages?$select=id&$top=1000: 404 ErrorItemNotFound: The specified object was not found in the store.",
+			"messages: graph: GET /me/mailFolders/" + escaped + "/messages?$select=id&$top=1000&$count=true: 404 ErrorItemNotFound: The specified object was not found in the store.",
 			"; folder_id \"" + nonexistentID + "\" is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"},
 		{"misspelt folder name", "SELECT id FROM messages('me', 'Inbx')", 400,
-			"messages: graph: GET /me/mailFolders/Inbx/messages?$select=id&$top=1000: 400 ErrorInvalidIdMalformed: Id is malformed.",
+			"messages: graph: GET /me/mailFolders/Inbx/messages?$select=id&$top=1000&$count=true: 400 ErrorInvalidIdMalformed: Id is malformed.",
 			"; folder_id \"Inbx\" is neither a folder id nor a well-known name (inbox, sentitems, drafts, deleteditems, archive, junkemail, outbox, …): SELECT id, path FROM mail_folders lists them"},
 		{"settings of an unknown mailbox", "SELECT time_zone FROM mailbox_settings('nobody@contoso.onmicrosoft.com')", 404,
 			"mailbox_settings: graph: GET /users/nobody%40contoso.onmicrosoft.com/mailboxSettings: 404 ErrorNonExistentMailbox: The SMTP address has no mailbox associated with it. (user 'nobody@contoso.onmicrosoft.com')", ""},

@@ -394,7 +394,7 @@ func TestFanOutDedupe(t *testing.T) {
 		t.Fatalf("%d messages since %s: the case proves little", outer, since)
 	}
 	wantReqs := []string{
-		"GET /v1.0/me/messages?$filter=receivedDateTime ge " + since + "T00:00:00Z&$select=id,receivedDateTime&$top=1000",
+		"GET /v1.0/me/messages?$count=true&$filter=receivedDateTime ge " + since + "T00:00:00Z&$select=id,receivedDateTime&$top=1000",
 		"GET /v1.0/users?$select=id,displayName&$top=999",
 	}
 	for _, mode := range fanModes {

@@ -169,7 +169,7 @@ func TestInnerScanCached(t *testing.T) {
 func TestMaxResponseBytes(t *testing.T) {
 	e := newEnv(t, demoTenant900(), []string{"MaxResponseBytes=40000"})
 	_, err := e.run(context.Background(), "SELECT count(body) FROM messages")
-	want := "messages: graph: GET /me/messages?$select=id,body&$top=500: the response is larger than 40000 bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns"
+	want := "messages: graph: GET /me/messages?$select=id,body&$top=500&$count=true: the response is larger than 40000 bytes (connection key MaxResponseBytes): raise MaxResponseBytes, or select fewer columns"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant %s", err, want)
 	}

@@ -216,9 +216,9 @@ func TestPartitionStopsEarly(t *testing.T) {
 	if later := len(e.Server.Requests()); later != first {
 		t.Errorf("%d requests after the rows were closed, %d before: a chain outlived its scan", later, first)
 	}
-	// page 1, page 2, the count, 3 probes, and per chain at most the page
+	// page 1, 3 probes, and per chain at most the page
 	// it holds, the page waiting to be taken and the one in flight.
-	if first > 6+4*3 || first >= whole/2 {
+	if first > 4+4*3 || first >= whole/2 {
 		t.Errorf("%d requests for 5 rows, %d for all of them", first, whole)
 	}
 }
@@ -286,10 +286,10 @@ func TestPartitionChainFails(t *testing.T) {
 	}
 }
 
-// TestPartitionRequests pins the requests of one partitioned scan: the
-// first page and, as it has a nextLink, the second with the count; the
-// probes at the quartiles; one chain per range. explain's partitions say
-// the same.
+// TestPartitionRequests pins the requests of one partitioned scan, in
+// order: the first page, with $count=true; as it has a nextLink and its
+// @odata.count spans 4 pages, the probes at the quartiles, at once; then
+// one chain per range, at once. explain's partitions say the same.
 func TestPartitionRequests(t *testing.T) {
 	tenant := partTenant(400)
 	asc := byReceived(tenant)
@@ -304,19 +304,22 @@ func TestPartitionRequests(t *testing.T) {
 	}
 	b := []string{odataTime(asc[100].ReceivedDateTime), odataTime(asc[200].ReceivedDateTime), odataTime(asc[300].ReceivedDateTime)}
 	want := []string{
-		"GET /v1.0/me/messages?$select=id&$top=1000",
-		"GET /v1.0/me/messages?$select=id&$skip=100&$top=1000",
-		"GET /v1.0/me/messages/$count",
+		"GET /v1.0/me/messages?$count=true&$select=id&$top=1000",
+		// round trip 2: the probes
 		"GET /v1.0/me/messages?$orderby=receivedDateTime asc&$select=receivedDateTime&$skip=100&$top=1",
 		"GET /v1.0/me/messages?$orderby=receivedDateTime asc&$select=receivedDateTime&$skip=200&$top=1",
 		"GET /v1.0/me/messages?$orderby=receivedDateTime asc&$select=receivedDateTime&$skip=300&$top=1",
-		"GET /v1.0/me/messages?$filter=receivedDateTime lt " + b[0] + "&$select=id&$top=1000",
+		// round trip 3: the chains
 		"GET /v1.0/me/messages?$filter=receivedDateTime ge " + b[0] + " and receivedDateTime lt " + b[1] + "&$select=id&$top=1000",
 		"GET /v1.0/me/messages?$filter=receivedDateTime ge " + b[1] + " and receivedDateTime lt " + b[2] + "&$select=id&$top=1000",
 		"GET /v1.0/me/messages?$filter=receivedDateTime ge " + b[2] + "&$select=id&$top=1000",
+		"GET /v1.0/me/messages?$filter=receivedDateTime lt " + b[0] + "&$select=id&$top=1000",
 	}
-	slices.Sort(got)
-	slices.Sort(want)
+	if len(got) == len(want) {
+		// within a round trip the requests go out at once, in any order
+		slices.Sort(got[1:4])
+		slices.Sort(got[4:])
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("requests:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}

@@ -70,7 +70,7 @@ func TestPushdownRequests(t *testing.T) {
 		{name: "IN list on importance: one request, an or-chain",
 			sql:   "SELECT id, importance FROM messages WHERE importance IN ('high', 'low', 'high')",
 			plain: "SELECT id, importance FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance IN ('high', 'low', 'high')",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=(importance eq 'high' or importance eq 'low')&$select=id,importance&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=(importance eq 'high' or importance eq 'low')&$select=id,importance&$top=1000"}},
 		{name: "IN list on user_id: one request per mailbox",
 			sql:   "SELECT user_id, id FROM messages WHERE user_id IN ('me', '{other}') AND is_read = 0",
 			plain: "SELECT user_id, id FROM messages WHERE user_id IN ('me', '{other}') AND folder_id IS NULL AND is_read = 0",
@@ -85,32 +85,32 @@ func TestPushdownRequests(t *testing.T) {
 		{name: "LIKE prefix is startswith, a pre-filter SQLite re-checks",
 			sql:   "SELECT id, subject FROM messages WHERE subject LIKE 'Let''s%'",
 			plain: "SELECT id, subject FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject LIKE 'Let''s%'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=startswith(subject,'Let''s')&$select=id,subject&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=startswith(subject,'Let''s')&$select=id,subject&$top=1000"}},
 		{name: "LIKE infix is contains",
 			sql:   "SELECT id, from_address FROM messages WHERE from_address LIKE '%github%'",
 			plain: "SELECT id, from_address FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND from_address LIKE '%github%'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=contains(from/emailAddress/address,'github')&$select=id,from&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=contains(from/emailAddress/address,'github')&$select=id,from&$top=1000"}},
 		{name: "LIKE with _ inside: its literal prefix pre-filters, SQLite checks the rest",
 			sql:   "SELECT id FROM messages WHERE subject LIKE 'Invoice _'",
 			plain: "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject LIKE 'Invoice _'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=startswith(subject,'Invoice ')&$select=id,subject&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=startswith(subject,'Invoice ')&$select=id,subject&$top=1000"}},
 		{name: "LIKE with _ first: its longest literal run pre-filters",
 			sql:   "SELECT id FROM messages WHERE subject LIKE '_nvoice%'",
 			plain: "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject LIKE '_nvoice%'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=contains(subject,'nvoice')&$select=id,subject&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=contains(subject,'nvoice')&$select=id,subject&$top=1000"}},
 		{name: "BETWEEN non-canonical dates: the whole-second range that keeps every match",
 			sql:   "SELECT id, received_date_time FROM messages WHERE received_date_time BETWEEN '2024-03' AND '2024-03-31 23:00'",
 			plain: "SELECT id, received_date_time FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND received_date_time BETWEEN '2024-03' AND '2024-03-31 23:00'",
-			reqs: []string{"GET /v1.0/me/messages?$filter=receivedDateTime ge 2024-03-01T00:00:00Z and receivedDateTime lt 2024-03-31T00:00:00Z" +
+			reqs: []string{"GET /v1.0/me/messages?$count=true&$filter=receivedDateTime ge 2024-03-01T00:00:00Z and receivedDateTime lt 2024-03-31T00:00:00Z" +
 				"&$select=id,receivedDateTime&$top=1000"}},
 		{name: "a quote in a literal is doubled",
 			sql:   "SELECT id FROM messages WHERE subject = 'O''Brien''s report #3'",
 			plain: "SELECT id FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND subject = 'O''Brien''s report #3'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=subject eq 'O''Brien''s report #3'&$select=id,subject&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=subject eq 'O''Brien''s report #3'&$select=id,subject&$top=1000"}},
 		{name: "count(*) selects id and the filter's columns only",
 			sql:   "SELECT count(*) FROM messages WHERE is_read = 0 AND has_attachments = 1",
 			plain: "SELECT count(*) FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND is_read = 0 AND has_attachments = 1",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=isRead eq false and hasAttachments eq true&$select=id,isRead,hasAttachments&$top=1000"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=isRead eq false and hasAttachments eq true&$select=id,isRead,hasAttachments&$top=1000"}},
 		{name: "no body unless selected",
 			sql:   "SELECT id, subject FROM messages ORDER BY received_date_time DESC LIMIT 3",
 			plain: "SELECT id, subject FROM messages WHERE user_id = 'me' AND folder_id IS NULL ORDER BY received_date_time DESC LIMIT 3",
@@ -118,7 +118,7 @@ func TestPushdownRequests(t *testing.T) {
 		{name: "the body when selected, in pages that start at 500 (and adapt)",
 			sql:   "SELECT id, body FROM messages WHERE importance = 'low'",
 			plain: "SELECT id, body FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND importance = 'low'",
-			reqs:  []string{"GET /v1.0/me/messages?$filter=importance eq 'low'&$select=id,body,importance&$top=500"}},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$filter=importance eq 'low'&$select=id,body,importance&$top=500"}},
 		{name: "GET by id",
 			sql:   "SELECT id, subject FROM messages WHERE id = '{first}'",
 			plain: "SELECT id, subject FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND id = '{first}'",
@@ -132,7 +132,7 @@ func TestPushdownRequests(t *testing.T) {
 				"WHERE m.has_attachments = 1 AND m.received_date_time >= '2025'",
 			plain: "SELECT m.subject, a.name FROM messages m JOIN attachments a ON a.message_id = m.id AND a.user_id = 'me' " +
 				"WHERE m.user_id = 'me' AND m.folder_id IS NULL AND m.has_attachments = 1 AND m.received_date_time >= '2025'",
-			reqs: []string{"GET /v1.0/me/messages?$filter=hasAttachments eq true and receivedDateTime ge 2025-01-01T00:00:00Z&$select=id,subject,receivedDateTime,hasAttachments&$top=1000",
+			reqs: []string{"GET /v1.0/me/messages?$count=true&$filter=hasAttachments eq true and receivedDateTime ge 2025-01-01T00:00:00Z&$select=id,subject,receivedDateTime,hasAttachments&$top=1000",
 				"{per-message}"}},
 		{name: "users: an IN list is one in (…), no advanced query", // sorted by SQLite
 			sql:   "SELECT display_name FROM users WHERE department IN ('Retail', 'R&D')",
@@ -155,7 +155,7 @@ func TestPushdownRequests(t *testing.T) {
 			sql:   "SELECT id, subject, received_date_time FROM messages WHERE is_read = 0 ORDER BY received_date_time DESC LIMIT 10",
 			plain: "SELECT id, subject, received_date_time FROM messages WHERE user_id = 'me' AND folder_id IS NULL AND is_read = 0 ORDER BY received_date_time DESC LIMIT 10",
 			keys:  []int{2},
-			reqs:  []string{"GET /v1.0/me/messages?$select=id,subject,receivedDateTime,isRead&$top=1000"},
+			reqs:  []string{"GET /v1.0/me/messages?$count=true&$select=id,subject,receivedDateTime,isRead&$top=1000"},
 			base:  true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -248,7 +248,7 @@ func expandRequests(t *testing.T, f *diffFixture, want, got []string, r *strings
 		case "{per-user}":
 			var per []string
 			for _, u := range f.tenant.Users {
-				per = append(per, "GET /v1.0/users/"+u.ID+"/messages?$filter=isRead eq false and flag/flagStatus eq 'flagged'&$select=id,isRead,flag&$top=1000")
+				per = append(per, "GET /v1.0/users/"+u.ID+"/messages?$count=true&$filter=isRead eq false and flag/flagStatus eq 'flagged'&$select=id,isRead,flag&$top=1000")
 			}
 			out = append(out, orderLike(per, got)...)
 		default:

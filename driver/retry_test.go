@@ -100,8 +100,13 @@ var (
 )
 
 // firstPage is the URL of the first page of "SELECT id FROM messages", as
-// errors show it.
-const firstPage = "GET /me/messages?$select=id&$top=1000"
+// errors show it, with ParallelScans=1; countedPage is the same with
+// ParallelScans > 1, which asks for the count by which a long listing is
+// split.
+const (
+	firstPage   = "GET /me/messages?$select=id&$top=1000"
+	countedPage = firstPage + "&$count=true"
+)
 
 // TestRetryModes injects one failure into the first request of a two-page
 // scan under each retry mode: a retried failure must give exactly the
@@ -194,7 +199,7 @@ func TestRetryCountMax(t *testing.T) {
 			// Strip the request-id note from the fault's text: the note is
 			// checked whole by tc.note.
 			text := strings.TrimSuffix(tc.f.text, " "+requestID)
-			matchErr(t, "error", err, `^messages: graph: `+regexp.QuoteMeta(firstPage)+`: `+text+tc.note+`$`)
+			matchErr(t, "error", err, `^messages: graph: `+regexp.QuoteMeta(countedPage)+`: `+text+tc.note+`$`)
 			if !slices.Equal(e.fakeStatuses(), tc.want) {
 				t.Errorf("the fake saw statuses %v, want %v", e.fakeStatuses(), tc.want)
 			}

@@ -506,6 +506,9 @@ func printExplain(conn *sql.Conn, w io.Writer, write bool) {
 		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
 		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
 		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
+		if s.PartitionBounds != "" {
+			fmt.Fprintf(w, "  partition bounds:  %s\n", s.PartitionBounds)
+		}
 		for j, p := range s.Partitions { // a scan split into concurrent chains
 			fmt.Fprintf(w, "  partition %d: %s  requests=%d rows=%d\n", j+1, p.Range, p.Requests, p.Rows)
 		}

@@ -65,8 +65,14 @@ func Client(cfg *config.Config, tokens graph.Tokens) *graph.Client {
 		UserAgent:        "outlooksql",
 		// Connections of one account share each mailbox's 4 slots, however
 		// their connection strings differ otherwise.
-		LimitKey: strings.Join([]string{string(cfg.AuthType), cfg.TokenURL, cfg.ClientID, cfg.RefreshTokenFilePath}, "\x00"),
+		LimitKey: LimitKey(cfg),
 	})
+}
+
+// LimitKey names the account cfg signs in as: connections with the same
+// one share each mailbox's request slots (graph.Options.LimitKey).
+func LimitKey(cfg *config.Config) string {
+	return strings.Join([]string{string(cfg.AuthType), cfg.TokenURL, cfg.ClientID, cfg.RefreshTokenFilePath}, "\x00")
 }
 
 // Tokens returns the token source cfg's AuthType names.

@@ -19,19 +19,20 @@ import (
 )
 
 // Partitioned scans: a listing the planner marked (plan.Partition) sends
-// its first page as ever, so a listing of one page is one request. When
-// that page has a nextLink, the listing's /$count is read while the second
-// page is; when the count says the listing spans ParallelScanMinPages
-// pages or more, concurrent probes ($top=1&$skip=k, sorted by the
-// partition property) read the property at the quantiles of the count;
-// then up to ParallelScans chains read the disjoint half-open ranges
-// between them at once. The first two pages are dropped and the chains
-// read every item: without a pushed order those pages' items lie anywhere
-// in the ranges, so keeping them would mean remembering their ids and
-// dropping them from the chains, to save at most one round trip (20 pages
-// split 4 ways take 5 pages per chain; 18 take 5 as well). Dropping them
-// keeps the rows exactly those of the listing. When the listing is not
-// split it goes on from its second page, as it would have.
+// its first page as ever, asking for $count=true, so a listing of one page
+// is one request. When that page has a nextLink and its @odata.count says
+// the listing spans ParallelScanMinPages pages or more, concurrent probes
+// ($top=1&$skip=k, sorted by the partition property) read the property at
+// the quantiles of the count; then up to ParallelScans chains read the
+// disjoint half-open ranges between them at once: 7 round trips for 20
+// pages. A repeat of a listing split within PartitionMemory starts its
+// chains at once with the same bounds (partmemo.go): 5 round trips. The
+// first page is dropped and the chains read every item: without a pushed
+// order its items lie anywhere in the ranges, so keeping them would mean
+// remembering their ids and dropping them from the chains, to save no
+// round trip (20 pages split 4 ways take 5 pages per chain; 19 take 5 as
+// well). Dropping it keeps the rows exactly those of the listing. When the
+// listing is not split it goes on from its second page, as it would have.
 const (
 	// orderedAhead is the pages a chain may read ahead of the cursor when
 	// the rows must come out chain after chain (a pushed ORDER BY): the
@@ -59,6 +60,10 @@ type partSource struct {
 	started bool
 	seq     *listSource // not split: the listing from its first page on
 
+	key        string   // the listing's key in the remembered bounds
+	remembered partMemo // the bounds came from a previous scan (partmemo.go)
+	read       int64    // rows the chains read
+
 	chains []*chain
 	order  []int // the chains in the order their rows go out (ordered scans)
 	cur    int
@@ -78,9 +83,12 @@ type chain struct {
 }
 
 // chainPage is one page a chain read, or its end (done), or its error.
+// The chain splits the page into its items (gjson's Array) itself, so that
+// the cursor, which takes the pages of an ordered scan one chain after
+// another, finds them ready.
 type chainPage struct {
 	from  *chain
-	items gjson.Result
+	items []gjson.Result
 	err   error
 	done  bool
 }
@@ -121,11 +129,16 @@ func (s *partSource) current() (items []gjson.Result, pos int, ok bool) {
 	return s.items, s.pos - 1, true
 }
 
-// start reads the first page and decides whether to split: when it has a
-// nextLink, the listing's /$count is read while the next page is.
+// start reads the first page and decides whether to split. The first
+// page asked for $count=true: when it has a nextLink and its @odata.count
+// says the listing spans ParallelScanMinPages pages or more, the probes go
+// out at once, and the chains after them. A count that is missing or -1
+// (Graph gives -1 for some filtered folder listings) is read from the
+// listing's /$count while the second page is.
 func (s *partSource) start() error {
 	c, r, p := s.c, s.req, s.req.Part
 	cfg := c.src.Config
+	s.key = memoKey(c.src, r)
 	var pager *graph.Pager
 	if resp, err, ok := c.aheadTake(r, s.hdr); ok {
 		// a join's lookahead fetched the first page already
@@ -133,6 +146,11 @@ func (s *partSource) start() error {
 			return err
 		}
 		pager = adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, r.URL, resp, s.hdr))
+	} else if m, age, ok := recall(s.key); ok && pagesOf(m.total, m.per) >= int64(cfg.ParallelScanMinPages) {
+		// split a moment ago: the chains at once, by the same bounds
+		s.remembered = m
+		s.split(m.bounds, fmt.Sprintf("a previous scan's (%s ago, @odata.count %d)", age.Round(time.Second), m.total))
+		return nil
 	} else {
 		pager = adapt(r, c.src.Client.Pages(c.ctx, r.Mailbox, r.URL, s.hdr))
 	}
@@ -147,27 +165,33 @@ func (s *partSource) start() error {
 	if !gjson.GetBytes(pager.Page(), "@odata\\.nextLink").Exists() {
 		return nil // one page: the scan is this one request
 	}
-	var page2 gjson.Result
-	var err2 error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		page2, err2 = dd.Next()
-	}()
-	resp, cerr := c.src.Client.Get(c.ctx, r.Mailbox, p.CountURL(), s.hdr)
-	<-done
-	if err2 != nil {
-		return err2
-	}
-	s.seq.pager = &prefetched{page: page2, p: dd}
 	total := int64(-1)
-	if cerr == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(resp.Body)), 10, 64); err == nil {
-			total = n
+	if n := gjson.GetBytes(pager.Page(), "@odata\\.count"); n.Type == gjson.Number {
+		total = n.Int()
+	}
+	if total < 0 {
+		// no count on the first page: /$count, while the second page is read
+		var page2 gjson.Result
+		var err2 error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			page2, err2 = dd.Next()
+		}()
+		resp, cerr := c.src.Client.Get(c.ctx, r.Mailbox, p.CountURL(), s.hdr)
+		<-done
+		if err2 != nil {
+			return err2
+		}
+		s.seq.pager = &prefetched{page: page2, p: dd}
+		if cerr == nil {
+			if n, err := strconv.ParseInt(strings.TrimSpace(string(resp.Body)), 10, 64); err == nil {
+				total = n
+			}
 		}
 	}
 	per := page.Get("#").Int()
-	if total <= 0 || per <= 0 || (total+per-1)/per < int64(cfg.ParallelScanMinPages) {
+	if total <= 0 || per <= 0 || pagesOf(total, per) < int64(cfg.ParallelScanMinPages) {
 		return nil // unknown or small: go on in sequence
 	}
 	bounds, err := s.probe(total, int64(cfg.ParallelScans))
@@ -175,8 +199,17 @@ func (s *partSource) start() error {
 		return nil // no bounds (the probes failed, or the mailbox emptied): in sequence
 	}
 	s.seq = nil
-	s.split(bounds)
+	remember(s.key, partMemo{bounds: bounds, total: total, per: per})
+	s.split(bounds, fmt.Sprintf("probes (@odata.count %d)", total))
 	return nil
+}
+
+// pagesOf is the pages total items take, per a page.
+func pagesOf(total, per int64) int64 {
+	if per <= 0 {
+		return 0
+	}
+	return (total + per - 1) / per
 }
 
 // prefetched is pages whose next one was read already.
@@ -236,8 +269,9 @@ func (s *partSource) probe(total, n int64) ([]string, error) {
 	return bounds, nil
 }
 
-// split starts one chain per range between the bounds.
-func (s *partSource) split(bounds []string) {
+// split starts one chain per range between the bounds; from says where the
+// bounds came from, for explain.
+func (s *partSource) split(bounds []string, from string) {
 	c, r, p := s.c, s.req, s.req.Part
 	los := append([]string{""}, bounds...)
 	his := append(slices.Clone(bounds), "")
@@ -247,6 +281,7 @@ func (s *partSource) split(bounds []string) {
 		s.live = len(los)
 	}
 	c.stmt.mu.Lock()
+	c.info.PartitionBounds = from
 	for i := range los {
 		ch := &chain{lo: los[i], hi: his[i], url: p.ChainURL(los[i], his[i]), out: s.shared, info: len(c.info.Partitions)}
 		if ordered {
@@ -277,12 +312,14 @@ func (s *partSource) run(ctx context.Context, r *plan.Request, ch *chain) {
 		s.c.stmt.mu.Lock()
 		s.c.info.Partitions[ch.info].Requests = pager.Pages()
 		s.c.stmt.mu.Unlock()
-		cp := chainPage{from: ch, items: v}
+		cp := chainPage{from: ch}
 		switch {
 		case err == io.EOF:
 			cp = chainPage{from: ch, done: true}
 		case err != nil:
 			cp = chainPage{from: ch, err: fmt.Errorf("partition %s: %w", plan.Range(r.Part.Property, ch.lo, ch.hi), err), done: true}
+		default:
+			cp.items = v.Array()
 		}
 		select {
 		case ch.out <- cp:
@@ -308,6 +345,12 @@ func (s *partSource) nextPage() error {
 		case s.shared == nil && s.cur < len(s.order):
 			in = s.chains[s.order[s.cur]].out
 		default:
+			if m := s.remembered; len(m.bounds) > 0 && pagesOf(s.read, m.per) < int64(s.c.src.Config.ParallelScanMinPages) {
+				// the listing became small: the next scan reads its
+				// first page, and splits only if the count says so
+				remember(s.key, partMemo{})
+				s.remembered = partMemo{}
+			}
 			return io.EOF
 		}
 		var cp chainPage
@@ -327,7 +370,8 @@ func (s *partSource) nextPage() error {
 			}
 			continue
 		}
-		s.from, s.items, s.pos = cp.from, cp.items.Array(), 0
+		s.from, s.items, s.pos = cp.from, cp.items, 0
+		s.read += int64(len(s.items))
 		s.c.count(1)
 		s.c.stmt.mu.Lock()
 		s.c.info.Partitions[s.from.info].Rows += int64(len(s.items)) // rows read

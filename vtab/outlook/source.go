@@ -40,5 +40,5 @@ func planOptions(s *Source) plan.Options {
 }
 
 func defaults(s *Source) plan.Defaults {
-	return plan.Defaults{UserID: s.Config.UserID}
+	return plan.Defaults{UserID: s.Config.UserID, Sequential: s.Config.ParallelScans <= 1}
 }

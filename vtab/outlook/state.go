@@ -137,6 +137,10 @@ type ScanInfo struct {
 	// Partitions is the chains of a partitioned scan, in range order
 	// (none when the scan was not split).
 	Partitions []PartitionInfo
+	// PartitionBounds says where a partitioned scan's bounds came from:
+	// "probes (@odata.count N)", or "a previous scan's (… ago, …)" when a
+	// repeat of a listing split within PartitionMemory reused them.
+	PartitionBounds string
 	// Ahead is the requests answered by a batched lookup: fetched ahead,
 	// for a nested-loop join, with those of the next outer rows.
 	Ahead int

@@ -196,7 +196,14 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	s.Light, s.Selected = light, p.Used
 	for _, b := range bases {
 		for _, chunk := range chunks {
-			r := f.render(q, b, sortProp, split, chunk)
+			part := f.partition(q, b, sortProp, need, d, len(bases)*len(chunks))
+			fq := q
+			if part != nil {
+				// the first page brings the listing's @odata.count, by
+				// which the runner decides to split it
+				fq.count = true
+			}
+			r := f.render(fq, b, sortProp, split, chunk)
 			req := Request{Mailbox: b.mailbox, MailboxPath: b.mailboxPath, Echo: maps.Clone(b.echo),
 				Single: b.single, Search: f.search, Expand: f.expand, URL: b.path + r, Adapt: heavy && !b.single}
 			if t.Fetch.Tree != nil {
@@ -208,7 +215,7 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 			if s.Limit > 0 && !b.single {
 				req.Limit = s.Limit
 			}
-			req.Part = f.partition(q, b, sortProp, need, d.Writing, len(bases)*len(chunks))
+			req.Part = part
 			s.Requests = append(s.Requests, req)
 			s.sorts = append(s.sorts, f.localSort(q, b, req, sortProp, split, chunk))
 		}

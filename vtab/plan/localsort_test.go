@@ -56,6 +56,7 @@ func TestLocalSort(t *testing.T) {
 			q := sent.Query()
 			q.Del("$orderby")
 			q.Del("$skip")
+			q.Del("$count") // the first page's, for a split: a local sort is never split
 			q.Set("$top", "1000")
 			got, err := url.Parse(ls.Request.URL)
 			if err != nil {

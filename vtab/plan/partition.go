@@ -74,9 +74,9 @@ func (p *Partition) render(q query, sortProp, lo, hi string) string {
 
 // partition returns the Partition of the one request of a scan, or nil when
 // it may not be split.
-func (f *filterRun) partition(q query, b base, sortProp string, need int64, writing bool, requests int) *Partition {
+func (f *filterRun) partition(q query, b base, sortProp string, need int64, d Defaults, requests int) *Partition {
 	t := f.t
-	if t.Partition == "" || requests != 1 || need > 0 || writing || q.skip > 0 ||
+	if t.Partition == "" || d.Sequential || requests != 1 || need > 0 || d.Writing || q.skip > 0 || q.count ||
 		f.single || f.search || f.expand || t.Fetch.Tree != nil || b.single || b.search != "" {
 		return nil
 	}

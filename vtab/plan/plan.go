@@ -40,6 +40,10 @@ type Defaults struct {
 	// name and those the table's writes need (Scan.Light); the runner reads
 	// any other column later, by item, if it is read at all.
 	Writing bool
+	// Sequential is true when no listing may be split (ParallelScans=1):
+	// no Request then has a Partition, and no first page asks for
+	// $count=true.
+	Sequential bool
 }
 
 // Scan is the Graph requests of one xFilter.

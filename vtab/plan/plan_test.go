@@ -188,6 +188,15 @@ func check(t *testing.T, q sqlQuery, w want) {
 	}
 	for i := range min(len(s.Requests), len(w.reqs)) {
 		got := s.Requests[i]
+		if got.Part != nil {
+			// a listing that may be split asks for its count on its first
+			// page (partition_test.go checks the rest)
+			u, ok := strings.CutSuffix(got.URL, "&$count=true")
+			if !ok {
+				t.Errorf("request %d has a Partition, but its URL %s lacks $count=true", i, got.URL)
+			}
+			got.URL = u
+		}
 		got.Part = nil // partition_test.go checks it
 		if !reflect.DeepEqual(got, w.reqs[i]) {
 			t.Errorf("request %d:\n got %+v\nwant %+v", i, got, w.reqs[i])
