@@ -49,6 +49,9 @@ Usage:
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
   outlooksql profiles                     list the named connections of the profiles file
+  outlooksql version                      print the version (also --version)
+
+Every command prints this usage with -h or --help.
 
 Flags of query, explain and shell:
   -c, --connection STRING   connection string
@@ -143,9 +146,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errUsage
 	}
 	switch args[0] {
+	case "tables", "schema", "profiles":
+		if isHelp(args[1:]) { // they take no flags, but answer --help as every command does
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+	}
+	switch args[0] {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "--version":
+		return runVersion(args[1:], stdout)
 	case "query":
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, false)
 	case "explain":
@@ -320,6 +332,10 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	query := strings.Join(rest, " ")
 	if strings.TrimSpace(query) == "" {
+		if isTerminal(stdin) {
+			// Reading a terminal to its end would wait silently.
+			fmt.Fprintf(stderr, "%s: type the SQL statement, then Ctrl-D on a line of its own (or give it as an argument: outlooksql %s \"SELECT …\"; or --file FILE)\n", name, name)
+		}
 		b, err := io.ReadAll(stdin)
 		if err != nil {
 			return fmt.Errorf("read SQL from stdin: %w", err)
