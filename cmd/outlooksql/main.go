@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -470,15 +471,48 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		}
 		defer driver.SetConfirm(conn, nil)
 	}
+	jsonPlan := po.explain && po.format == "json" // one JSON object: the rows inside the plan
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
+		prog.stop()
+		if po.explain { // the requests it made before it failed
+			if jsonPlan {
+				writeJSONPlan(stdout, buildJSONPlan(conn, nil, isWrite(query), err))
+			} else {
+				printExplain(conn, stdout, isWrite(query))
+			}
+		}
 		return err
 	}
 	opts := outputOptions(po.format, stdout)
 	opts.NoHeader, opts.Null, opts.Table = po.extra.NoHeader, po.extra.Null, po.extra.Table
-	_, werr := writeRows(prog.writer(stdout), po.format, rows, opts)
+	var rowsJSON bytes.Buffer
+	rowsOut := prog.writer(stdout)
+	if jsonPlan {
+		rowsOut = &rowsJSON
+	}
+	_, werr := writeRows(rowsOut, po.format, rows, opts)
 	cerr := rows.Close()
 	prog.stop()
+	if jsonPlan {
+		stmtErr := cerr
+		if werr != nil {
+			stmtErr = werr
+		}
+		raw := rowsJSON.Bytes()
+		if stmtErr != nil {
+			raw = nil // a partial array is no JSON
+		}
+		if ws, _ := driver.Warnings(conn); len(ws) > 0 {
+			for _, w := range ws {
+				fmt.Fprintln(stderr, "warning:", w)
+			}
+		}
+		if err := writeJSONPlan(stdout, buildJSONPlan(conn, raw, isWrite(query), stmtErr)); err != nil && stmtErr == nil {
+			stmtErr = err
+		}
+		return stmtErr
+	}
 	elapsed := time.Since(start)
 	if ws, _ := driver.Warnings(conn); len(ws) > 0 {
 		for _, w := range ws {
@@ -496,61 +530,6 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		return werr
 	}
 	return cerr
-}
-
-// printExplain lists the scans and Graph requests of the last statement;
-// then, for a write statement (ran as a dry run), the requests it would
-// have sent.
-func printExplain(conn *sql.Conn, w io.Writer, write bool) {
-	scans, _ := driver.Scans(conn)
-	reqs, _ := driver.Requests(conn)
-	fmt.Fprintln(w)
-	for i, s := range scans {
-		cached := ""
-		if s.Cached > 0 {
-			cached = fmt.Sprintf(" cached=%d", s.Cached) // identical requests served once
-		}
-		if s.Ahead > 0 {
-			cached += fmt.Sprintf(" ahead=%d", s.Ahead) // answered by a batched lookup
-		}
-		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
-		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
-		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
-		for j, p := range s.Partitions { // a scan split into concurrent chains
-			fmt.Fprintf(w, "  partition %d: %s  requests=%d rows=%d\n", j+1, p.Range, p.Requests, p.Rows)
-		}
-	}
-	printLookaheads(conn, w)
-	var bytes int64
-	fmt.Fprintf(w, "graph requests: %d\n", len(reqs))
-	for i, r := range reqs {
-		bytes += r.Bytes
-		status := fmt.Sprint(r.Status)
-		if r.Err != "" {
-			status = r.Err
-		}
-		fmt.Fprintf(w, "  %2d %s %s -> %s, %d bytes, %s\n", i+1, r.Method, r.URL, status, r.Bytes, r.Duration.Round(100_000))
-		for _, in := range r.Inner { // the GETs of a $batch
-			status := fmt.Sprint(in.Status)
-			if in.Err != "" {
-				status = in.Err
-			}
-			fmt.Fprintf(w, "       %s %s -> %s\n", in.Method, in.URL, status)
-		}
-	}
-	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
-	planned, _ := driver.PlannedRequests(conn)
-	if !write && len(planned) == 0 {
-		return
-	}
-	for _, p := range planned {
-		line := "would send: " + p.Method + " " + p.URL
-		if p.Body != "" {
-			line += " " + clipBody(p.Body)
-		}
-		fmt.Fprintln(w, line)
-	}
-	fmt.Fprintf(w, "dry run: %d %s would be sent; nothing was sent\n", len(planned), plural(int64(len(planned)), "request"))
 }
 
 // maxBody is how much of a request body explain shows.
