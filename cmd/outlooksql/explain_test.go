@@ -144,7 +144,7 @@ func TestExplainSummarizesInnerScans(t *testing.T) {
 	if n := strings.Count(out, "\nscan "); n != 2 {
 		t.Errorf("%d scan lines, want 2:\n%s", n, out)
 	}
-	if !regexp.MustCompile(`(?m)^scan 1: messages  rows=`+m[1]+` pages=1 requests=1$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^scan 1: messages  rows=` + m[1] + ` pages=1 requests=1$`).MatchString(out) {
 		t.Errorf("scan 1 does not read the %s messages the inner scans ran for:\n%s", m[1], out)
 	}
 }
