@@ -139,7 +139,7 @@ func TestExplainSummarizesInnerScans(t *testing.T) {
 		t.Fatalf("no summarized scan 2:\n%s", out)
 	}
 	if m[1] != m[3] || m[1] != m[4] || m[1] == "1" {
-		t.Errorf("scan 2: %d scans, %s pages, %s ahead:\n%s", len(m[1]), m[3], m[4], out)
+		t.Errorf("scan 2: %s scans, %s pages, %s ahead:\n%s", m[1], m[3], m[4], out)
 	}
 	if n := strings.Count(out, "\nscan "); n != 2 {
 		t.Errorf("%d scan lines, want 2:\n%s", n, out)

@@ -62,6 +62,8 @@ Flags of query, explain and shell:
                             sqlite3's box, column, line, list or insert
   --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
                             duration (30s, 2m); default 0: no limit of its own
+  --no-pager                never page a result taller than the terminal (through $PAGER,
+                            else less -FRX); in the shell, .pager on|off
   --yes                     (shell) send changes of more than one item without asking;
                             the shell asks only when stdin is a terminal, query never asks
   -bail                     (shell) stop a script at its first error
@@ -198,6 +200,7 @@ type queryFlags struct {
 	yes     bool          // shell: do not ask before a flush of several changes
 	file    string        // shell: the SQLite database file; "" is in memory
 	bail    bool          // shell: stop at the first error
+	noPager bool          // --no-pager: never page a tall result
 	query   queryFileFlags
 }
 
@@ -208,6 +211,7 @@ func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags,
 	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVarP(&q.format, "format", "f", "table", "output format")
+	fs.BoolVar(&q.noPager, "no-pager", false, "never page a result taller than the terminal")
 	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
 	if name == "shell" {
 		fs.BoolVar(&q.yes, "yes", false, "send changes of more than one item without asking")
@@ -378,7 +382,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	// query never asks before a write: it is one statement the caller
 	// wrote out in full (explain shows what it would send).
-	err = execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout, extra: formatOptions{NoHeader: q.query.noHeader}}, out, stderr)
+	err = execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout, pager: !q.noPager, extra: formatOptions{NoHeader: q.query.noHeader}}, out, stderr)
 	if derr := done(); err == nil {
 		err = derr
 	}
@@ -410,6 +414,7 @@ type printOpts struct {
 	explain bool          // the scans and Graph requests, after the rows; writes are a dry run
 	timer   bool          // the elapsed time, after the rows
 	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
+	pager   bool          // on a terminal, a result taller than it goes through $PAGER (or less -FRX)
 	extra   formatOptions // the shell's .headers, .nullvalue and .mode insert TABLE; query's --no-header
 	// confirm, if set, is asked before a flush of more than one change;
 	// an error cancels the flush (see driver.SetConfirm).
@@ -485,11 +490,20 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		return err
 	}
 	opts := outputOptions(po.format, stdout)
+	realStdout := stdout
 	opts.NoHeader, opts.Null, opts.Table = po.extra.NoHeader, po.extra.Null, po.extra.Table
 	var rowsJSON bytes.Buffer
 	rowsOut := prog.writer(stdout)
 	if jsonPlan {
 		rowsOut = &rowsJSON
+	}
+	// On a terminal, a result taller than it goes through the pager, with
+	// what explain and .timer print after it.
+	var paged bytes.Buffer
+	usePager := po.pager && !jsonPlan && pageable(po.format) && isTerminal(stdout)
+	if usePager {
+		rowsOut = &paged
+		stdout = &paged
 	}
 	_, werr := writeRows(rowsOut, po.format, rows, opts)
 	cerr := rows.Close()
@@ -525,6 +539,11 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	if po.timer {
 		reqs, _ := driver.Requests(conn)
 		fmt.Fprintf(stdout, "Run Time: %.3f s, %d Graph %s\n", elapsed.Seconds(), len(reqs), plural(int64(len(reqs)), "request"))
+	}
+	if usePager {
+		if err := pageOutput(paged.Bytes(), realStdout); err != nil && werr == nil {
+			werr = err
+		}
 	}
 	if werr != nil {
 		return werr
