@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
 
@@ -66,6 +67,48 @@ func TestReadmeDocumentsEveryColumn(t *testing.T) {
 				kind = "hidden column"
 			}
 			t.Errorf("README.md does not document %s's %s %s", tbl.Name, kind, c.Name)
+		}
+	}
+}
+
+// TestReadmeDocumentsEveryKey: README.md's connection-string table has a
+// row for every key the parser accepts.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n### 2. The connection string\n")
+	if !ok {
+		t.Fatal(`README.md has no "### 2. The connection string" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n### ")
+	for _, k := range config.Keys() {
+		if !strings.Contains(section, "\n| "+k.Name+" | ") {
+			t.Errorf("README.md's connection-string table has no row for the key %s", k.Name)
+		}
+	}
+}
+
+// TestReadmeDocumentsEveryFlagAndCommand: every command and flag of the
+// usage, and every dot-command of the shell, is in README.md.
+func TestReadmeDocumentsEveryFlagAndCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	var want []string
+	for _, m := range regexp.MustCompile(`(?m)^  outlooksql (\w+)`).FindAllStringSubmatch(usage, -1) {
+		want = append(want, "outlooksql "+m[1])
+	}
+	for _, m := range regexp.MustCompile(`(?:^|[\s(,])(--?[a-z][a-z-]+)\b`).FindAllStringSubmatch(usage, -1) {
+		want = append(want, m[1])
+	}
+	want = append(want, dotCommands...)
+	for _, w := range want {
+		if !regexp.MustCompile(`(^|[^a-z-])` + regexp.QuoteMeta(w) + `([^a-z-]|$)`).MatchString(readme) {
+			t.Errorf("README.md does not mention %s", w)
 		}
 	}
 }
