@@ -476,12 +476,12 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		}
 		defer driver.SetConfirm(conn, nil)
 	}
-	jsonPlan := po.explain && po.format == "json" // one JSON object: the rows inside the plan
+	asJSON := po.explain && po.format == "json" // one JSON object: the rows inside the plan
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		prog.stop()
 		if po.explain { // the requests it made before it failed
-			if jsonPlan {
+			if asJSON {
 				writeJSONPlan(stdout, buildJSONPlan(conn, nil, isWrite(query), err))
 			} else {
 				printExplain(conn, stdout, isWrite(query))
@@ -494,13 +494,13 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	opts.NoHeader, opts.Null, opts.Table = po.extra.NoHeader, po.extra.Null, po.extra.Table
 	var rowsJSON bytes.Buffer
 	rowsOut := prog.writer(stdout)
-	if jsonPlan {
+	if asJSON {
 		rowsOut = &rowsJSON
 	}
 	// On a terminal, a result taller than it goes through the pager, with
 	// what explain and .timer print after it.
 	var paged bytes.Buffer
-	usePager := po.pager && !jsonPlan && pageable(po.format) && isTerminal(stdout)
+	usePager := po.pager && !asJSON && pageable(po.format) && isTerminal(stdout)
 	if usePager {
 		rowsOut = &paged
 		stdout = &paged
@@ -508,7 +508,7 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 	_, werr := writeRows(rowsOut, po.format, rows, opts)
 	cerr := rows.Close()
 	prog.stop()
-	if jsonPlan {
+	if asJSON {
 		stmtErr := cerr
 		if werr != nil {
 			stmtErr = werr
