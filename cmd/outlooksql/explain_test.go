@@ -212,3 +212,44 @@ func TestGroupScans(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainJSONWrite: explain -f json of a write is a dry run: the
+// reads are listed as for a query, and each request it would send is in
+// would_send; explain sends only GETs.
+func TestExplainJSONWrite(t *testing.T) {
+	const upd = `UPDATE messages SET is_read = 1 WHERE folder_id = 'inbox' AND is_read = 0 AND subject LIKE 'Weekly digest%'`
+	out, stderr, code := binRun(t, t.TempDir(), "", "explain", "--demo", "-f", "json", upd)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var p struct {
+		Rows      []any `json:"rows"`
+		DryRun    bool  `json:"dry_run"`
+		WouldSend []struct {
+			Method, URL, Body string
+		} `json:"would_send"`
+		Scans []struct {
+			Table string `json:"table"`
+			Rows  int    `json:"rows"`
+		} `json:"scans"`
+		Requests []struct {
+			Method string `json:"method"`
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	if !p.DryRun || len(p.Scans) != 1 || p.Scans[0].Table != "messages" || p.Scans[0].Rows == 0 || len(p.WouldSend) != p.Scans[0].Rows {
+		t.Fatalf("plan %+v", p)
+	}
+	for _, w := range p.WouldSend {
+		if w.Method != "PATCH" || !strings.HasPrefix(w.URL, "/me/messages/") || w.Body != `{"isRead":true}` {
+			t.Errorf("would send %+v", w)
+		}
+	}
+	for _, r := range p.Requests {
+		if r.Method != "GET" {
+			t.Errorf("explain sent a %s", r.Method)
+		}
+	}
+}
