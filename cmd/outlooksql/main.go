@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "tables", "schema", "profiles":
 		if isHelp(args[1:]) { // they take no flags, but answer --help as every command does
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, commandUsage(args[0]))
 			return nil
 		}
 	}
@@ -205,7 +205,7 @@ type queryFlags struct {
 }
 
 func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags, []string, error) {
-	fs := newFlagSet(name, usage, stdout)
+	fs := newFlagSet(name, commandUsage(name), stdout)
 	q := &queryFlags{}
 	fs.StringVarP(&q.conn, "connection", "c", "", "connection string")
 	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")

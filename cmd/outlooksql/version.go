@@ -15,7 +15,7 @@ import (
 func runVersion(args []string, w io.Writer) error {
 	if len(args) > 0 {
 		if isHelp(args) {
-			fmt.Fprint(w, usage)
+			fmt.Fprint(w, commandUsage("version"))
 			return nil
 		}
 		return fmt.Errorf("version takes no arguments (got %q): %w", args[0], errUsage)
