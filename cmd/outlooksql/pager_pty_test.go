@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,5 +118,32 @@ func TestPagerNotATerminal(t *testing.T) {
 	out, stderr, code := binRun(t, t.TempDir(), "", "query", "--demo", tallSQL)
 	if code != 0 || stderr != "" || strings.Contains(out, "PAGED") || strings.Count(out, "\n") < 80 {
 		t.Errorf("exit %d, stderr %q, stdout %q", code, stderr, out)
+	}
+}
+
+// TestQueryPTYRealLess: with the real less (when installed) the first
+// screen shows, q leaves it, and query exits 0.
+func TestQueryPTYRealLess(t *testing.T) {
+	if _, err := exec.LookPath("less"); err != nil {
+		t.Skip("less is not installed")
+	}
+	t.Setenv("PAGER", "")
+	os.Unsetenv("PAGER")
+	p := startPTY(t, nil, "query", "--demo", tallSQL)
+	const wait = 20 * time.Second
+	p.expect("|  1 |", wait)
+	p.expect("| 40 |", wait) // the first screen, not yet the end
+	p.send("q")
+	select {
+	case <-p.done:
+	case <-time.After(wait):
+		t.Fatalf("q did not leave less; the terminal showed:\n%s", p.screen())
+	}
+	p.cmd.Wait()
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d after q", code)
+	}
+	if strings.Contains(p.out.String(), "| 80 |") {
+		t.Errorf("less showed the last row before q: it did not page")
 	}
 }
