@@ -253,3 +253,45 @@ func TestExplainJSONWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainJSONPartitions: explain -f json lists the chains of a
+// partitioned scan with their ranges, first URLs, requests and rows.
+func TestExplainJSONPartitions(t *testing.T) {
+	f := newTenantFixture(t)
+	f.env.Server.SetPageCap(100) // 400 messages: four pages
+	t.Cleanup(func() { f.env.Server.SetPageCap(0) })
+	out, _, err := cli("explain", "-f", "json", "-c", f.env.ConnString("ParallelScanMinPages=2"), "SELECT id, body FROM messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Rows  []any `json:"rows"`
+		Scans []struct {
+			Rows       int64 `json:"rows"`
+			Partitions []struct {
+				Range    string `json:"range"`
+				URL      string `json:"url"`
+				Requests int    `json:"requests"`
+				Rows     int64  `json:"rows"`
+			} `json:"partitions"`
+		} `json:"scans"`
+		Requests []any `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("not one JSON object: %v\n%.2000s", err, out)
+	}
+	if len(p.Rows) != 400 || len(p.Scans) != 1 || len(p.Scans[0].Partitions) != 4 || len(p.Requests) < 4 {
+		t.Fatalf("%d rows, scans %+v, %d requests", len(p.Rows), p.Scans, len(p.Requests))
+	}
+	ranges := regexp.MustCompile(`^receivedDateTime (lt \S+|ge \S+ and lt \S+|ge \S+)$`)
+	var sum int64
+	for i, pt := range p.Scans[0].Partitions {
+		sum += pt.Rows
+		if !ranges.MatchString(pt.Range) || pt.Requests != 1 || pt.Rows != 100 || !strings.Contains(pt.URL, "/me/messages?") {
+			t.Errorf("partition %d: %+v", i+1, pt)
+		}
+	}
+	if sum != p.Scans[0].Rows {
+		t.Errorf("partitions read %d rows, the scan %d", sum, p.Scans[0].Rows)
+	}
+}
