@@ -340,10 +340,12 @@ func TestLookaheadSkippedKeys(t *testing.T) {
 	if s.inner != l.Prefetched || l.Prefetched > n || l.Prefetched-l.Served != l.Dropped {
 		t.Errorf("%d GETs in batches for %d keys fetched ahead (%d served, %d dropped) of %d messages: a key fetched twice, or a count wrong", s.inner, l.Prefetched, l.Served, l.Dropped, n)
 	}
-	// Half the guesses are used: the window still grows, and the batches
-	// cost about what the whole page would.
-	if s.requests > 1+(n+19)/20+2 || l.Served < kept-5 {
-		t.Errorf("%d requests (%d served ahead, %d GETs alone) for %d outer rows kept of %d, want at most %d", s.requests, l.Served, s.gets-1, kept, n, 1+(n+19)/20+2)
+	// A quarter of the guesses are used: the window still grows (past a
+	// batch only once a few answers settled, so it grows more slowly
+	// than it could), and the batches cost about what the whole page
+	// would, plus a few part-filled ones.
+	if s.requests > 1+(n+19)/20+4 || l.Served < kept-5 {
+		t.Errorf("%d requests (%d served ahead, %d GETs alone) for %d outer rows kept of %d, want at most %d", s.requests, l.Served, s.gets-1, kept, n, 1+(n+19)/20+4)
 	}
 	t.Logf("%d of %d outer rows kept: %d requests, %+v", kept, n, s.requests, l)
 }

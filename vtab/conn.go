@@ -133,15 +133,21 @@ var registry struct {
 }
 
 type modEntry struct {
-	name     string
-	m        Module
-	writable bool // the Module's Writable() at Register
+	name      string
+	m         Module
+	writable  bool // the Module's Writable() at Register
+	creatable bool // the Module is a Creatable
 }
 
 type funcEntry struct {
 	name string
 	nArg int
 	fn   func(c *Conn, args []any) (any, error)
+	// pure: DETERMINISTIC and INNOCUOUS rather than DIRECTONLY, and left
+	// out on a connection that already has the function (functions.go).
+	pure bool
+	// optional: on no connection until Conn.EnableFunction adds it.
+	optional bool
 }
 
 // minVersion is the oldest SQLite (sqlite3_libversion_number) the glue
@@ -190,7 +196,8 @@ func Register(name string, m Module) error {
 		}
 	}
 	w, _ := m.(Writable)
-	registry.mods = append(registry.mods, modEntry{name: name, m: m, writable: w != nil && w.Writable()})
+	_, creatable := m.(Creatable)
+	registry.mods = append(registry.mods, modEntry{name: name, m: m, writable: w != nil && w.Writable(), creatable: creatable})
 	registry.Unlock()
 	if err := install(); err != nil {
 		return fmt.Errorf("vtab: Register %q: %w", name, err)
@@ -207,6 +214,11 @@ func Register(name string, m Module) error {
 // returns nil, int64, int, float64, string, []byte or bool (true is 1); an
 // error fails the statement with its message.
 func RegisterFunction(name string, nArg int, fn func(c *Conn, args []any) (any, error)) error {
+	return registerFunction(funcEntry{name: name, nArg: nArg, fn: fn})
+}
+
+func registerFunction(f funcEntry) error {
+	name, nArg, fn := f.name, f.nArg, f.fn
 	if err := checkName("function", name); err != nil {
 		return err
 	}
@@ -223,7 +235,7 @@ func RegisterFunction(name string, nArg int, fn func(c *Conn, args []any) (any, 
 			return fmt.Errorf("vtab: function %q with %d arguments is already registered", name, nArg)
 		}
 	}
-	registry.funcs = append(registry.funcs, funcEntry{name: name, nArg: nArg, fn: fn})
+	registry.funcs = append(registry.funcs, f)
 	registry.Unlock()
 	if err := install(); err != nil {
 		return fmt.Errorf("vtab: RegisterFunction %q: %w", name, err)
@@ -264,7 +276,11 @@ func osqConnInit(db *C.sqlite3, pzErr **C.char) (rc C.int) {
 		if e.writable {
 			writable = 1
 		}
-		rc = C.osq_create_module(db, name, C.sqlite3_int64(c.id), C.int(i), writable)
+		creatable := C.int(0)
+		if e.creatable {
+			creatable = 1
+		}
+		rc = C.osq_create_module(db, name, C.sqlite3_int64(c.id), C.int(i), writable, creatable)
 		C.free(unsafe.Pointer(name))
 		if rc != C.SQLITE_OK {
 			setErr(pzErr, fmt.Sprintf("vtab: registering module %q failed (SQLite code %d)", e.name, int(rc)))
@@ -272,11 +288,10 @@ func osqConnInit(db *C.sqlite3, pzErr **C.char) (rc C.int) {
 		}
 	}
 	for i, e := range funcs {
-		c.refs.Add(1)
-		name := C.CString(e.name)
-		rc = C.osq_create_function(db, name, C.int(e.nArg), C.sqlite3_int64(c.id), C.int(i))
-		C.free(unsafe.Pointer(name))
-		if rc != C.SQLITE_OK {
+		if e.optional || e.pure && hasFunction(db, e.name, e.nArg) {
+			continue
+		}
+		if rc = c.createFunction(db, i, e); rc != C.SQLITE_OK {
 			setErr(pzErr, fmt.Sprintf("vtab: registering function %q failed (SQLite code %d)", e.name, int(rc)))
 			return rc
 		}

@@ -30,12 +30,10 @@ static int vtConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
 	uintptr_t h = 0;
 	osq_vtab *v;
 	int rc;
-	(void)argc;
-	(void)argv;
 	v = (osq_vtab *)sqlite3_malloc(sizeof(*v));
 	if (v == 0) return SQLITE_NOMEM;
 	memset(v, 0, sizeof(*v));
-	rc = osqConnect(db, cd->conn, cd->idx, &h, pzErr);
+	rc = osqConnect(db, cd->conn, cd->idx, argc, (char **)argv, &h, pzErr);
 	if (rc != SQLITE_OK) {
 		sqlite3_free(v);
 		return rc;
@@ -195,6 +193,71 @@ static sqlite3_module osq_module_rw = {
 	0              /* xIntegrity */
 };
 
+/* The same two, creatable: xCreate == xConnect keeps the table eponymous
+** and also lets CREATE VIRTUAL TABLE t USING module(args) store a table of
+** the module in a database file's schema (the module's Go side checks the
+** arguments). Dropping such a table deletes nothing but the schema entry. */
+static sqlite3_module osq_module_c = {
+	0,            /* iVersion */
+	vtConnect,    /* xCreate */
+	vtConnect,    /* xConnect */
+	vtBestIndex,  /* xBestIndex */
+	vtDisconnect, /* xDisconnect */
+	vtDisconnect, /* xDestroy */
+	vtOpen,       /* xOpen */
+	vtClose,      /* xClose */
+	vtFilter,     /* xFilter */
+	vtNext,       /* xNext */
+	vtEof,        /* xEof */
+	vtColumn,     /* xColumn */
+	vtRowid,      /* xRowid */
+	0,            /* xUpdate */
+	0,            /* xBegin */
+	0,            /* xSync */
+	0,            /* xCommit */
+	0,            /* xRollback */
+	0,            /* xFindFunction */
+	0,            /* xRename */
+	0,            /* xSavepoint */
+	0,            /* xRelease */
+	0,            /* xRollbackTo */
+	0,            /* xShadowName */
+	0             /* xIntegrity */
+};
+
+static sqlite3_module osq_module_rw_c = {
+	2,            /* iVersion */
+	vtConnect,    /* xCreate */
+	vtConnect,    /* xConnect */
+	vtBestIndex,  /* xBestIndex */
+	vtDisconnect, /* xDisconnect */
+	vtDisconnect, /* xDestroy */
+	vtOpen,       /* xOpen */
+	vtClose,      /* xClose */
+	vtFilter,     /* xFilter */
+	vtNext,       /* xNext */
+	vtEof,        /* xEof */
+	vtColumn,     /* xColumn */
+	vtRowid,      /* xRowid */
+	vtUpdate,     /* xUpdate */
+	vtBegin,      /* xBegin */
+	vtSync,       /* xSync */
+	vtCommit,     /* xCommit */
+	vtRollback,   /* xRollback */
+	0,            /* xFindFunction */
+	0,            /* xRename */
+	vtSavepoint,  /* xSavepoint */
+	vtRelease,    /* xRelease */
+	vtRollbackTo, /* xRollbackTo */
+	0,            /* xShadowName */
+	0             /* xIntegrity */
+};
+
+static sqlite3_module *osq_module_for(int writable, int creatable) {
+	if (creatable) return writable ? &osq_module_rw_c : &osq_module_c;
+	return writable ? &osq_module_rw : &osq_module;
+}
+
 /* vtClientFree is the destructor of module and function client data; it
 ** runs when the connection closes (or registration fails). */
 static void vtClientFree(void *p) {
@@ -211,14 +274,14 @@ static osq_client *vtClientNew(sqlite3_int64 conn, int idx) {
 	return cd;
 }
 
-int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable) {
+int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable, int creatable) {
 	osq_client *cd = vtClientNew(conn, idx);
 	if (cd == 0) {
 		osqRelease(conn);
 		return SQLITE_NOMEM;
 	}
 	/* On failure SQLite calls vtClientFree itself. */
-	return sqlite3_create_module_v2(db, name, writable ? &osq_module_rw : &osq_module, cd,
+	return sqlite3_create_module_v2(db, name, osq_module_for(writable, creatable), cd,
 	                                vtClientFree);
 }
 
@@ -227,7 +290,7 @@ static void vtFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 	osqFunc(ctx, cd->conn, cd->idx, argc, argv);
 }
 
-int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 conn, int idx) {
+int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 conn, int idx, int pure) {
 	osq_client *cd = vtClientNew(conn, idx);
 	if (cd == 0) {
 		osqRelease(conn);
@@ -238,8 +301,13 @@ int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 c
 	** trigger that a database file brings, so a file cannot make the
 	** extension act (e.g. reconfigure it to send tokens elsewhere).
 	** On failure SQLite calls vtClientFree itself. */
-	return sqlite3_create_function_v2(db, name, nArg, SQLITE_UTF8 | SQLITE_DIRECTONLY, cd,
-	                                  vtFunc, 0, 0, vtClientFree);
+	/* A pure function (pure != 0: no side effects, its result depends on
+	** its arguments only) is DETERMINISTIC and INNOCUOUS instead, so that
+	** views, indexes and generated columns may use it as they use the
+	** built-in functions. */
+	return sqlite3_create_function_v2(db, name, nArg,
+	                                  SQLITE_UTF8 | (pure ? SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS : SQLITE_DIRECTONLY),
+	                                  cd, vtFunc, 0, 0, vtClientFree);
 }
 
 /* ---- connection setup ---- */
@@ -247,6 +315,7 @@ int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 c
 static int osq_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
 	SQLITE_EXTENSION_INIT2(pApi);
 	osq_version = sqlite3_libversion_number();
+	osq_math_init(db);
 	return osqConnInit(db, pzErrMsg);
 }
 
@@ -268,6 +337,21 @@ __attribute__((visibility("default"))) int sqlite3_outlooksql_init(
 int osq_libversion_number(void) { return osq_version; }
 
 int osq_complete(const char *sql) { return sqlite3_complete(sql); }
+
+int osq_compiles(sqlite3 *db, const char *sql) {
+	sqlite3_stmt *st = 0;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		/* Clear the connection's error: sqlite3_open reports the error
+		** code its automatic extensions leave. A statement that
+		** prepares resets it. */
+		st = 0;
+		sqlite3_prepare_v2(db, "SELECT 1", -1, &st, 0);
+		sqlite3_finalize(st);
+	}
+	return rc == SQLITE_OK;
+}
 
 int osq_declare_vtab(sqlite3 *db, const char *sql) { return sqlite3_declare_vtab(db, sql); }
 

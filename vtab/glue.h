@@ -64,14 +64,21 @@ enum {
 };
 
 /* Registration on one connection; called from Go's connection setup. */
-int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable);
-int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 conn, int idx);
+int osq_create_module(sqlite3 *db, const char *name, sqlite3_int64 conn, int idx, int writable, int creatable);
+int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 conn, int idx, int pure);
+/* osq_math_init (mathfunc.c) registers SQLite's math functions on a
+** connection whose SQLite lacks them (built without
+** SQLITE_ENABLE_MATH_FUNCTIONS, as mattn's default build is). */
+void osq_math_init(sqlite3 *db);
 
 /* Wrappers. Those marked "(version)" degrade when the host SQLite is older
 ** than the interface: osq_vtab_in/_in_first/_rhs_value/_distinct need 3.38,
 ** osq_collation 3.22, osq_is_interrupted 3.41. */
 int osq_libversion_number(void);
 int osq_complete(const char *sql);
+/* osq_compiles reports whether sql prepares on db (e.g. whether a function
+** exists). */
+int osq_compiles(sqlite3 *db, const char *sql);
 int osq_declare_vtab(sqlite3 *db, const char *sql);
 void osq_set_vtab_error(sqlite3_vtab *vt, const char *p, int n);
 char *osq_errmsg(const char *p, int n);

@@ -48,7 +48,7 @@ func panicErr(name, method string, r any) error {
 }
 
 //export osqConnect
-func osqConnect(db *C.sqlite3, conn C.sqlite3_int64, idx C.int, ph *C.uintptr_t, pzErr **C.char) (rc C.int) {
+func osqConnect(db *C.sqlite3, conn C.sqlite3_int64, idx C.int, argc C.int, argv **C.char, ph *C.uintptr_t, pzErr **C.char) (rc C.int) {
 	registry.RLock()
 	e := registry.mods[int(idx)]
 	registry.RUnlock()
@@ -71,7 +71,7 @@ func osqConnect(db *C.sqlite3, conn C.sqlite3_int64, idx C.int, ph *C.uintptr_t,
 		setErr(pzErr, fmt.Sprintf("vtab: %s: SQLite rejected the schema (code %d); fix Schema(): %s", e.name, int(rc), schema))
 		return rc
 	}
-	t, err := e.m.Connect(c)
+	t, err := connectModule(e, c, cArgs(argc, argv))
 	if err != nil {
 		setErr(pzErr, err.Error())
 		return C.SQLITE_ERROR

@@ -23,6 +23,17 @@
 // profiles file is the CLI's (see internal/profile). The function is
 // SQLITE_DIRECTONLY: a view or trigger stored in a database file cannot
 // call it, so opening someone else's .db cannot redirect the extension.
+//
+// Tables can also be stored in a database file, bound to a profile:
+//
+//	CREATE VIRTUAL TABLE work_mail USING messages(profile=work)
+//
+// The file keeps only that statement; each connection that loads the
+// extension and uses work_mail reads the profile work. profile=NAME is the
+// only module argument accepted.
+//
+// The extension also adds regexp (Go syntax) and SQLite's math functions
+// to a host that lacks them.
 package main
 
 import (

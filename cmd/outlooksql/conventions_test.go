@@ -12,7 +12,7 @@ import (
 // usage on stdout, nothing on stderr, and exits 0, for every command the
 // usage lists, through the real binary.
 func TestEveryCommandHelp(t *testing.T) {
-	commands := []string{"demo", "query", "explain", "shell", "login", "whoami", "logout", "sync", "tables", "schema", "profiles", "version", "help"}
+	commands := []string{"demo", "query", "explain", "shell", "login", "whoami", "logout", "sync", "tables", "schema", "profiles", "version", "help", "attachments"}
 	// Every command of the usage is in the table, so a new one is tested too.
 	listed := regexp.MustCompile(`(?m)^  outlooksql (\w+)`).FindAllStringSubmatch(usage, -1)
 	for _, m := range listed {
@@ -49,7 +49,7 @@ func TestEveryCommandHelp(t *testing.T) {
 // commandFlags is a flag each command's --help must show.
 var commandFlags = map[string]string{
 	"query": "--no-header", "explain": "--file FILE", "shell": "-bail", "sync": "--every DURATION",
-	"login": "--device-code", "whoami": "--demo", "logout": "--profile", "demo": "--serve",
+	"login": "--device-code", "whoami": "--demo", "logout": "--profile", "demo": "--serve", "attachments": "--dir DIR",
 }
 
 // TestVersion: "outlooksql --version" and "outlooksql version" print one

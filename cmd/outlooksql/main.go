@@ -50,6 +50,9 @@ Usage:
   outlooksql tables                       list the tables
   outlooksql schema  [table]              show the columns of the tables
   outlooksql profiles                     list the named connections of the profiles file
+  outlooksql attachments save --dir DIR [flags] "WHERE …"
+                                          save matching attachments as files (never replacing
+                                          one); outlooksql attachments --help
   outlooksql version                      print the version (also --version)
 
 Every command prints this usage with -h or --help.
@@ -112,6 +115,7 @@ func main() {
 		defer stop()
 	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		awaitSignalEnd() // an error caused by SIGTERM removing the demo: end by the signal
 		if ctx.Err() != nil {
 			err = errInterrupt // Ctrl-C: whatever the statement said of it
 		}
@@ -186,6 +190,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSchema(args[1:], stdout)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout)
+	case "attachments":
+		return runAttachments(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }

@@ -126,6 +126,9 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return fmt.Errorf("open %s: %w", q.file, err)
 	}
+	if err := driver.EnableFileFunctions(conn); err != nil { // readfile, writefile
+		return err
+	}
 
 	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout, pager: !q.noPager}
 	sh.dot.stdout, sh.dot.bail = stdout, q.bail

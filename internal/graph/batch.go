@@ -88,7 +88,7 @@ func (c *Client) Batch(ctx context.Context, mailbox string, reqs []BatchRequest)
 			continue
 		}
 		if m != nil {
-			it.key = memoKey(u, r.Header)
+			it.key = memoKey(c, u, r.Header)
 			e, owner := m.claim(it.key)
 			if !owner {
 				it.entry = e

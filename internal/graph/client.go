@@ -252,7 +252,7 @@ func (c *Client) Get(ctx context.Context, mailbox, path string, header http.Head
 	if m == nil {
 		return c.get(ctx, mailbox, u, header)
 	}
-	key := memoKey(u, header)
+	key := memoKey(c, u, header)
 	for {
 		e, owner := m.claim(key)
 		if owner {

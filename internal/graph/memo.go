@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,9 +82,12 @@ func memoFrom(ctx context.Context) *Memo {
 	return m
 }
 
-// memoKey identifies a GET: its absolute URL and its headers.
-func memoKey(u *url.URL, header http.Header) string {
+// memoKey identifies a GET of client c: the client (two sign-ins on the
+// same Graph send the same URLs, and must not share answers), its
+// absolute URL and its headers.
+func memoKey(c *Client, u *url.URL, header http.Header) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%p\x00", c)
 	b.WriteString(u.String())
 	keys := make([]string, 0, len(header))
 	for k := range header {

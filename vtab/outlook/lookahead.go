@@ -2,6 +2,7 @@ package outlook
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -171,9 +172,12 @@ func (la *lookahead) closed(c *cursor) {
 	}
 }
 
-// aheadKey identifies a request: its URL and headers.
-func aheadKey(u string, h http.Header) string {
+// aheadKey identifies a request: the Source that sends it (two sign-ins
+// on the same Graph send the same URLs: a table created with a profile
+// beside the connection's own), its URL and headers.
+func aheadKey(src *Source, u string, h http.Header) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%p\x00", src)
 	b.WriteString(u)
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -383,8 +387,11 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	la.mu.Unlock()
 	limit := c.src.Config.Lookahead
 	// The window grows while at least a third of the answers are used (a
-	// batch of 20 of which 7 are used still saves 6 requests), and shrinks
-	// when fewer than a fifth are.
+	// batch of 20 of which 7 are used still saves 6 requests); past a
+	// batch, only once a few answers were settled since it last changed
+	// (SQLite does not tell the tables a join's LIMIT: a join it stops
+	// after a few rows then wastes about one window, however fast the
+	// answers come); it shrinks when fewer than a fifth are used.
 	switch {
 	case wasted > 4*used && g.window <= 1:
 		g.off = true // the guesses keep being wrong: stop guessing
@@ -393,7 +400,7 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 	case wasted > 4*used:
 		g.window = max(g.window/2, 1)
 		la.resetCounts(g)
-	case used > 0 && 2*used >= wasted && g.window < limit:
+	case used > 0 && 2*used >= wasted && g.window < limit && (g.window < graph.MaxBatch || used+wasted >= aheadFirst):
 		if g.window < graph.MaxBatch {
 			g.window = min(graph.MaxBatch, limit)
 		} else {
@@ -443,7 +450,7 @@ func (la *lookahead) topUp(c *cursor, g *aheadGroup, ka plan.KeyArg, p outerPage
 		}
 		r := scan.Requests[0]
 		h := c.header(&r)
-		key := aheadKey(r.URL, h)
+		key := aheadKey(c.src, r.URL, h)
 		la.mu.Lock()
 		_, dup := la.answers[key]
 		la.mu.Unlock()
@@ -696,7 +703,7 @@ func (c *cursor) aheadTake(r *plan.Request, hdr http.Header) (*graph.Response, e
 	if la == nil {
 		return nil, nil, false
 	}
-	resp, err, ok := la.take(c.ctx, aheadKey(r.URL, hdr))
+	resp, err, ok := la.take(c.ctx, aheadKey(c.src, r.URL, hdr))
 	if ok {
 		c.stmt.mu.Lock()
 		c.info.Ahead++

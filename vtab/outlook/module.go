@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/outlooksql/outlooksql/vtab"
+	"github.com/outlooksql/outlooksql/vtab/funcs"
 	"github.com/outlooksql/outlooksql/vtab/plan"
 	"github.com/outlooksql/outlooksql/vtab/tables"
 )
@@ -35,6 +36,9 @@ var registerErr error
 // every SQLite connection the process opens from now on. It is idempotent.
 func Register() error {
 	registerOnce.Do(func() {
+		if registerErr = funcs.RegisterRegexp(); registerErr != nil {
+			return
+		}
 		for _, t := range tables.All {
 			if err := vtab.Register(t.Name, &module{t: t}); err != nil {
 				registerErr = fmt.Errorf("register table %s: %w", t.Name, err)
