@@ -31,11 +31,13 @@ var literal = regexp.MustCompile(`[xX]?'(?:[^']|'')*'|\b\d[0-9A-Za-z:.+\-]*`)
 func termShape(t plan.Term) string { return literal.ReplaceAllString(t.String(), "?") }
 
 // groupScans collapses scans that differ only in their values into one
-// group each, in the order of each group's first scan.
+// group each, in the order of each group's first scan. The statement's
+// first scan, the outermost loop of a join, stays a line of its own: the
+// inner scans of a self-join are not counted with it.
 func groupScans(scans []driver.Scan) []*scanGroup {
 	var groups []*scanGroup
 	byShape := map[string]*scanGroup{}
-	for _, s := range scans {
+	for i, s := range scans {
 		var b strings.Builder
 		b.WriteString(s.Table)
 		for _, t := range s.Pushed {
@@ -58,7 +60,9 @@ func groupScans(scans []driver.Scan) []*scanGroup {
 		}
 		g := &scanGroup{Scan: s, Count: 1, shape: shape}
 		groups = append(groups, g)
-		byShape[shape] = g
+		if i > 0 {
+			byShape[shape] = g
+		}
 	}
 	return groups
 }

@@ -185,6 +185,9 @@ func TestGroupScans(t *testing.T) {
 		{Table: "messages", Pushed: []plan.Term{filter("received_date_time >= '2024-01-01'", "receivedDateTime ge 2024-01-01T00:00:00Z")}, Rows: 7, Pages: 1, Requests: 1},
 		{Table: "messages", Pushed: []plan.Term{filter("received_date_time >= '2025-06-01'", "receivedDateTime ge 2025-06-01T00:00:00Z")}, Rows: 1, Pages: 1, Requests: 1},
 		{Table: "mail_folders", Pushed: []plan.Term{path("user_id = 'AAMk1'")}, Rows: 9, Pages: 1, Requests: 1},
+		// a self-join's inner scans: not counted with the first scan
+		{Table: "messages", Rows: 3, Pages: 1, Cached: 1},
+		{Table: "messages", Rows: 3, Pages: 1, Cached: 1},
 	}
 	type want struct {
 		table                               string
@@ -198,6 +201,7 @@ func TestGroupScans(t *testing.T) {
 		{"attachments", 1, 1, 0, 0, 1, 1, "message_id = 'AAMk3' → path"},
 		{"messages", 2, 2, 2, 0, 0, 8, "received_date_time >= ? → receivedDateTime ge ?"},
 		{"mail_folders", 1, 1, 1, 0, 0, 9, "user_id = 'AAMk1' → path"},
+		{"messages", 2, 2, 0, 2, 0, 6, "(none)"},
 	}
 	got := groupScans(scans)
 	if len(got) != len(wants) {
