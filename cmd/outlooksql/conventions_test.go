@@ -99,3 +99,30 @@ func TestVersionLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagSpellings: each flag of query answers to its short, long and
+// Go-style one-dash spellings, with the value apart or after "=".
+func TestFlagSpellings(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"-c", "x", "--demo"}, // a later check refuses both: proves -c is --connection
+		{"--connection", "x", "--demo"},
+		{"--connection=x", "-demo"},
+	} {
+		_, stderr, code := binRun(t, dir, "", append(append([]string{"query"}, args...), "SELECT 1")...)
+		if code != 1 || !strings.Contains(stderr, "--demo and -c/--connection both name a connection") {
+			t.Errorf("query %q: exit %d, %q", args, code, stderr)
+		}
+	}
+	for _, args := range [][]string{
+		{"--demo", "-f", "csv", "--no-pager", "--no-header"},
+		{"-demo", "-format", "csv", "-no-pager", "-no-header"},
+		{"--demo", "-fcsv", "--no-header"},
+		{"--demo", "--format=csv", "-no-header"},
+	} {
+		out, stderr, code := binRun(t, dir, "", append(append([]string{"query"}, args...), "SELECT 42 AS x")...)
+		if code != 0 || out != "42\n" || stderr != "" {
+			t.Errorf("query %q: exit %d, stdout %q, stderr %q; want 42 alone", args, code, out, stderr)
+		}
+	}
+}
