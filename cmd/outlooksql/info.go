@@ -128,7 +128,7 @@ var tour = []struct{ title, sql string }{
 }
 
 func runDemo(ctx context.Context, args []string, w io.Writer) error {
-	fs := newFlagSet("demo", usage, w)
+	fs := newFlagSet("demo", commandUsage("demo"), w)
 	serve := fs.Bool("serve", false, "serve the demo tenant until stopped")
 	if err := parseFlags(fs, args); err != nil {
 		return helpIsNoError(err)

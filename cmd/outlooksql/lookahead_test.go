@@ -35,7 +35,8 @@ func TestExplainBatchedLookup(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("batched lookup: attachments.message_id from messages.id: %d keys fetched ahead in ", n),
 		fmt.Sprintf(", %d served, 0 dropped\n", n),
-		" ahead=1\n",
+		fmt.Sprintf("scan 2: attachments × %d  rows=", n), // the inner scans, one line
+		fmt.Sprintf(" ahead=%d\n", n),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain output lacks %q:\n%.3000s", want, out)

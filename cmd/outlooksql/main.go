@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -52,6 +53,9 @@ Usage:
   outlooksql attachments save --dir DIR [flags] "WHERE …"
                                           save matching attachments as files (never replacing
                                           one); outlooksql attachments --help
+  outlooksql version                      print the version (also --version)
+
+Every command prints this usage with -h or --help.
 
 Flags of query, explain and shell:
   -c, --connection STRING   connection string
@@ -61,6 +65,8 @@ Flags of query, explain and shell:
                             sqlite3's box, column, line, list or insert
   --timeout DURATION        stop a statement that runs longer: seconds (5, 0.5) or a
                             duration (30s, 2m); default 0: no limit of its own
+  --no-pager                never page a result taller than the terminal (through $PAGER,
+                            else less -FRX); in the shell, .pager on|off
   --yes                     (shell) send changes of more than one item without asking;
                             the shell asks only when stdin is a terminal, query never asks
   -bail                     (shell) stop a script at its first error
@@ -147,9 +153,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errUsage
 	}
 	switch args[0] {
+	case "tables", "schema", "profiles":
+		if isHelp(args[1:]) { // they take no flags, but answer --help as every command does
+			fmt.Fprint(stdout, commandUsage(args[0]))
+			return nil
+		}
+	}
+	switch args[0] {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "--version":
+		return runVersion(args[1:], stdout)
 	case "query":
 		return runQuery(ctx, args[1:], stdin, stdout, stderr, false)
 	case "explain":
@@ -191,16 +206,18 @@ type queryFlags struct {
 	yes     bool          // shell: do not ask before a flush of several changes
 	file    string        // shell: the SQLite database file; "" is in memory
 	bail    bool          // shell: stop at the first error
+	noPager bool          // --no-pager: never page a tall result
 	query   queryFileFlags
 }
 
 func parseQueryFlags(name string, args []string, stdout io.Writer) (*queryFlags, []string, error) {
-	fs := newFlagSet(name, usage, stdout)
+	fs := newFlagSet(name, commandUsage(name), stdout)
 	q := &queryFlags{}
 	fs.StringVarP(&q.conn, "connection", "c", "", "connection string")
 	fs.StringVarP(&q.profile, "profile", "p", "", "profile name")
 	fs.BoolVar(&q.demo, "demo", false, "use the embedded demo tenant")
 	fs.StringVarP(&q.format, "format", "f", "table", "output format")
+	fs.BoolVar(&q.noPager, "no-pager", false, "never page a result taller than the terminal")
 	fs.Var((*secondsValue)(&q.timeout), "timeout", "the longest a statement may run, in seconds or as a duration (0: no limit)")
 	if name == "shell" {
 		fs.BoolVar(&q.yes, "yes", false, "send changes of more than one item without asking")
@@ -326,6 +343,10 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	query := strings.Join(rest, " ")
 	if strings.TrimSpace(query) == "" {
+		if isTerminal(stdin) {
+			// Reading a terminal to its end would wait silently.
+			fmt.Fprintf(stderr, "%s: type the SQL statement, then Ctrl-D on a line of its own (or give it as an argument: outlooksql %s \"SELECT …\"; or --file FILE)\n", name, name)
+		}
 		b, err := io.ReadAll(stdin)
 		if err != nil {
 			return fmt.Errorf("read SQL from stdin: %w", err)
@@ -367,7 +388,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	// query never asks before a write: it is one statement the caller
 	// wrote out in full (explain shows what it would send).
-	err = execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout, extra: formatOptions{NoHeader: q.query.noHeader}}, out, stderr)
+	err = execute(ctx, conn, query, printOpts{format: q.format, explain: explain, timeout: q.timeout, pager: !q.noPager, extra: formatOptions{NoHeader: q.query.noHeader}}, out, stderr)
 	if derr := done(); err == nil {
 		err = derr
 	}
@@ -399,6 +420,7 @@ type printOpts struct {
 	explain bool          // the scans and Graph requests, after the rows; writes are a dry run
 	timer   bool          // the elapsed time, after the rows
 	timeout time.Duration // --timeout: the statement is cancelled after it; 0 is no limit
+	pager   bool          // on a terminal, a result taller than it goes through $PAGER (or less -FRX)
 	extra   formatOptions // the shell's .headers, .nullvalue and .mode insert TABLE; query's --no-header
 	// confirm, if set, is asked before a flush of more than one change;
 	// an error cancels the flush (see driver.SetConfirm).
@@ -460,15 +482,57 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		}
 		defer driver.SetConfirm(conn, nil)
 	}
+	asJSON := po.explain && po.format == "json" // one JSON object: the rows inside the plan
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
+		prog.stop()
+		if po.explain { // the requests it made before it failed
+			if asJSON {
+				writeJSONPlan(stdout, buildJSONPlan(conn, nil, isWrite(query), err))
+			} else {
+				printExplain(conn, stdout, isWrite(query))
+			}
+		}
 		return err
 	}
 	opts := outputOptions(po.format, stdout)
+	realStdout := stdout
 	opts.NoHeader, opts.Null, opts.Table = po.extra.NoHeader, po.extra.Null, po.extra.Table
-	_, werr := writeRows(prog.writer(stdout), po.format, rows, opts)
+	var rowsJSON bytes.Buffer
+	rowsOut := prog.writer(stdout)
+	if asJSON {
+		rowsOut = &rowsJSON
+	}
+	// On a terminal, a result taller than it goes through the pager, with
+	// what explain and .timer print after it.
+	var paged bytes.Buffer
+	usePager := po.pager && !asJSON && pageable(po.format) && isTerminal(stdout)
+	if usePager {
+		rowsOut = &paged
+		stdout = &paged
+	}
+	_, werr := writeRows(rowsOut, po.format, rows, opts)
 	cerr := rows.Close()
 	prog.stop()
+	if asJSON {
+		stmtErr := cerr
+		if werr != nil {
+			stmtErr = werr
+		}
+		raw := rowsJSON.Bytes()
+		if stmtErr != nil {
+			raw = nil // a partial array is no JSON
+		}
+		if ws, _ := driver.Warnings(conn); len(ws) > 0 {
+			for _, w := range ws {
+				fmt.Fprintln(stderr, "warning:", w)
+			}
+		}
+		if err := writeJSONPlan(stdout, buildJSONPlan(conn, raw, isWrite(query), stmtErr)); err != nil && stmtErr == nil {
+			stmtErr = err
+		}
+		return stmtErr
+	}
 	elapsed := time.Since(start)
 	if ws, _ := driver.Warnings(conn); len(ws) > 0 {
 		for _, w := range ws {
@@ -482,68 +546,15 @@ func executeRows(ctx context.Context, conn *sql.Conn, query string, po printOpts
 		reqs, _ := driver.Requests(conn)
 		fmt.Fprintf(stdout, "Run Time: %.3f s, %d Graph %s\n", elapsed.Seconds(), len(reqs), plural(int64(len(reqs)), "request"))
 	}
+	if usePager {
+		if err := pageOutput(paged.Bytes(), realStdout); err != nil && werr == nil {
+			werr = err
+		}
+	}
 	if werr != nil {
 		return werr
 	}
 	return cerr
-}
-
-// printExplain lists the scans and Graph requests of the last statement;
-// then, for a write statement (ran as a dry run), the requests it would
-// have sent.
-func printExplain(conn *sql.Conn, w io.Writer, write bool) {
-	scans, _ := driver.Scans(conn)
-	reqs, _ := driver.Requests(conn)
-	fmt.Fprintln(w)
-	for i, s := range scans {
-		cached := ""
-		if s.Cached > 0 {
-			cached = fmt.Sprintf(" cached=%d", s.Cached) // identical requests served once
-		}
-		if s.Ahead > 0 {
-			cached += fmt.Sprintf(" ahead=%d", s.Ahead) // answered by a batched lookup
-		}
-		fmt.Fprintf(w, "scan %d: %s  rows=%d pages=%d requests=%d%s\n", i+1, s.Table, s.Rows, s.Pages, s.Requests, cached)
-		fmt.Fprintf(w, "  pushed to Graph:   %s\n", listOrNone(s.Pushed))
-		fmt.Fprintf(w, "  checked by SQLite: %s\n", listOrNone(s.Local))
-		if s.PartitionBounds != "" {
-			fmt.Fprintf(w, "  partition bounds:  %s\n", s.PartitionBounds)
-		}
-		for j, p := range s.Partitions { // a scan split into concurrent chains
-			fmt.Fprintf(w, "  partition %d: %s  requests=%d rows=%d\n", j+1, p.Range, p.Requests, p.Rows)
-		}
-	}
-	printLookaheads(conn, w)
-	var bytes int64
-	fmt.Fprintf(w, "graph requests: %d\n", len(reqs))
-	for i, r := range reqs {
-		bytes += r.Bytes
-		status := fmt.Sprint(r.Status)
-		if r.Err != "" {
-			status = r.Err
-		}
-		fmt.Fprintf(w, "  %2d %s %s -> %s, %d bytes, %s\n", i+1, r.Method, r.URL, status, r.Bytes, r.Duration.Round(100_000))
-		for _, in := range r.Inner { // the GETs of a $batch
-			status := fmt.Sprint(in.Status)
-			if in.Err != "" {
-				status = in.Err
-			}
-			fmt.Fprintf(w, "       %s %s -> %s\n", in.Method, in.URL, status)
-		}
-	}
-	fmt.Fprintf(w, "total: %d requests, %d bytes\n", len(reqs), bytes)
-	planned, _ := driver.PlannedRequests(conn)
-	if !write && len(planned) == 0 {
-		return
-	}
-	for _, p := range planned {
-		line := "would send: " + p.Method + " " + p.URL
-		if p.Body != "" {
-			line += " " + clipBody(p.Body)
-		}
-		fmt.Fprintln(w, line)
-	}
-	fmt.Fprintf(w, "dry run: %d %s would be sent; nothing was sent\n", len(planned), plural(int64(len(planned)), "request"))
 }
 
 // maxBody is how much of a request body explain shows.

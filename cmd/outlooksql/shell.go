@@ -43,6 +43,8 @@ const shellHelp = `Statements end with ";" and may span lines. Commands (as in s
   .explain on|off         after each statement, list the Graph requests it made;
                           writes become dry runs: listed, not sent
   .timer on|off           after each statement, show how long it took
+  .pager on|off           page a result taller than the terminal through $PAGER
+                          (or less -FRX); default on (--no-pager: off)
   .help                   this text
   .quit, .exit, .q        leave (so does Ctrl-D)
 Ctrl-C stops the running statement, or clears the line being typed.
@@ -76,6 +78,7 @@ type shell struct {
 	format      string
 	explain     bool
 	timer       bool
+	pager       bool // .pager: a result taller than the terminal goes through the pager
 	interactive bool
 	timeout     time.Duration // --timeout of each statement
 	dot         dotState      // what the sqlite3-style dot-commands set
@@ -127,7 +130,7 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 
-	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout}
+	sh := &shell{conn: conn, out: stdout, errw: stderr, format: q.format, timeout: q.timeout, pager: !q.noPager}
 	sh.dot.stdout, sh.dot.bail = stdout, q.bail
 	defer sh.closeOnce()
 	defer sh.closeOutput()
@@ -282,7 +285,7 @@ func (sh *shell) run(ctx context.Context, stmt string, line int) (ok, cancelled 
 	sh.mu.Lock()
 	sh.cancel = cancel
 	sh.mu.Unlock()
-	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout, extra: sh.dot.formatOptions()}
+	po := printOpts{format: sh.format, explain: sh.explain, timer: sh.timer, timeout: sh.timeout, pager: sh.pager, extra: sh.dot.formatOptions()}
 	if sh.ask != nil {
 		po.confirm = sh.confirm
 	}
@@ -409,6 +412,8 @@ func (sh *shell) command(ctx context.Context, line string) (quit bool, err error
 		return false, onOff(name, args, &sh.explain)
 	case ".timer":
 		return false, onOff(name, args, &sh.timer)
+	case ".pager":
+		return false, onOff(name, args, &sh.pager)
 	default:
 		return false, fmt.Errorf("unknown command %s: .help lists the commands", name)
 	}
@@ -685,7 +690,7 @@ func complete(line string, pos int) (head string, completions []string, tail str
 }
 
 var dotCommands = []string{".tables", ".schema", ".databases", ".mode", ".headers", ".nullvalue", ".once", ".output",
-	".read", ".import", ".dump", ".bail", ".explain", ".timer", ".help", ".quit", ".exit"}
+	".read", ".import", ".dump", ".bail", ".explain", ".timer", ".pager", ".help", ".quit", ".exit"}
 
 var sqlWords = []string{"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "GROUP", "HAVING",
 	"LIMIT", "JOIN", "LEFT", "ON", "AS", "DESC", "ASC", "LIKE", "IN", "IS", "NULL", "COUNT", "DISTINCT"}

@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 		"HOME":            home,
 		"XDG_CONFIG_HOME": filepath.Join(home, "config"),
 		"XDG_STATE_HOME":  filepath.Join(home, "state"),
+		"PAGER":           "cat", // no pager on the tests' terminals (pager tests set their own)
 	} {
 		os.Setenv(k, v)
 	}

@@ -32,7 +32,7 @@ type syncFlags struct {
 // runSync copies the mail tables into a SQLite file and keeps them
 // current (SCHEMA.md, "Syncing into a database file").
 func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sync", usage, stdout)
+	fs := newFlagSet("sync", commandUsage("sync"), stdout)
 	f := &syncFlags{}
 	fs.StringVarP(&f.conn, "connection", "c", "", "connection string")
 	fs.StringVarP(&f.profile, "profile", "p", "", "profile name")
