@@ -2,6 +2,15 @@ package driver_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
 	"runtime"
 	"strconv"
 	"strings"
@@ -109,5 +118,88 @@ func TestHostile11Update(t *testing.T) {
 	got := e.query(t, "SELECT count(*) FROM messages m WHERE m.importance = 'high' AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)")
 	if len(got) != 1 || got[0][0] != strconv.Itoa(want) {
 		t.Errorf("after the UPDATE, %v messages with attachments are high, want %d", got, want)
+	}
+}
+
+// TestHostile11BatchAnswers: the $batch answers of a lookahead are
+// mangled by a proxy in the ways Graph (or a middlebox) may: an inner 429
+// with Retry-After, an inner 503, an answer missing its id, a body that is
+// not JSON, a batch without "responses". The rows stay exact: answers
+// that are not Graph's final word are not served, and the scans ask again.
+func TestHostile11BatchAnswers(t *testing.T) {
+	f := newLAFixture(t, []string{"ParallelScans=1"})
+	q := "SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) c FROM messages m"
+	want := sorted(f.run(t, "Off", q))
+	target, _ := url.Parse(f.Server.URL)
+	for _, mode := range []string{"inner429", "inner503", "missing", "notjson", "noresponses", "wrongids"} {
+		t.Run(mode, func(t *testing.T) {
+			var batches atomic.Int32
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !(r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/$batch")) || batches.Add(1) != 2 {
+					httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				httputil.NewSingleHostReverseProxy(target).ServeHTTP(rec, r)
+				body := rec.Body.String()
+				var doc struct {
+					Responses []map[string]any `json:"responses"`
+				}
+				if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.Responses) < 3 {
+					t.Errorf("batch answer %q: %v", body, err)
+				}
+				rs := doc.Responses
+				switch mode {
+				case "inner429":
+					rs[2] = map[string]any{"id": rs[2]["id"], "status": 429, "headers": map[string]any{"Retry-After": "0"},
+						"body": map[string]any{"error": map[string]any{"code": "TooManyRequests", "message": "slow down"}}}
+				case "inner503":
+					rs[2] = map[string]any{"id": rs[2]["id"], "status": 503,
+						"body": map[string]any{"error": map[string]any{"code": "ServiceUnavailable", "message": "busy"}}}
+				case "missing":
+					doc.Responses = append(rs[:1:1], rs[2:]...)
+				case "wrongids":
+					for i := range rs {
+						rs[i]["id"] = fmt.Sprintf("x%d", i)
+					}
+				}
+				b, _ := json.Marshal(doc)
+				body = string(b)
+				switch mode {
+				case "notjson":
+					body = body[:len(body)/2]
+				case "noresponses":
+					body = `{"value":[]}`
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(rec.Code)
+				io.WriteString(w, body)
+			}))
+			defer proxy.Close()
+			cs := strings.Replace(f.ConnString("Lookahead=On", "ParallelScans=1", "RetryWaitTime=0.01"), "BaseUrl="+f.Server.GraphURL(), "BaseUrl="+proxy.URL+"/v1.0", 1)
+			db, err := sql.Open(driver.Name, cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			conn, err := db.Conn(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			rows, err := conn.QueryContext(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := readRows(rows)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			diffRows(t, mode, sorted(got), want)
+			las, _ := driver.Lookaheads(conn)
+			if len(las) != 1 || las[0].Served+las[0].Dropped != las[0].Prefetched || las[0].Served < 100 {
+				t.Errorf("%s: lookaheads %+v: want one, every key served or dropped, most served", mode, las)
+			}
+		})
 	}
 }
