@@ -19,6 +19,7 @@ import (
 
 	"github.com/outlooksql/outlooksql/driver"
 	"github.com/outlooksql/outlooksql/internal/fakegraph"
+	plaincopy "github.com/outlooksql/outlooksql/internal/oracle"
 )
 
 // driverGoroutines returns the stacks of the goroutines running the
@@ -201,5 +202,64 @@ func TestHostile11BatchAnswers(t *testing.T) {
 				t.Errorf("%s: lookaheads %+v: want one, every key served or dropped, most served", mode, las)
 			}
 		})
+	}
+}
+
+// TestHostile11OddValues: values the row path must hand to SQLite exactly:
+// text past the 64 KB result buffer, at its edge, escaped and astral
+// characters, quotes and backslashes, empty strings, attachment bytes past
+// 64 KB; read through a listing (the walked members), a GET by id, and a
+// join looked ahead, compared with a plain SQLite copy.
+func TestHostile11OddValues(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 31, Users: 1, MessagesPerUser: 40})
+	subjects := []string{
+		strings.Repeat("é", 40000),               // 80,000 bytes
+		strings.Repeat("a", 64<<10),              // exactly the buffer
+		strings.Repeat("b", 64<<10+1),            // one past it
+		"Caf\u00e9 🎸 \U0001F600 \"q\" \\ back\\", // astral, quotes, backslashes
+		"", "<script>&amp;</script>", "tab\there", // Go's JSON escapes <, >, &
+		"\u2028\u2029 line separators",
+	}
+	for i, s := range subjects {
+		tenant.Users[0].Messages[i].Subject = s
+	}
+	var big []byte
+	for i := range 100_000 {
+		big = append(big, byte(i*7))
+	}
+	for _, m := range tenant.Users[0].Messages {
+		for _, a := range m.Attachments {
+			if a.Kind == "file" {
+				a.Content, a.Size = big, len(big)
+				goto done
+			}
+		}
+	}
+done:
+	e := newEnv(t, tenant, []string{"Lookahead=On"})
+	plain, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	plain.SetMaxOpenConns(1)
+	if err := plaincopy.Load(plain, tenant, e.User); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ q, plain string }{
+		{"SELECT id, subject, length(subject) FROM messages", "SELECT id, subject, length(subject) FROM messages WHERE user_id = 'me' AND folder_id IS NULL"},
+		{"SELECT m2.id, m2.subject FROM messages m1 JOIN messages m2 ON m2.id = m1.id", "SELECT id, subject FROM messages WHERE user_id = 'me' AND folder_id IS NULL"},
+		{"SELECT a.id, hex(a.content), length(a.content) FROM messages m CROSS JOIN attachments a ON a.message_id = m.id WHERE a.size > 50000",
+			"SELECT a.id, hex(a.content), length(a.content) FROM messages m JOIN attachments a ON a.message_id = m.id AND a.user_id = 'me' WHERE m.user_id = 'me' AND m.folder_id IS NULL AND a.size > 50000"},
+	} {
+		got := sorted(e.query(t, c.q))
+		want, err := plainRows(context.Background(), plain, c.plain, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			t.Fatalf("%s: no rows: proves nothing", c.plain)
+		}
+		diffRows(t, c.q, got, sorted(want))
 	}
 }
