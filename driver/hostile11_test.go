@@ -263,3 +263,34 @@ done:
 		diffRows(t, c.q, got, sorted(want))
 	}
 }
+
+// TestHostile11MaxRequestsBoundary: a statement that fits MaxRequests
+// exactly without lookahead must fit it with lookahead on, even when most
+// of its guesses are wrong: the speculative requests must not make a query
+// fail that would have worked.
+func TestHostile11MaxRequestsBoundary(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 41, Users: 1, MessagesPerUser: 400})
+	for _, c := range []struct{ name, q, off string }{
+		{"lookahead, most guesses wrong",
+			"SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages m WHERE unicode(substr(m.id, -3, 1)) % 5 = 0",
+			"Lookahead=Off"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			base := newEnv(t, tenant, []string{c.off}, fakegraph.WithPageCap(40))
+			want := sorted(base.query(t, c.q))
+			n := len(base.Server.Requests())
+			e := newEnv(t, tenant, []string{"MaxRequests=" + strconv.Itoa(n), "ParallelScanMinPages=2"}, fakegraph.WithPageCap(40))
+			rows, err := e.conn.QueryContext(context.Background(), c.q)
+			if err == nil {
+				var got [][]string
+				got, err = readRows(rows)
+				if err == nil {
+					diffRows(t, c.name, sorted(got), want)
+				}
+			}
+			if err != nil {
+				t.Errorf("%s needs %d requests; with MaxRequests=%d and the default keys: %v (sent %d)", c.off, n, n, err, len(e.Server.Requests()))
+			}
+		})
+	}
+}
