@@ -294,3 +294,58 @@ func TestHostile11MaxRequestsBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestHostile11BodyPages504: pages carrying bodies that Graph answers with
+// 504 when too large: on the very first page, on partitioned chains, under
+// a LIMIT, and when even one message is too large (the statement fails,
+// naming the 504, after halving down to $top=1).
+func TestHostile11BodyPages504(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 43, Users: 1, MessagesPerUser: 600})
+	ref := newEnv(t, tenant, []string{"ParallelScans=1"})
+	for _, c := range []struct {
+		name, q string
+		extra   []string
+	}{
+		{"sequential", "SELECT id, subject, body FROM messages", []string{"ParallelScans=1"}},
+		{"partitioned", "SELECT id, subject, body FROM messages", []string{"ParallelScanMinPages=2"}},
+		{"partitioned newest first", "SELECT id, subject, body FROM messages ORDER BY received_date_time DESC, id", []string{"ParallelScanMinPages=2"}},
+		{"limit", "SELECT id, subject, body FROM messages ORDER BY received_date_time DESC LIMIT 333", nil},
+		{"join", "SELECT m.id, m.body, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages m", []string{"ParallelScanMinPages=2"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := ref.query(t, c.q)
+			e := newEnv(t, tenant, c.extra, fakegraph.WithMaxPageBytes(60_000))
+			got := e.query(t, c.q)
+			if !strings.Contains(c.q, "ORDER BY") {
+				got, want = sorted(got), sorted(want)
+			}
+			diffRows(t, c.name, got, want)
+			n504, tops := 0, map[string]bool{}
+			for _, r := range e.Server.Requests() {
+				for _, r := range append([]fakegraph.Request{r}, r.Inner...) {
+					if r.Status == 504 {
+						n504++
+					}
+					tops[r.Query.Get("$top")] = true
+				}
+			}
+			if n504 == 0 {
+				t.Errorf("no 504: the case proves nothing (tops %v)", tops)
+			}
+		})
+	}
+	t.Run("one message too large", func(t *testing.T) {
+		e := newEnv(t, tenant, []string{"ParallelScans=1", "RetryMode=None"}, fakegraph.WithMaxPageBytes(100))
+		err := e.queryErr("SELECT id, body FROM messages")
+		if err == nil || !strings.Contains(err.Error(), "504") || !strings.Contains(err.Error(), "select fewer or smaller columns") {
+			t.Fatalf("err %v, want the 504 and what to do", err)
+		}
+		var tops []string
+		for _, r := range e.Server.Requests() {
+			tops = append(tops, r.Query.Get("$top"))
+		}
+		if want := "500 250 125 62 31 15 7 3 1"; strings.Join(tops, " ") != want {
+			t.Errorf("$top of the requests: %v, want %s", tops, want)
+		}
+	})
+}
