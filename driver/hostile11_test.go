@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -348,4 +349,85 @@ func TestHostile11BodyPages504(t *testing.T) {
 			t.Errorf("$top of the requests: %v, want %s", tops, want)
 		}
 	})
+}
+
+// TestHostile11PartitionedEndsWithStatement: a partitioned listing (the
+// outer side of a join) cut short by a LIMIT, by an error in the middle,
+// by a cancelled context or by rows closed early: once the rows are closed
+// no goroutine of the driver is left and no request arrives (counted as
+// they arrive, by a proxy: the fake logs a request when it answers it).
+func TestHostile11PartitionedEndsWithStatement(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 47, Users: 1, MessagesPerUser: 500})
+	de := newEnv(t, tenant, nil, fakegraph.WithPageCap(25), fakegraph.WithLatency(15*time.Millisecond))
+	var arrived atomic.Int64
+	target, _ := url.Parse(de.Server.URL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // cancelled requests
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	rp.ModifyResponse = func(resp *http.Response) error { // nextLinks through the proxy
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		b = []byte(strings.ReplaceAll(string(b), de.Server.URL, proxy.URL))
+		resp.Body = io.NopCloser(strings.NewReader(string(b)))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	cs := strings.Replace(de.ConnString("ParallelScanMinPages=2"), "BaseUrl="+de.Server.GraphURL(), "BaseUrl="+proxy.URL+"/v1.0", 1)
+	db, err := sql.Open(driver.Name, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, c := range []struct {
+		name, q string
+		stop    func(n int, cancel func()) bool // true: stop reading
+	}{
+		{"limit", "SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages m LIMIT 30", nil},
+		{"error", "SELECT m.id, CASE WHEN m.rowid % 97 = 0 THEN json_extract('x', '$') END FROM messages m", nil},
+		{"cancel", "SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages m",
+			func(n int, cancel func()) bool {
+				if n == 40 {
+					cancel()
+				}
+				return false
+			}},
+		{"closed early", "SELECT m.id, m.subject FROM messages m", func(n int, _ func()) bool { return n == 60 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			rows, err := conn.QueryContext(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				n++
+				if c.stop != nil && c.stop(n, cancel) {
+					break
+				}
+			}
+			rows.Close()
+			seen := arrived.Load()
+			if gs := settledGoroutines(); len(gs) > 0 {
+				t.Fatalf("%d goroutines of the driver left:\n%s", len(gs), strings.Join(gs, "\n\n"))
+			}
+			time.Sleep(100 * time.Millisecond)
+			if later := arrived.Load(); later != seen {
+				t.Errorf("%d requests arrived after the rows were closed", later-seen)
+			}
+		})
+	}
 }
