@@ -431,3 +431,24 @@ func TestHostile11PartitionedEndsWithStatement(t *testing.T) {
 		})
 	}
 }
+
+// TestHostile11SortedLimit: ORDER BY on a column SQLite sorts itself, with
+// a LIMIT: SQLite reads every outer row before the LIMIT applies, so the
+// LIMIT does not bound the lookahead (it used to stop after LIMIT rows,
+// and the rest of the inner scans went one GET at a time).
+func TestHostile11SortedLimit(t *testing.T) {
+	f := newLAFixture(t, []string{"ParallelScans=1"})
+	q := "SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages m ORDER BY m.subject, m.id LIMIT 7"
+	off := f.run(t, "Off", q)
+	offSeen := f.seen()
+	on := f.run(t, "On", q)
+	s := f.seen()
+	diffRows(t, "Lookahead=On", on, off)
+	if len(on) != 7 {
+		t.Fatalf("%d rows", len(on))
+	}
+	if s.gets != 1 || s.requests > 1+(f.meMessages()+19)/20+1 {
+		t.Errorf("Lookahead=On: %d requests (%d GETs, %d $batch POSTs), Off: %d; want the listing and batches only:\n%s",
+			s.requests, s.gets, s.posts, offSeen.requests, strings.Join(s.lines, "\n"))
+	}
+}
