@@ -452,3 +452,57 @@ func TestHostile11SortedLimit(t *testing.T) {
 			s.requests, s.gets, s.posts, offSeen.requests, strings.Join(s.lines, "\n"))
 	}
 }
+
+// TestHostile11OddKeys: mailbox keys with quotes, %, +, # and accents,
+// fetched ahead concurrently, give the rows of one GET at a time.
+func TestHostile11OddKeys(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 51, Users: 4, MessagesPerUser: 30})
+	tenant.Users[1].UserPrincipalName = "o'neil+x%41é@contoso.onmicrosoft.com"
+	tenant.Users[2].UserPrincipalName = "Zoë.Ü#1@contoso.onmicrosoft.com"
+	q := "SELECT u.user_principal_name, m.id, m.subject FROM users u JOIN messages m ON m.user_id = u.user_principal_name"
+	var rows [2][][]string
+	for i, mode := range []string{"Off", "On"} {
+		e := newEnv(t, tenant, []string{"Lookahead=" + mode})
+		rows[i] = sorted(e.query(t, q))
+		for _, r := range e.Server.Requests() {
+			if r.Status != 200 {
+				t.Errorf("Lookahead=%s: %s %s: %d", mode, r.Method, r.Path, r.Status)
+			}
+		}
+	}
+	if len(rows[0]) != 120 {
+		t.Errorf("%d rows, want 120", len(rows[0]))
+	}
+	diffRows(t, "On vs Off", rows[1], rows[0])
+}
+
+// TestHostile11OddIDs: message ids holding characters a URL path or a
+// $batch's relative URL must escape, read by id 20 to a $batch, give the
+// rows of one GET at a time, and every request is answered 200.
+func TestHostile11OddIDs(t *testing.T) {
+	tenant := fakegraph.Generate(fakegraph.GenConfig{Seed: 52, Users: 1, MessagesPerUser: 30})
+	odd := []string{"+", "=", "%", "%25", "'", "é", " ", "?", "#", "&", "\"", "%2F", "/", "\\"}
+	for i, m := range tenant.Users[0].Messages {
+		m.ID = m.ID[:10] + odd[i%len(odd)] + m.ID[10:]
+	}
+	q := "SELECT m1.id, m2.subject, (SELECT count(*) FROM attachments a WHERE a.message_id = m1.id) FROM messages m1 JOIN messages m2 ON m2.id = m1.id"
+	var rows [2][][]string
+	for i, mode := range []string{"Off", "On"} {
+		e := newEnv(t, tenant, []string{"Lookahead=" + mode})
+		rows[i] = sorted(e.query(t, q))
+		for _, r := range e.Server.Requests() {
+			for _, r := range append([]fakegraph.Request{r}, r.Inner...) {
+				if r.Status != 200 {
+					t.Errorf("Lookahead=%s: %s %s: %d", mode, r.Method, r.Path, r.Status)
+				}
+			}
+		}
+		if mode == "On" && len(e.Server.Requests()) > 10 {
+			t.Errorf("Lookahead=On: %d requests, want the listing and batches", len(e.Server.Requests()))
+		}
+	}
+	if len(rows[0]) != 30 {
+		t.Errorf("%d rows, want 30", len(rows[0]))
+	}
+	diffRows(t, "On vs Off", rows[1], rows[0])
+}
