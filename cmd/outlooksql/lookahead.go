@@ -13,6 +13,9 @@ import (
 func printLookaheads(conn *sql.Conn, w io.Writer) {
 	las, _ := driver.Lookaheads(conn)
 	for _, l := range las {
+		if l.Prefetched == 0 {
+			continue // the key was found, but nothing followed it to fetch
+		}
 		cached := ""
 		if l.Cached > 0 {
 			cached = fmt.Sprintf(" (%d from the statement's cache)", l.Cached)
