@@ -138,11 +138,11 @@ func TestHostile11BatchAnswers(t *testing.T) {
 			var batches atomic.Int32
 			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if !(r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/$batch")) || batches.Add(1) != 2 {
-					httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+					quietProxy(target).ServeHTTP(w, r)
 					return
 				}
 				rec := httptest.NewRecorder()
-				httputil.NewSingleHostReverseProxy(target).ServeHTTP(rec, r)
+				quietProxy(target).ServeHTTP(rec, r)
 				body := rec.Body.String()
 				var doc struct {
 					Responses []map[string]any `json:"responses"`
@@ -505,4 +505,12 @@ func TestHostile11OddIDs(t *testing.T) {
 		t.Errorf("%d rows, want 30", len(rows[0]))
 	}
 	diffRows(t, "On vs Off", rows[1], rows[0])
+}
+
+// quietProxy is a reverse proxy to target that does not log the requests
+// its client cancels.
+func quietProxy(target *url.URL) *httputil.ReverseProxy {
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	return rp
 }
