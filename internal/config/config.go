@@ -177,7 +177,7 @@ var keys = []Key{
 	{"Pushdown", "True", "True: WHERE, ORDER BY, LIMIT and columns become Graph $filter/$orderby/$top/$select; False: fetch everything and filter locally (benchmarks, debugging)"},
 	{"ReadOnly", "False", "True refuses every write (UPDATE, INSERT, DELETE, outbox/replies/forwards) before any request, and makes the tables usable from a database file's views and triggers"},
 	{"FanOut", string(FanOutBatch), "how a scan runs many requests (an IN list over mailboxes, messages or ids): Batch (concurrently, GETs of one mailbox 20 to a $batch), Concurrent (one GET each) or Sequential (one at a time)"},
-	{"Lookahead", "On", "batched nested loops: when a join's inner scan takes its key (id, message_id, user_id) from the rows of another scan, fetch the next rows' inner requests ahead, 20 to a $batch: On, Off, or the most keys fetched ahead (1 to 1000; On is 60)"},
+	{"Lookahead", "On", "batched nested loops: when a join's inner scan takes its key (id, message_id, user_id) from the rows of another scan, fetch the next rows' inner requests ahead, 20 to a $batch: On, Off, or the most keys fetched ahead (0 to 1000; On is 60, 0 is Off)"},
 	{"RetryWaitMax", "60", "seconds (or a duration such as 5m): the longest Retry-After waited for; a server that asks for longer fails the statement at once; 0: no limit"},
 	{"Timeout", "0", "seconds (or a duration such as 90s, 5m) one statement may take; 0: no limit"},
 	{"MaxRequests", strconv.Itoa(DefaultMaxRequests), "the most HTTP requests to Graph one statement may send (identical requests answered from the statement's cache do not count); 0: no limit"},

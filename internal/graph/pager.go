@@ -69,6 +69,9 @@ func (p *Pager) Next() (gjson.Result, error) {
 		}
 	}
 	shown := p.c.display(url)
+	if err != nil && p.adapt != nil && p.adapt.size <= 1 && p.ctx.Err() == nil && TooSlow(err) {
+		err = fmt.Errorf("%w (Graph could not send even a page of 1 item in time: select fewer or smaller columns)", err)
+	}
 	if err != nil {
 		p.err = err
 		return gjson.Result{}, err

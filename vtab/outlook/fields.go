@@ -49,30 +49,53 @@ func (f *fields) get(path string) gjson.Result {
 		return f.item.Get(path)
 	}
 	first, rest, nested := strings.Cut(path, ".")
-	m, ok := f.find(first)
-	if !ok {
-		return gjson.Result{}
-	}
-	v := valueOf(m.raw, m.off+f.item.Index)
-	for nested && v.Type == gjson.JSON && v.Raw[0] == '{' {
-		// A member of a member (from.emailAddress.address): walked as
-		// the item is, without Get's parse of every member before it.
-		rem := rest
-		var key string
-		key, rest, nested = strings.Cut(rem, ".")
-		if key == "" {
-			return v.Get(rem)
-		}
-		m, ok := lookup(v.Raw, key)
+	for i := 0; ; i++ {
+		m, next, ok := f.find(first, i)
 		if !ok {
 			return gjson.Result{}
 		}
-		v = valueOf(m.raw, m.off+v.Index)
+		v := valueOf(m.raw, m.off+f.item.Index)
+		if !nested {
+			return v
+		}
+		// As gjson does, a member whose value does not hold the rest of
+		// the path gives way to the next member of the same name.
+		if v = descend(v, rest); v.Exists() {
+			return v
+		}
+		i = next
 	}
-	if nested {
-		return v.Get(rest)
+}
+
+// descend returns the value at path in v, a member's value: an object's
+// members are walked as the item's are (from.emailAddress.address),
+// without Get's parse of every member before the one asked for; equal
+// keys are tried in turn, as gjson does.
+func descend(v gjson.Result, path string) gjson.Result {
+	if v.Type != gjson.JSON || v.Raw[0] != '{' {
+		return v.Get(path)
 	}
-	return v
+	key, rest, nested := strings.Cut(path, ".")
+	if key == "" {
+		return v.Get(path)
+	}
+	for i := 1; ; {
+		m, next, ok := walk(v.Raw, i)
+		if !ok {
+			return gjson.Result{}
+		}
+		i = next
+		if m.key != key {
+			continue
+		}
+		w := valueOf(m.raw, m.off+v.Index)
+		if !nested {
+			return w
+		}
+		if w = descend(w, rest); w.Exists() {
+			return w
+		}
+	}
 }
 
 // valueOf is gjson.Parse(raw) for the JSON value raw, found at index in
@@ -106,13 +129,14 @@ func valueOf(raw string, index int) gjson.Result {
 	return v
 }
 
-// find returns the member named key, walking on from where the last find
-// stopped when it is not among the members walked already. The first of
-// equal keys wins, as in gjson.
-func (f *fields) find(key string) (member, bool) {
-	for _, m := range f.members {
-		if m.key == key {
-			return m, true
+// find returns the first member named key at or after position from in
+// the item's members, walking on from where the last find stopped when it
+// is not among the members walked already, and the position of the member
+// found. The first of equal keys comes first, as in gjson.
+func (f *fields) find(key string, from int) (member, int, bool) {
+	for i := from; i < len(f.members); i++ {
+		if f.members[i].key == key {
+			return f.members[i], i, true
 		}
 	}
 	for f.pos >= 0 {
@@ -125,25 +149,10 @@ func (f *fields) find(key string) (member, bool) {
 		f.members = append(f.members, m)
 		f.own = f.members
 		if m.key == key {
-			return m, true
+			return m, len(f.members) - 1, true
 		}
 	}
-	return member{}, false
-}
-
-// lookup returns the member named key of the object obj, the first of
-// equal keys.
-func lookup(obj, key string) (member, bool) {
-	for i := 1; ; {
-		m, next, ok := walk(obj, i)
-		if !ok {
-			return member{}, false
-		}
-		if m.key == key {
-			return m, true
-		}
-		i = next
-	}
+	return member{}, 0, false
 }
 
 // walk reads the member of the object raw at i, just after its '{' or the

@@ -69,6 +69,11 @@ type Lookahead struct {
 	// Requests is the HTTP requests the lookahead sent: a $batch counts
 	// once.
 	Requests int
+	// Cached is the keys among Prefetched whose inner requests the
+	// statement's cache answered (an identical request sent earlier in the
+	// statement, e.g. when the outer side is read again): they cost no
+	// request.
+	Cached int
 
 	log *graph.Log
 }
@@ -647,7 +652,7 @@ func (la *lookahead) lookaheads() []Lookahead {
 	var out []Lookahead
 	for _, g := range la.order {
 		l := g.info
-		l.Requests, l.log = len(g.info.log.Records()), nil
+		l.Requests, l.Cached, l.log = len(g.info.log.Records()), g.info.log.Cached(), nil
 		out = append(out, l)
 	}
 	return out

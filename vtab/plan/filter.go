@@ -192,7 +192,9 @@ func (f *filterRun) run(d Defaults) (*Scan, error) {
 	if exact && need > 0 {
 		s.Limit = need
 	}
-	s.Want = need
+	if !p.Unsorted {
+		s.Want = need // else SQLite reads every row before its sort and LIMIT
+	}
 	s.Light, s.Selected = light, p.Used
 	for _, b := range bases {
 		for _, chunk := range chunks {

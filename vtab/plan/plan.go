@@ -57,8 +57,9 @@ type Scan struct {
 	// what SQLite still checks; a pre-filter appears in both.
 	Pushed, Local []Term
 	// Want is LIMIT+OFFSET when the query has a LIMIT (0: none), even where
-	// Limit cannot be set: the most rows SQLite may read, so a runner need
-	// not start more requests ahead than that.
+	// Limit cannot be set (a WHERE term SQLite checks): the most rows SQLite
+	// may want, so a runner need not start more requests ahead than that.
+	// It is 0 when SQLite sorts the rows itself: it reads them all first.
 	Want int64
 	// Distinct is set when several requests may return the same item: an
 	// IN list of a case-insensitive property split over requests ('Bob@x'

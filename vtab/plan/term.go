@@ -78,6 +78,9 @@ func (t Term) String() string {
 		what = "no rows, no request"
 	case Stop:
 		what = fmt.Sprintf("stop after %d rows", t.N)
+		if t.N == 1 {
+			what = "stop after 1 row"
+		}
 	case Pages:
 		what = fmt.Sprintf("pages of %d", t.N)
 	case Skip:
