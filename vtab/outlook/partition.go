@@ -146,7 +146,8 @@ func (s *partSource) start() error {
 			return err
 		}
 		pager = adapt(r, c.src.Client.PagesFrom(c.ctx, r.Mailbox, r.URL, resp, s.hdr))
-	} else if m, age, ok := recall(s.key); ok && pagesOf(m.total, m.per) >= int64(cfg.ParallelScanMinPages) {
+	} else if m, age, ok := recall(s.key); ok && pagesOf(m.total, m.per) >= int64(cfg.ParallelScanMinPages) &&
+		s.affords(pagesOf(m.total, m.per)+int64(len(m.bounds))) {
 		// split a moment ago: the chains at once, by the same bounds
 		s.remembered = m
 		s.split(m.bounds, fmt.Sprintf("a previous scan's (%s ago, @odata.count %d)", age.Round(time.Second), m.total))
@@ -194,6 +195,9 @@ func (s *partSource) start() error {
 	if total <= 0 || per <= 0 || pagesOf(total, per) < int64(cfg.ParallelScanMinPages) {
 		return nil // unknown or small: go on in sequence
 	}
+	if !s.affords(2*int64(cfg.ParallelScans-1) + pagesOf(total, per)) {
+		return nil // the statement's MaxRequests has room for one chain only
+	}
 	bounds, err := s.probe(total, int64(cfg.ParallelScans))
 	if err != nil || len(bounds) == 0 {
 		return nil // no bounds (the probes failed, or the mailbox emptied): in sequence
@@ -210,6 +214,15 @@ func pagesOf(total, per int64) int64 {
 		return 0
 	}
 	return (total + per - 1) / per
+}
+
+// affords reports whether the statement's MaxRequests leaves room for n
+// more requests: a split costs its probes and a part-filled last page per
+// chain more than one chain does, which must not make a query that fits
+// its budget as one chain fail.
+func (s *partSource) affords(n int64) bool {
+	left := s.c.stmt.budget.Left()
+	return left < 0 || n <= left
 }
 
 // prefetched is pages whose next one was read already.

@@ -73,10 +73,11 @@ func (p *Partition) render(q query, sortProp, lo, hi string) string {
 }
 
 // partition returns the Partition of the one request of a scan, or nil when
-// it may not be split.
+// it may not be split. A LIMIT keeps a scan whole only when the rows come
+// in SQLite's order: under a sort SQLite does itself, it reads them all.
 func (f *filterRun) partition(q query, b base, sortProp string, need int64, d Defaults, requests int) *Partition {
 	t := f.t
-	if t.Partition == "" || d.Sequential || requests != 1 || need > 0 || d.Writing || q.skip > 0 || q.count ||
+	if t.Partition == "" || d.Sequential || requests != 1 || need > 0 && !f.p.Unsorted || d.Writing || q.skip > 0 || q.count ||
 		f.single || f.search || f.expand || t.Fetch.Tree != nil || b.single || b.search != "" {
 		return nil
 	}
