@@ -420,11 +420,16 @@ func TestHostile11PartitionedEndsWithStatement(t *testing.T) {
 				}
 			}
 			rows.Close()
-			seen := arrived.Load()
 			if gs := settledGoroutines(); len(gs) > 0 {
 				t.Fatalf("%d goroutines of the driver left:\n%s", len(gs), strings.Join(gs, "\n\n"))
 			}
+			// No goroutine of the driver is left, so nothing can send a
+			// request any more; one sent just before the close may still
+			// reach the proxy late on a loaded machine. Let those land,
+			// then nothing more may come.
 			time.Sleep(100 * time.Millisecond)
+			seen := arrived.Load()
+			time.Sleep(200 * time.Millisecond)
 			if later := arrived.Load(); later != seen {
 				t.Errorf("%d requests arrived after the rows were closed", later-seen)
 			}
@@ -447,7 +452,10 @@ func TestHostile11SortedLimit(t *testing.T) {
 	if len(on) != 7 {
 		t.Fatalf("%d rows", len(on))
 	}
-	if s.gets != 1 || s.requests > 1+(f.meMessages()+19)/20+1 {
+	// The batches hold about the whole page, plus a few part-filled ones
+	// while the window grows (past a batch it grows only once a few
+	// answers settled).
+	if s.gets != 1 || s.requests > 1+(f.meMessages()+19)/20+3 {
 		t.Errorf("Lookahead=On: %d requests (%d GETs, %d $batch POSTs), Off: %d; want the listing and batches only:\n%s",
 			s.requests, s.gets, s.posts, offSeen.requests, strings.Join(s.lines, "\n"))
 	}
