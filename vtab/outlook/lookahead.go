@@ -257,6 +257,21 @@ type outerPage struct {
 	rowsLeft int64
 }
 
+// keyCols returns the columns of t whose values may be another scan's key:
+// ids, and the names of a mailbox (a user's userPrincipalName and mail).
+// Not the addresses of a message: a message's sender may be the address
+// of the mailbox a join reads, and the next rows' senders are not.
+func keyCols(t *tables.Table) []keyCol {
+	var cols []keyCol
+	for _, col := range t.Columns {
+		if col.Path != "" && (col.Name == "id" || strings.HasSuffix(col.Name, "_id") ||
+			col.Name == "user_principal_name" || col.Name == "mail") {
+			cols = append(cols, keyCol{col.Name, col.Path})
+		}
+	}
+	return cols
+}
+
 // keyCol is a column of the outer table and where its value is in an item.
 type keyCol struct{ name, path string }
 
@@ -273,18 +288,10 @@ func (c *cursor) page() (p outerPage, ok bool) {
 	switch s := c.rows.(type) {
 	case *listSource:
 		items, pos, ok = s.current()
-		for _, col := range c.t.Columns {
-			if col.Path != "" {
-				p.cols = append(p.cols, keyCol{col.Name, col.Path})
-			}
-		}
+		p.cols = keyCols(c.t)
 	case *partSource:
 		items, pos, ok = s.current()
-		for _, col := range c.t.Columns {
-			if col.Path != "" {
-				p.cols = append(p.cols, keyCol{col.Name, col.Path})
-			}
-		}
+		p.cols = keyCols(c.t)
 	case *expandSource:
 		// Attachments by messages?$expand: the rows' message_id is their
 		// message's id.
