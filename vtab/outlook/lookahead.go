@@ -264,8 +264,7 @@ type outerPage struct {
 func keyCols(t *tables.Table) []keyCol {
 	var cols []keyCol
 	for _, col := range t.Columns {
-		if col.Path != "" && (col.Name == "id" || strings.HasSuffix(col.Name, "_id") ||
-			col.Name == "user_principal_name" || col.Name == "mail") {
+		if col.Path != "" && col.MayBeKey() {
 			cols = append(cols, keyCol{col.Name, col.Path})
 		}
 	}

@@ -345,3 +345,12 @@ func ByName(name string) *Table {
 	}
 	return nil
 }
+
+// MayBeKey reports whether the column's values may be another scan's key
+// (a join's lookahead looks for keys in them): ids, and the names of a
+// mailbox (a user's userPrincipalName and mail). Not a message's
+// addresses: the sender of one message may be the mailbox a join reads,
+// and the next messages' senders are not.
+func (c Column) MayBeKey() bool {
+	return c.Name == ID || strings.HasSuffix(c.Name, "_id") || c.Name == "user_principal_name" || c.Name == "mail"
+}
