@@ -1,0 +1,30 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImportSkipsBOM: .import skips a UTF-8 byte order mark, as sqlite3
+// does, so the first column is named "a", not "\ufeffa".
+func TestImportSkipsBOM(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "bom.csv"), "\xef\xbb\xbfa,b\n1,2\n")
+	out, stderr, code := binRun(t, dir, ".import --csv bom.csv t\n.headers on\n.mode list\nSELECT a, b FROM t;\n", "shell", "--demo")
+	if code != 0 || out != "a|b\n1|2\n" || stderr != "" {
+		t.Errorf("exit %d, stderr %q, out %q; want a|b 1|2", code, stderr, out)
+	}
+}
+
+// TestImportRefusesMailTable: .import into a mail table's name (the live
+// table itself, or a virtual table of the file) is refused: the rows would
+// be mail items made in the mailbox; and messages still means the mail.
+func TestImportRefusesMailTable(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "in.csv"), "id,subject\n1,x\n")
+	out, stderr, code := binRun(t, dir, ".import --csv in.csv messages\n.mode list\nSELECT count(*) FROM messages;\n", "shell", "--demo")
+	if code != 1 || out != "count(*)\n900\n" || !strings.Contains(stderr, ".import: messages is a mail table: importing would create mail items; import into a table of your own (.import --csv in.csv my_messages)") {
+		t.Errorf("exit %d, stderr %q, out %q", code, stderr, out)
+	}
+}
