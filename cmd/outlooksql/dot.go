@@ -29,7 +29,11 @@ type dotState struct {
 	stdout   io.Writer
 	output   *os.File // .output FILE, until .output alone
 	once     *os.File // .once FILE: the next statement's output
+	reads    int      // how deep .read is nested
 }
+
+// maxReadNesting is how deep .read may nest, as in sqlite3.
+const maxReadNesting = 25
 
 // formatOptions are the options of the dot-commands for writeRows.
 func (d *dotState) formatOptions() formatOptions {
@@ -251,6 +255,11 @@ func (sh *shell) closeOutput() {
 // read is .read FILE: its statements and commands run as if typed, and an
 // error names its line in FILE.
 func (sh *shell) read(ctx context.Context, path string) error {
+	if sh.dot.reads >= maxReadNesting {
+		return fmt.Errorf(".read %s: input nesting limit (%d) reached: a script that reads itself? Check recursion", path, maxReadNesting)
+	}
+	sh.dot.reads++
+	defer func() { sh.dot.reads-- }()
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf(".read: %w", err)

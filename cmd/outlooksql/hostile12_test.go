@@ -28,3 +28,16 @@ func TestImportRefusesMailTable(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, out %q", code, stderr, out)
 	}
 }
+
+// TestReadRecursionLimit: a script that .reads itself stops at sqlite3's
+// nesting limit of 25 with one clear error, not thousands of "too many
+// open files".
+func TestReadRecursionLimit(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "self.sql"), ".read self.sql\n")
+	out, stderr, code := binRun(t, dir, ".read self.sql\nSELECT 7;\n", "shell", "--demo", "-f", "list")
+	if code != 1 || !strings.Contains(stderr, "input nesting limit (25) reached: a script that reads itself? Check recursion") ||
+		strings.Contains(stderr, "too many open files") || strings.Count(stderr, "\n") > 30 || !strings.HasSuffix(out, "7\n") {
+		t.Errorf("exit %d, out %q, stderr (%d lines) %.600q", code, out, strings.Count(stderr, "\n"), stderr)
+	}
+}
