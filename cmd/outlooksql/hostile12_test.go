@@ -41,3 +41,14 @@ func TestReadRecursionLimit(t *testing.T) {
 		t.Errorf("exit %d, out %q, stderr (%d lines) %.600q", code, out, strings.Count(stderr, "\n"), stderr)
 	}
 }
+
+// TestImportRefusesVirtualTable: a file's own mail table (CREATE VIRTUAL
+// TABLE … USING messages) is refused too: its INSERT would make drafts.
+func TestImportRefusesVirtualTable(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "in.csv"), "1,x\n")
+	_, stderr, code := binRun(t, dir, "CREATE VIRTUAL TABLE w USING messages;\n.import --csv in.csv w\n", "shell", "--demo", "m.db")
+	if code != 1 || !strings.Contains(stderr, ".import: w is a mail table: importing would create mail items") || strings.Contains(stderr, "cannot be written") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
