@@ -52,3 +52,24 @@ func TestImportRefusesVirtualTable(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestAttachmentsSaveOneCondition: a condition with a ";" that ends the
+// SELECT and starts another statement is refused before anything runs
+// (it used to run: "1=0; UPDATE messages SET is_read = 1 …" marked mail
+// read); a trailing ";", and ";" inside quotes or comments, are fine.
+func TestAttachmentsSaveOneCondition(t *testing.T) {
+	for _, tc := range []struct{ cond, out, err string }{
+		{"1=1; DROP TABLE x", "", `attachments save: the condition has a ";" that ends the SELECT: give one condition on the attachments table, not statements`},
+		{"1=0; UPDATE messages SET is_read = 1 WHERE id IN (SELECT id FROM messages WHERE is_read = 0 LIMIT 3)", "", `the condition has a ";" that ends the SELECT`},
+		{"1=0; SELECT 1;", "", `the condition has a ";" that ends the SELECT`},
+		{"WHERE 1=0;", "0 saved (0 bytes), 0 skipped\n", ""},
+		{"name = 'a;b' /* ; */ -- ;\n", "0 saved (0 bytes), 0 skipped\n", ""},
+	} {
+		dir := t.TempDir()
+		out, stderr, code := binRun(t, dir, "", "attachments", "save", "--demo", "--dir", "out", tc.cond)
+		if tc.err == "" && (code != 0 || out != tc.out || stderr != "") ||
+			tc.err != "" && (code == 0 || out != "" || !strings.Contains(stderr, tc.err) || strings.Contains(stderr, "no such table")) {
+			t.Errorf("%q: exit %d, out %q, stderr %q", tc.cond, code, out, stderr)
+		}
+	}
+}
