@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,29 @@ func TestAttachmentsSaveOneCondition(t *testing.T) {
 			tc.err != "" && (code == 0 || out != "" || !strings.Contains(stderr, tc.err) || strings.Contains(stderr, "no such table")) {
 			t.Errorf("%q: exit %d, out %q, stderr %q", tc.cond, code, out, stderr)
 		}
+	}
+}
+
+// TestQueryFileOutputIsScript: -o naming the --file script (or a link to
+// it) is refused and the script is kept; it used to be truncated before it
+// was read, and the run "succeeded" with no output.
+func TestQueryFileOutputIsScript(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "s.sql"), "SELECT 1;\n")
+	if err := os.Symlink("s.sql", filepath.Join(dir, "link.sql")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--file", "s.sql", "-o", "s.sql"}, {"--file", "link.sql", "-o", "./s.sql"}} {
+		out, stderr, code := binRun(t, dir, "", append([]string{"query", "--demo"}, args...)...)
+		if code != 1 || out != "" || !strings.Contains(stderr, "is the script --file "+args[1]+": writing the rows there would erase it; give another output file") {
+			t.Errorf("%v: exit %d, out %q, stderr %q", args, code, out, stderr)
+		}
+		if got := readFile(t, filepath.Join(dir, "s.sql")); got != "SELECT 1;\n" {
+			t.Errorf("%v: the script now holds %q", args, got)
+		}
+	}
+	out, stderr, code := binRun(t, dir, "", "query", "--demo", "-f", "list", "--file", "s.sql", "-o", "rows.txt")
+	if code != 0 || out != "" || stderr != "" || readFile(t, filepath.Join(dir, "rows.txt")) != "1\n1\n" {
+		t.Errorf("-o rows.txt: exit %d, out %q, stderr %q, file %q", code, out, stderr, readFile(t, filepath.Join(dir, "rows.txt")))
 	}
 }
