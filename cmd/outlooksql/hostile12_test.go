@@ -1,10 +1,12 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestImportSkipsBOM: .import skips a UTF-8 byte order mark, as sqlite3
@@ -96,5 +98,33 @@ func TestQueryFileOutputIsScript(t *testing.T) {
 	out, stderr, code := binRun(t, dir, "", "query", "--demo", "-f", "list", "--file", "s.sql", "-o", "rows.txt")
 	if code != 0 || out != "" || stderr != "" || readFile(t, filepath.Join(dir, "rows.txt")) != "1\n1\n" {
 		t.Errorf("-o rows.txt: exit %d, out %q, stderr %q, file %q", code, out, stderr, readFile(t, filepath.Join(dir, "rows.txt")))
+	}
+}
+
+// TestShellWaitsForLockedFile: a file another process holds locked (a
+// sync writing it) is waited for, as SQLite's busy timeout does for
+// statements; the open used to fail at once with "database is locked",
+// because connection setup read the schema before the driver set its
+// busy timeout.
+func TestShellWaitsForLockedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := makeFile(t, dir, "lk.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES (2);"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	time.AfterFunc(1500*time.Millisecond, func() { _, err := db.Exec("COMMIT"); done <- err })
+	out, stderr, code := binRun(t, dir, "SELECT count(*) FROM t;\n", "shell", "--demo", "-f", "list", "lk.db")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || out != "count(*)\n2\n" || stderr != "" {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, stderr)
 	}
 }
