@@ -128,3 +128,25 @@ func TestShellWaitsForLockedFile(t *testing.T) {
 		t.Errorf("exit %d, out %q, stderr %q", code, out, stderr)
 	}
 }
+
+// TestProfilesExampleWorks: the profiles file that "outlooksql profiles"
+// suggests when there is none works as printed (with the app-only secret
+// in the environment): both profiles usable, the delegated one with only
+// Tenant and ClientId. The old example held URLs to edit and an unset
+// ${env:WORK_SECRET}.
+func TestProfilesExampleWorks(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "profiles.ini")
+	t.Setenv("OUTLOOKSQL_CONFIG", missing)
+	t.Setenv("ARCHIVE_SECRET", "s3cret")
+	out, _, code := binRun(t, dir, "", "profiles")
+	_, example, ok := strings.Cut(out, "Create it like this:\n\n")
+	if code != 0 || !ok || !strings.Contains(example, "Tenant   = contoso.onmicrosoft.com\nClientId = <id>\n") || strings.Contains(example, "Url") {
+		t.Fatalf("exit %d, out %q", code, out)
+	}
+	writeFile(t, missing, example)
+	out, stderr, code := binRun(t, dir, "", "profiles")
+	if want := "Profiles in " + missing + ":\n  work\n  archive\n"; code != 0 || out != want || stderr != "" {
+		t.Errorf("exit %d, stderr %q\n got %q\nwant %q", code, stderr, out, want)
+	}
+}
