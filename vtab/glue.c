@@ -315,6 +315,13 @@ int osq_create_function(sqlite3 *db, const char *name, int nArg, sqlite3_int64 c
 static int osq_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
 	SQLITE_EXTENSION_INIT2(pApi);
 	osq_version = sqlite3_libversion_number();
+#ifdef SQLITE_CORE
+	/* Setup prepares statements (osq_compiles), which read the schema:
+	** wait for a lock another process holds on the file, as the driver
+	** does later (mattn's default busy timeout, 5 s), instead of
+	** failing the open with "database is locked". */
+	sqlite3_busy_timeout(db, 5000);
+#endif
 	osq_math_init(db);
 	return osqConnInit(db, pzErrMsg);
 }

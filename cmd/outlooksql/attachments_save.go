@@ -80,6 +80,14 @@ func runAttachmentsSave(ctx context.Context, args []string, stdout io.Writer) er
 	if cond == "" {
 		return fmt.Errorf(`attachments save needs a condition, e.g. "WHERE message_id = '<id>'" or "WHERE message_id IN (SELECT id FROM messages WHERE subject LIKE '%%invoice%%')": %w`, errUsage)
 	}
+	// The condition is pasted into a SELECT: it must not end that statement
+	// and start another (an UPDATE or DELETE would change mail).
+	switch stmts, rest := splitStatements("SELECT 1 FROM attachments WHERE " + cond); {
+	case len(stmts) > 1 || len(stmts) == 1 && !blank(rest):
+		return fmt.Errorf(`attachments save: the condition has a ";" that ends the SELECT: give one condition on the attachments table, not statements: %w`, errUsage)
+	case len(stmts) == 1:
+		cond = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cond), ";"))
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("attachments save: create --dir: %w", err)
 	}

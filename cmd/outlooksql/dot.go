@@ -29,7 +29,11 @@ type dotState struct {
 	stdout   io.Writer
 	output   *os.File // .output FILE, until .output alone
 	once     *os.File // .once FILE: the next statement's output
+	reads    int      // how deep .read is nested
 }
+
+// maxReadNesting is how deep .read may nest, as in sqlite3.
+const maxReadNesting = 25
 
 // formatOptions are the options of the dot-commands for writeRows.
 func (d *dotState) formatOptions() formatOptions {
@@ -251,6 +255,11 @@ func (sh *shell) closeOutput() {
 // read is .read FILE: its statements and commands run as if typed, and an
 // error names its line in FILE.
 func (sh *shell) read(ctx context.Context, path string) error {
+	if sh.dot.reads >= maxReadNesting {
+		return fmt.Errorf(".read %s: input nesting limit (%d) reached: a script that reads itself? Check recursion", path, maxReadNesting)
+	}
+	sh.dot.reads++
+	defer func() { sh.dot.reads-- }()
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf(".read: %w", err)
@@ -696,7 +705,11 @@ func (sh *shell) importCSV(ctx context.Context, args []string) error {
 		return fmt.Errorf(".import: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
+	br := bufio.NewReader(f)
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3) // a UTF-8 byte order mark, as sqlite3 skips it
+	}
+	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = false
 	line := 0
@@ -718,8 +731,13 @@ func (sh *shell) importCSV(ctx context.Context, args []string) error {
 		}
 	}
 	var exists int
-	if err := sh.conn.QueryRowContext(ctx, "SELECT count(*) FROM main.sqlite_master WHERE type IN ('table','view') AND name = ? COLLATE NOCASE", table).Scan(&exists); err != nil {
+	var virtual bool
+	if err := sh.conn.QueryRowContext(ctx, "SELECT count(*), coalesce(max(sql LIKE 'CREATE VIRTUAL%'), 0) FROM main.sqlite_master WHERE type IN ('table','view') AND name = ? COLLATE NOCASE", table).Scan(&exists, &virtual); err != nil {
 		return fmt.Errorf(".import: %w", err)
+	}
+	if virtual || (exists == 0 && tables.ByName(table) != nil) {
+		// Rows inserted into a mail table are mail sent or drafts made.
+		return fmt.Errorf(".import: %s is a mail table: importing would create mail items; import into a table of your own (.import --csv %s my_%s), then INSERT … SELECT from it if you mean to", table, file, table)
 	}
 	tx, err := sh.conn.BeginTx(ctx, nil)
 	if err != nil {

@@ -230,12 +230,13 @@ func runProfiles(args []string, w io.Writer) error {
 }
 
 const profileExample = `[work]
-connection = AuthUrl=https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize;TokenUrl=https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token;ClientId=<id>;ClientSecret=${env:WORK_SECRET};RefreshTokenFilePath=~/.config/outlooksql/work.json
+Tenant   = contoso.onmicrosoft.com
+ClientId = <id>
 
 [archive]
 AuthType     = ApplicationCredentials
 UserId       = archive@contoso.com
-TokenUrl     = https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token
+Tenant       = contoso.onmicrosoft.com
 ClientId     = <id>
 ClientSecret = ${env:ARCHIVE_SECRET}
 `

@@ -50,6 +50,14 @@ func runScript(ctx context.Context, q *queryFlags, explain bool, stdout, stderr 
 		return fmt.Errorf("--file: %w", err)
 	}
 	defer in.Close()
+	if q.query.output != "" {
+		// Creating -o truncates it: it must not be the script itself.
+		si, err1 := in.Stat()
+		oi, err2 := os.Stat(q.query.output)
+		if err1 == nil && err2 == nil && os.SameFile(si, oi) {
+			return fmt.Errorf("-o %s is the script --file %s: writing the rows there would erase it; give another output file", q.query.output, q.query.file)
+		}
+	}
 	out, done, err := q.query.openOutput(stdout)
 	if err != nil {
 		return err
