@@ -114,7 +114,7 @@ func TestQueryFile(t *testing.T) {
 		{"a script", []string{"--file", "ok.sql", "-f", "csv"}, "a\n1\ndisplay_name\n" + first, "", 0, ""},
 		{"no header", []string{"--file", "ok.sql", "-f", "csv", "--no-header"}, "1\n" + first, "", 0, ""},
 		{"an error names its line and stops", []string{"--file", "bad.sql", "-f", "csv"}, "a\n1\n",
-			"error near line 3: near \"SELEC\": syntax error\noutlooksql: stopped at the first error (-bail or .bail on)\n", 1, ""},
+			"error near line 3: near \"SELEC\": syntax error\noutlooksql: stopped at the first error (query --file always does)\n", 1, ""},
 		{"-o", []string{"-o", "out.csv", "-f", "csv", "SELECT 1 AS a"}, "", "", 0, "a\n1\n"},
 		{"-o with a script", []string{"--file", "ok.sql", "-o", "out.csv", "-f", "list", "--no-header"}, "", "", 0, "1\n" + first},
 		{"a missing script", []string{"--file", "nope.sql"}, "", "outlooksql: --file: open nope.sql: no such file or directory\n", 1, ""},

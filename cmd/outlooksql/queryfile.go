@@ -80,6 +80,7 @@ func runScript(ctx context.Context, q *queryFlags, explain bool, stdout, stderr 
 	}
 	sh := &shell{conn: conn, out: out, errw: stderr, format: q.format, timeout: q.timeout, explain: explain}
 	sh.dot.stdout, sh.dot.bail, sh.dot.noHeader = out, true, q.query.noHeader
+	sh.script = true
 	defer sh.closeOnce()
 	defer sh.closeOutput()
 	err = sh.loop(ctx, &plainReader{r: bufio.NewReader(in), errw: stderr})

@@ -74,6 +74,7 @@ type lineReader interface {
 // shell is one "outlooksql shell" session.
 type shell struct {
 	conn        *sql.Conn
+	script      bool // query --file: it always stops at the first error
 	out, errw   io.Writer
 	format      string
 	explain     bool
@@ -268,6 +269,9 @@ func (sh *shell) loop(ctx context.Context, lr lineReader) error {
 		return errInterrupt
 	}
 	if failed > 0 && sh.bails() {
+		if sh.script {
+			return fmt.Errorf("stopped at the first error (query --file always does)")
+		}
 		return fmt.Errorf("stopped at the first error (-bail or .bail on)")
 	}
 	if failed > 0 && !sh.interactive {
