@@ -321,6 +321,28 @@ func openDBFile(c profile.Choice, file string) (*sql.DB, error) {
 	return sql.OpenDB(cn), nil
 }
 
+// chooseConfig returns the connection a command that opens no database
+// (whoami, sync) runs on: the demo tenant, started here (closeDemo stops
+// it), or the -c/-p/OUTLOOKSQL_CONNECTION choice, parsed.
+func chooseConfig(useDemo bool, conn, name string) (choice profile.Choice, cfg *driver.Config, closeDemo func(), err error) {
+	closeDemo = func() {}
+	if useDemo {
+		env, err := demo.Start(fakegraph.Demo())
+		if err != nil {
+			return choice, nil, closeDemo, err
+		}
+		closeDemo = func() { env.Close() }
+		choice = demoChoice(env)
+	} else if choice, err = connString(conn, name, true); err != nil {
+		return choice, nil, closeDemo, err
+	}
+	if cfg, err = parseChoice(choice); err != nil {
+		closeDemo()
+		return choice, nil, func() {}, err
+	}
+	return choice, cfg, closeDemo, nil
+}
+
 // demoChoice is the connection to a running demo tenant.
 func demoChoice(env *demo.Env) profile.Choice {
 	return profile.Choice{ConnString: env.ConnString(), From: "--demo"}

@@ -10,9 +10,6 @@ import (
 
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/connect"
-	"github.com/outlooksql/outlooksql/internal/demo"
-	"github.com/outlooksql/outlooksql/internal/fakegraph"
-	"github.com/outlooksql/outlooksql/internal/profile"
 	"github.com/outlooksql/outlooksql/internal/syncdb"
 )
 
@@ -65,24 +62,11 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.allUsers && len(f.mailboxes) > 0 {
 		return fmt.Errorf("sync: --all-users and --mailbox both say which mailboxes: give one of them: %w", errUsage)
 	}
-	choice := profile.Choice{}
-	if f.demo {
-		env, err := demo.Start(fakegraph.Demo())
-		if err != nil {
-			return err
-		}
-		defer env.Close()
-		choice = demoChoice(env)
-	} else {
-		var err error
-		if choice, err = connString(f.conn, f.profile, true); err != nil {
-			return err
-		}
-	}
-	cfg, err := parseChoice(choice)
+	_, cfg, closeDemo, err := chooseConfig(f.demo, f.conn, f.profile)
 	if err != nil {
 		return err
 	}
+	defer closeDemo()
 	if f.allUsers && cfg.AuthType != config.ApplicationCredentials {
 		return fmt.Errorf("sync --all-users needs app-only access, AuthType=ApplicationCredentials (this connection has AuthType=%s, "+
 			"which reads only the signed-in user's mailbox and those shared with them): use an app-only connection, or name the mailboxes with --mailbox", cfg.AuthType)

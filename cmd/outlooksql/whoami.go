@@ -13,9 +13,6 @@ import (
 	"github.com/outlooksql/outlooksql/auth"
 	"github.com/outlooksql/outlooksql/internal/config"
 	"github.com/outlooksql/outlooksql/internal/connect"
-	"github.com/outlooksql/outlooksql/internal/demo"
-	"github.com/outlooksql/outlooksql/internal/fakegraph"
-	"github.com/outlooksql/outlooksql/internal/profile"
 )
 
 const whoamiUsage = `Usage: outlooksql whoami [-c STRING | -p NAME | --demo]
@@ -69,24 +66,11 @@ func runWhoami(ctx context.Context, args []string, stdout io.Writer) error {
 	if q.demo && (q.conn != "" || q.profile != "") {
 		return fmt.Errorf("--demo and -c/-p both name a connection: give one of them: %w", errUsage)
 	}
-	var choice profile.Choice
-	if q.demo {
-		env, err := demo.Start(fakegraph.Demo())
-		if err != nil {
-			return err
-		}
-		defer env.Close()
-		choice = demoChoice(env)
-	} else {
-		var err error
-		if choice, err = connString(q.conn, q.profile, true); err != nil {
-			return err
-		}
-	}
-	cfg, err := parseChoice(choice)
+	choice, cfg, closeDemo, err := chooseConfig(q.demo, q.conn, q.profile)
 	if err != nil {
 		return err
 	}
+	defer closeDemo()
 	return q.loginHint(whoami(ctx, cfg, choice.From, stdout))
 }
 

@@ -86,9 +86,16 @@ func memoFrom(ctx context.Context) *Memo {
 // same Graph send the same URLs, and must not share answers), its
 // absolute URL and its headers.
 func memoKey(c *Client, u *url.URL, header http.Header) string {
+	return RequestKey(c, u.String(), header)
+}
+
+// RequestKey identifies a request of owner (the client or source that
+// sends it: two sign-ins on the same Graph send the same URLs) by its URL
+// and headers, whatever their order.
+func RequestKey(owner any, u string, header http.Header) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%p\x00", c)
-	b.WriteString(u.String())
+	fmt.Fprintf(&b, "%p\x00", owner)
+	b.WriteString(u)
 	keys := make([]string, 0, len(header))
 	for k := range header {
 		keys = append(keys, http.CanonicalHeaderKey(k))

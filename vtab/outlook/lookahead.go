@@ -2,7 +2,6 @@ package outlook
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -181,21 +180,7 @@ func (la *lookahead) closed(c *cursor) {
 // on the same Graph send the same URLs: a table created with a profile
 // beside the connection's own), its URL and headers.
 func aheadKey(src *Source, u string, h http.Header) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%p\x00", src)
-	b.WriteString(u)
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, http.CanonicalHeaderKey(k))
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		b.WriteByte(0)
-		b.WriteString(k)
-		b.WriteByte(':')
-		b.WriteString(strings.Join(h.Values(k), ","))
-	}
-	return b.String()
+	return graph.RequestKey(src, u, h)
 }
 
 // lookup is called by xFilter of c with the scan it planned: when one of
