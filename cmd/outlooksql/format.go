@@ -201,8 +201,15 @@ func writeCSV(w io.Writer, src source, opts formatOptions) (int, error) {
 		}
 		return nil
 	}
+	return writeRecords(src, opts, cols, flush)
+}
+
+// writeRecords writes the column names (unless opts.NoHeader), then each
+// row's values as plain text, through put: the loop of the delimited
+// modes (csv, list).
+func writeRecords(src source, opts formatOptions, cols []string, put func([]string) error) (int, error) {
 	if !opts.NoHeader {
-		if err := flush(cols); err != nil {
+		if err := put(cols); err != nil {
 			return 0, err
 		}
 	}
@@ -218,7 +225,7 @@ func writeCSV(w io.Writer, src source, opts formatOptions) (int, error) {
 		for i, v := range row {
 			rec[i] = plain(v, opts)
 		}
-		if err := flush(rec); err != nil {
+		if err := put(rec); err != nil {
 			return n, err
 		}
 	}

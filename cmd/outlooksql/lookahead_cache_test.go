@@ -14,23 +14,7 @@ import (
 // explain says so, so that "N keys fetched ahead in R requests" never
 // claims more keys per request than a $batch holds (20).
 func TestExplainBatchedLookupCached(t *testing.T) {
-	f := newTenantFixture(t)
-	u := f.env.Tenant.Users[0]
-	inbox := ""
-	for _, fo := range u.Folders {
-		if fo.WellKnownName == "inbox" {
-			inbox = fo.ID
-		}
-	}
-	n := 0
-	for _, m := range u.Messages {
-		if m.ParentFolderID == inbox {
-			n++
-		}
-	}
-	if n < 10 {
-		t.Fatalf("the inbox has %d messages: too few to prove anything", n)
-	}
+	f, n := inboxFixture(t)
 	q := "SELECT x.n, m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM (SELECT 1 n UNION ALL SELECT 2) x CROSS JOIN messages('me', 'inbox') m"
 	out, _, err := cli("explain", "-c", f.env.ConnString(), q)
 	if err != nil {

@@ -10,23 +10,7 @@ import (
 // ahead shows as a batched lookup (keys, requests, served), and its inner
 // scans say how many requests the lookup answered.
 func TestExplainBatchedLookup(t *testing.T) {
-	f := newTenantFixture(t)
-	u := f.env.Tenant.Users[0]
-	inbox := ""
-	for _, fo := range u.Folders {
-		if fo.WellKnownName == "inbox" {
-			inbox = fo.ID
-		}
-	}
-	n := 0
-	for _, m := range u.Messages {
-		if m.ParentFolderID == inbox {
-			n++
-		}
-	}
-	if n < 10 {
-		t.Fatalf("the inbox has %d messages: too few to prove anything", n)
-	}
+	f, n := inboxFixture(t)
 	q := "SELECT m.id, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) FROM messages('me', 'inbox') m"
 	out, _, err := cli("explain", "-c", f.env.ConnString(), q)
 	if err != nil {
@@ -49,4 +33,27 @@ func TestExplainBatchedLookup(t *testing.T) {
 	if strings.Contains(out, "batched lookup") || strings.Contains(out, "ahead=") {
 		t.Errorf("Lookahead=Off: explain shows a batched lookup:\n%.3000s", out)
 	}
+}
+
+// inboxFixture is a tenant whose signed-in inbox holds n ≥ 10 messages,
+// enough for a join's lookahead to show.
+func inboxFixture(t *testing.T) (f *tenantFixture, n int) {
+	t.Helper()
+	f = newTenantFixture(t)
+	u := f.env.Tenant.Users[0]
+	inbox := ""
+	for _, fo := range u.Folders {
+		if fo.WellKnownName == "inbox" {
+			inbox = fo.ID
+		}
+	}
+	for _, m := range u.Messages {
+		if m.ParentFolderID == inbox {
+			n++
+		}
+	}
+	if n < 10 {
+		t.Fatalf("the inbox has %d messages: too few to prove anything", n)
+	}
+	return f, n
 }

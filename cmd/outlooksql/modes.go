@@ -35,33 +35,16 @@ func plain(v any, opts formatOptions) string {
 // line, the column names first unless opts.NoHeader.
 func writeList(w io.Writer, src source, opts formatOptions) (int, error) {
 	cols := src.columns()
-	put := func(s string) error {
-		if _, err := io.WriteString(w, s); err != nil {
+	put := func(rec []string) error {
+		if _, err := io.WriteString(w, strings.Join(rec, "|")+"\n"); err != nil {
 			return writeError{err}
 		}
 		return nil
 	}
-	if len(cols) > 0 && !opts.NoHeader {
-		if err := put(strings.Join(cols, "|") + "\n"); err != nil {
-			return 0, err
-		}
+	if len(cols) == 0 {
+		opts.NoHeader = true // no header line for a statement without columns
 	}
-	rec := make([]string, len(cols))
-	for n := 0; ; n++ {
-		row, err := src.next()
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		for i, v := range row {
-			rec[i] = plain(v, opts)
-		}
-		if err := put(strings.Join(rec, "|") + "\n"); err != nil {
-			return n, err
-		}
-	}
+	return writeRecords(src, opts, cols, put)
 }
 
 // writeLine writes sqlite3's .mode line: one "name = value" line per column,
